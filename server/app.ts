@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { emulator } from './emulator/plugin.ts';
+import type { FaceCheck } from './emulator/image-check.ts';
+import { emulatorUpstream } from './lib/upstream.ts';
+import { spa } from './plugins/app/spa.ts';
+import { api } from './routes/api.ts';
+import type { Environment } from './routes/api.ts';
+
+export const EMULATOR_PREFIX = '/emulator';
+
+export interface AppOptions {
+  config: Config;
+  /** The built SPA; `dist/` beside package.json unless a test says otherwise. */
+  distDir?: string;
+  faceCheck?: FaceCheck;
+}
+
+export function emulatorDatabaseFile(dataDir: string): string {
+  return join(dataDir, 'emulator.sqlite');
+}
+
+/** Registers the whole console on a Fastify instance: emulator, console API, and the SPA. */
+export async function registerApp(app: FastifyInstance, { config, distDir, faceCheck }: AppOptions): Promise<void> {
+  const environments: Environment[] = [];
+
+  if (config.localEmulator) {
+    await app.register(emulator, {
+      prefix: EMULATOR_PREFIX,
+      databaseFile: emulatorDatabaseFile(config.dataDir),
+      apiKey: config.emulatorApiKey,
+      ...(faceCheck === undefined ? {} : { faceCheck }),
+    });
+    environments.push({ name: 'local', synthetic: true, upstream: emulatorUpstream(app, EMULATOR_PREFIX, config.emulatorApiKey) });
+  }
+
+  await app.register(api, { prefix: '/api', environments });
+  await app.register(spa, { distDir: distDir ?? join(import.meta.dirname, '..', 'dist') });
+}

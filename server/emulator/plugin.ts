@@ -1,0 +1,133 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { cpfSchema } from '../../contract/cpf.ts';
+import { imageUploadRequestSchema, keySchema, registrationRequestSchema } from '../../contract/registration.ts';
+import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
+import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody as body } from '../lib/problem.ts';
+import { acceptEveryFace, inspectPicture } from './image-check.ts';
+import type { FaceCheck } from './image-check.ts';
+import { openApiDocument } from './openapi.ts';
+import { EmulatorStore } from './store.ts';
+
+export interface EmulatorOptions {
+  /** SQLite file, or ':memory:'. */
+  databaseFile: string;
+  /** When set, every call must carry `Authorization: <apiKey>`, as QI Tech demands. */
+  apiKey?: string | undefined;
+  faceCheck?: FaceCheck;
+}
+
+/** Request bodies: a 3,000,000-byte picture is 4,000,000 base64 characters; the rest is slack. */
+export const EMULATOR_BODY_LIMIT = 6 * 1024 * 1024;
+
+const PATHS = {
+  registration: '/face_recognition/registration',
+  byKey: '/face_recognition/registration/:registration_key',
+  byDocument: '/face_recognition/registration/document_number/:document_number',
+  image: '/face_recognition/image',
+} as const;
+
+const registrationKeySchema = keySchema('registration_key');
+
+function authorizer(apiKey: string | undefined): ((request: FastifyRequest) => void) | undefined {
+  if (apiKey === undefined || apiKey === '') return undefined;
+  const expected = Buffer.from(apiKey);
+  return (request) => {
+    const given = request.headers.authorization;
+    if (given === undefined || given === '') {
+      throw new Problem(401, 'unauthorized', 'The Authorization header is missing. Send the API key in it, as is (no "Bearer").');
+    }
+    const received = Buffer.from(given);
+    if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
+      throw new Problem(401, 'unauthorized', 'The API key in the Authorization header is not valid. Check the key configured for this environment.');
+    }
+  };
+}
+
+/**
+ * QI Tech's face registration contract (QITECH-API.md) on SQLite. Mount it with a prefix
+ * (`/emulator` in the console) or at the root of its own server (`npm run emulator`).
+ */
+export const emulator: FastifyPluginAsync<EmulatorOptions> = async (app, options) => {
+  const store = new EmulatorStore(options.databaseFile);
+  app.addHook('onClose', () => {
+    store.close();
+  });
+  const faceCheck = options.faceCheck ?? acceptEveryFace;
+
+  jsonErrors(app);
+  jsonBodiesOnly(app);
+
+  const authorize = authorizer(options.apiKey);
+  if (authorize !== undefined) {
+    const openApiUrl = `${app.prefix}/openapi.json`;
+    app.addHook('onRequest', (request, _reply, done) => {
+      // The contract itself is public, as QI Tech's documentation is.
+      if (request.routeOptions.url === openApiUrl) {
+        done();
+        return;
+      }
+      try {
+        authorize(request);
+        done();
+      } catch (error) {
+        done(error as Problem);
+      }
+    });
+  }
+
+  const decode = async (image: string) => {
+    const picture = await inspectPicture(Buffer.from(image, 'base64'));
+    await faceCheck(picture);
+    return picture;
+  };
+
+  app.post(PATHS.registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<RegistrationAnswer> => {
+    const { document_number, image, image_key } = parse(registrationRequestSchema, body(request));
+    let registrationKey: string;
+    if (image !== undefined) {
+      registrationKey = store.registerWithImage(document_number, await decode(image));
+    } else {
+      const key = store.registerWithKey(document_number, image_key ?? '');
+      if (key === undefined) {
+        throw new Problem(400, 'image_key_not_found', 'No picture has this image_key here. Send the picture to POST /face_recognition/image first and use the image_key it answers.');
+      }
+      registrationKey = key;
+    }
+    void reply.code(201);
+    return { registration_key: registrationKey };
+  });
+
+  app.get(PATHS.byKey, (request): RegistrationAnswer => {
+    const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
+    const found = store.findRegistration(key);
+    if (found === undefined) {
+      throw new Problem(404, 'registration_not_found', 'No registration has this key. Check the key, or look the customer up by CPF.');
+    }
+    return { registration_key: found };
+  });
+
+  app.get(PATHS.byDocument, (request): RegistrationAnswer => {
+    const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
+    const found = store.findRegistrationByDocument(documentNumber);
+    if (found === undefined) {
+      throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${documentNumber}. Register one first.`);
+    }
+    return { registration_key: found };
+  });
+
+  app.post(PATHS.image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<ImageAnswer> => {
+    const { image } = parse(imageUploadRequestSchema, body(request));
+    const stored = store.storeImage(await decode(image));
+    void reply.code(201);
+    return stored;
+  });
+
+  methodNotAllowed(app, PATHS.registration, ['POST']);
+  methodNotAllowed(app, PATHS.byKey, ['GET']);
+  methodNotAllowed(app, PATHS.byDocument, ['GET']);
+  methodNotAllowed(app, PATHS.image, ['POST']);
+
+  const openApi = JSON.stringify(openApiDocument(app.prefix));
+  app.get('/openapi.json', (_request, reply) => reply.type('application/json').send(openApi));
+};

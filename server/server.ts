@@ -1,0 +1,30 @@
+import { buildServer } from './build.ts';
+import { loadConfig } from './config.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+
+const app = await buildServer({ config });
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) process.exit(1);
+    closing = true;
+    app.log.info({ signal }, 'closing');
+    void app.close().then(() => process.exit(0));
+  });
+}
+
+try {
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${config.localEmulator ? 'local' : 'none'})`);
+} catch (error) {
+  app.log.fatal(error);
+  process.exit(1);
+}
