@@ -65,11 +65,13 @@ export const CPF_MESSAGES: Record<CpfProblem, string> = {
 };
 
 /** CPF, masked or digits only; check digits verified; normalised to the mask. */
-export const cpfSchema = z.string({ error: 'document_number must be a CPF written as a string, such as "123.456.789-09".' }).transform((value, ctx) => {
-  const problem = cpfProblem(value);
-  if (problem !== null) {
-    ctx.issues.push({ code: 'custom', message: CPF_MESSAGES[problem], input: value, params: { cpf: problem } });
-    return z.NEVER;
-  }
-  return maskCpf(cpfDigits(value) ?? '');
-});
+export const cpfSchema = z
+  .string({ error: 'document_number must be a CPF written as a string, such as "123.456.789-09".' })
+  .transform((value, ctx) => {
+    const problem = cpfProblem(value);
+    if (problem !== null) {
+      ctx.issues.push({ code: 'custom', message: CPF_MESSAGES[problem], input: value, params: { cpf: problem } });
+      return z.NEVER;
+    }
+    return maskCpf(cpfDigits(value) ?? '');
+  });

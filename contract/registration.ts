@@ -3,48 +3,52 @@ import { cpfSchema } from './cpf.ts';
 import { BASE64_MESSAGES, MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
 
 /** A UUID of any version: QI Tech's SDKs issue the image keys, so no version is assumed. */
-export const keySchema = (field: string) =>
-  z.guid({ error: `${field} must be a UUID, such as "3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c".` });
+export const keySchema = (field: string) => z.guid({ error: `${field} must be a UUID, such as "3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c".` });
 
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
 /** A picture as plain base64: no `data:` header, no whitespace, at most MAX_IMAGE_BYTES once decoded. */
-export const imageBase64Schema = z
-  .string({ error: 'image must be the picture encoded as a base64 string.' })
-  .check((ctx) => {
-    // The size comes first: a 40 MB string is refused without scanning it.
-    if (ctx.value.length > MAX_IMAGE_BASE64_CHARS + 2) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `The picture is about ${megabytes((ctx.value.length / 4) * 3)}; the most accepted is ${megabytes(MAX_IMAGE_BYTES)}. Reduce its resolution or JPEG quality and send it again.`,
-        params: { image: 'too_large' },
-      });
-      return;
-    }
-    const problem = base64Problem(ctx.value);
-    if (problem !== null) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: BASE64_MESSAGES[problem], params: { image: problem } });
-      return;
-    }
-    const bytes = base64DecodedBytes(ctx.value);
-    if (bytes > MAX_IMAGE_BYTES) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        message: `The picture is ${megabytes(bytes)}; the most accepted is ${megabytes(MAX_IMAGE_BYTES)}. Reduce its resolution or JPEG quality and send it again.`,
-        params: { image: 'too_large' },
-      });
-    }
-  });
+export const imageBase64Schema = z.string({ error: 'image must be the picture encoded as a base64 string.' }).check((ctx) => {
+  // The size comes first: a 40 MB string is refused without scanning it.
+  if (ctx.value.length > MAX_IMAGE_BASE64_CHARS + 2) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `The picture is about ${megabytes((ctx.value.length / 4) * 3)}; the most accepted is ${megabytes(MAX_IMAGE_BYTES)}. Reduce its resolution or JPEG quality and send it again.`,
+      params: { image: 'too_large' },
+    });
+    return;
+  }
+  const problem = base64Problem(ctx.value);
+  if (problem !== null) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: BASE64_MESSAGES[problem], params: { image: problem } });
+    return;
+  }
+  const bytes = base64DecodedBytes(ctx.value);
+  if (bytes > MAX_IMAGE_BYTES) {
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `The picture is ${megabytes(bytes)}; the most accepted is ${megabytes(MAX_IMAGE_BYTES)}. Reduce its resolution or JPEG quality and send it again.`,
+      params: { image: 'too_large' },
+    });
+  }
+});
 
 /** POST /face_recognition/registration */
 export const registrationRequestSchema = z
   .strictObject(
     {
-      document_number: cpfSchema.meta({ description: 'The customer\'s CPF, masked (123.456.789-09) or digits only; stored masked.', examples: ['123.456.789-09'] }),
-      image: imageBase64Schema.optional().meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
-      image_key: keySchema('image_key').optional().meta({ description: 'A key from POST /face_recognition/image or from QI Tech\'s mobile SDKs.' }),
+      document_number: cpfSchema.meta({
+        description: "The customer's CPF, masked (123.456.789-09) or digits only; stored masked.",
+        examples: ['123.456.789-09'],
+      }),
+      image: imageBase64Schema
+        .optional()
+        .meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
+      image_key: keySchema('image_key')
+        .optional()
+        .meta({ description: "A key from POST /face_recognition/image or from QI Tech's mobile SDKs." }),
     },
     {
       error: (issue) =>
@@ -71,7 +75,11 @@ export const registrationRequestSchema = z
 
 /** POST /face_recognition/image */
 export const imageUploadRequestSchema = z.strictObject(
-  { image: imageBase64Schema.meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }) },
+  {
+    image: imageBase64Schema.meta({
+      description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.',
+    }),
+  },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'

@@ -21,7 +21,10 @@ export interface BuildOptions extends AppOptions {
 }
 
 export async function buildServer(options: BuildOptions): Promise<FastifyInstance> {
-  const logger = options.logger === false ? false : { ...loggerOptions(options.config.logLevel), ...(options.logStream === undefined ? {} : { stream: options.logStream }) };
+  const logger =
+    options.logger === false
+      ? false
+      : { ...loggerOptions(options.config.logLevel), ...(options.logStream === undefined ? {} : { stream: options.logStream }) };
   const app = Fastify({ ...SERVER_OPTIONS, logger });
   await registerApp(app, options);
   return app;

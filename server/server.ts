@@ -23,7 +23,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   await app.listen({ port: config.port, host: config.host });
-  app.log.info(`Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${config.localEmulator ? 'local' : 'none'})`);
+  app.log.info(
+    `Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${config.localEmulator ? 'local' : 'none'})`,
+  );
 } catch (error) {
   app.log.fatal(error);
   process.exit(1);

@@ -27,7 +27,8 @@ function isAccepted(format: string | undefined): format is keyof typeof MEDIA_TY
 }
 
 const UNREADABLE = 'The picture could not be read: it is not a JPEG or PNG file. Send a photo saved as JPEG or PNG.';
-const DAMAGED = 'The picture is damaged or incomplete (was the file cut short while copying or uploading?). Take or export the photo again and send the new file.';
+const DAMAGED =
+  'The picture is damaged or incomplete (was the file cut short while copying or uploading?). Take or export the photo again and send the new file.';
 
 /**
  * Judges a picture by its content, never by a name or a claim: JPEG or PNG, big enough for a
@@ -39,10 +40,18 @@ export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
     metadata = await sharp(content, { limitInputPixels: false }).metadata();
   } catch (error) {
     // sharp names a broken header "corrupt header"; anything else it cannot identify is no image.
-    throw new Problem(400, 'invalid_image', error instanceof Error && /corrupt|premature|truncat/i.test(error.message) ? DAMAGED : UNREADABLE);
+    throw new Problem(
+      400,
+      'invalid_image',
+      error instanceof Error && /corrupt|premature|truncat/i.test(error.message) ? DAMAGED : UNREADABLE,
+    );
   }
   if (!isAccepted(metadata.format)) {
-    throw new Problem(400, 'unsupported_image_format', `The picture is ${metadata.format.toUpperCase()}; only JPEG and PNG are accepted. Save or export it as JPEG and send it again.`);
+    throw new Problem(
+      400,
+      'unsupported_image_format',
+      `The picture is ${metadata.format.toUpperCase()}; only JPEG and PNG are accepted. Save or export it as JPEG and send it again.`,
+    );
   }
   const { width, height } = metadata;
   if (width < MIN_IMAGE_SIDE_PX || height < MIN_IMAGE_SIDE_PX) {

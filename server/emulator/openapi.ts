@@ -21,7 +21,9 @@ const refusals = {
   '405': error('Method not allowed on this path.'),
 };
 const bodyRefusals = {
-  '400': error('The request is malformed; the description says what to fix. Pictures that are not JPEG/PNG, damaged, or under 200x200 pixels are refused here.'),
+  '400': error(
+    'The request is malformed; the description says what to fix. Pictures that are not JPEG/PNG, damaged, or under 200x200 pixels are refused here.',
+  ),
   '406': error('The body is not JSON.'),
   '413': error('The picture is over 3,000,000 bytes.'),
 };
@@ -55,7 +57,7 @@ export function openApiDocument(prefix: string) {
     paths: {
       '/face_recognition/registration': {
         post: {
-          summary: "Register a face for a CPF (exactly one of image and image_key)",
+          summary: 'Register a face for a CPF (exactly one of image and image_key)',
           requestBody: { required: true, ...json('RegistrationRequest') },
           responses: { '201': { description: 'Registered.', ...json('RegistrationAnswer') }, ...bodyRefusals, ...refusals },
         },

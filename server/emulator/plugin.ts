@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { cpfSchema } from '../../contract/cpf.ts';
 import { imageUploadRequestSchema, keySchema, registrationRequestSchema } from '../../contract/registration.ts';
 import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
@@ -39,7 +39,11 @@ function authorizer(apiKey: string | undefined): ((request: FastifyRequest) => v
     }
     const received = Buffer.from(given);
     if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
-      throw new Problem(401, 'unauthorized', 'The API key in the Authorization header is not valid. Check the key configured for this environment.');
+      throw new Problem(
+        401,
+        'unauthorized',
+        'The API key in the Authorization header is not valid. Check the key configured for this environment.',
+      );
     }
   };
 }
@@ -48,7 +52,7 @@ function authorizer(apiKey: string | undefined): ((request: FastifyRequest) => v
  * QI Tech's face registration contract (QITECH-API.md) on SQLite. Mount it with a prefix
  * (`/emulator` in the console) or at the root of its own server (`npm run emulator`).
  */
-export const emulator: FastifyPluginAsync<EmulatorOptions> = async (app, options) => {
+export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, done) => {
   const store = new EmulatorStore(options.databaseFile);
   app.addHook('onClose', () => {
     store.close();
@@ -90,7 +94,11 @@ export const emulator: FastifyPluginAsync<EmulatorOptions> = async (app, options
     } else {
       const key = store.registerWithKey(document_number, image_key ?? '');
       if (key === undefined) {
-        throw new Problem(400, 'image_key_not_found', 'No picture has this image_key here. Send the picture to POST /face_recognition/image first and use the image_key it answers.');
+        throw new Problem(
+          400,
+          'image_key_not_found',
+          'No picture has this image_key here. Send the picture to POST /face_recognition/image first and use the image_key it answers.',
+        );
       }
       registrationKey = key;
     }
@@ -130,4 +138,5 @@ export const emulator: FastifyPluginAsync<EmulatorOptions> = async (app, options
 
   const openApi = JSON.stringify(openApiDocument(app.prefix));
   app.get('/openapi.json', (_request, reply) => reply.type('application/json').send(openApi));
+  done();
 };

@@ -69,9 +69,7 @@ export class EmulatorStore {
     this.#insertRegistration = this.#db.prepare(
       'INSERT INTO registrations (registration_key, document_number, image_key, created_at) VALUES (?, ?, ?, ?)',
     );
-    this.#imageByKey = this.#db.prepare(
-      'SELECT image_key, file_size, width_px, height_px, created_at FROM images WHERE image_key = ?',
-    );
+    this.#imageByKey = this.#db.prepare('SELECT image_key, file_size, width_px, height_px, created_at FROM images WHERE image_key = ?');
     this.#registrationByKey = this.#db.prepare('SELECT registration_key FROM registrations WHERE registration_key = ?');
     // The newest registration of a document wins; id grows with every insert.
     this.#registrationByDocument = this.#db.prepare(
@@ -101,7 +99,15 @@ export class EmulatorStore {
       height_px: image.height,
       created_at: new Date().toISOString(),
     };
-    this.#insertImage.run(stored.image_key, image.content, image.mediaType, stored.file_size, stored.width_px, stored.height_px, stored.created_at);
+    this.#insertImage.run(
+      stored.image_key,
+      image.content,
+      image.mediaType,
+      stored.file_size,
+      stored.width_px,
+      stored.height_px,
+      stored.created_at,
+    );
     return stored;
   }
 

@@ -55,7 +55,10 @@ export function problemFromZod(error: z.ZodError, field?: string): Problem {
     return new Problem(413, 'image_too_large', issue.message);
   }
   const title = (name !== undefined ? FIELD_TITLES[name] : undefined) ?? 'invalid_request';
-  const more = error.issues.length > 1 ? ` (${String(error.issues.length - 1)} more problem${error.issues.length > 2 ? 's' : ''} in this request.)` : '';
+  const more =
+    error.issues.length > 1
+      ? ` (${String(error.issues.length - 1)} more problem${error.issues.length > 2 ? 's' : ''} in this request.)`
+      : '';
   return new Problem(400, title, `${issue.message}${more}`);
 }
 
@@ -72,7 +75,11 @@ function toProblem(error: FastifyError): Problem {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new Problem(406, 'invalid_json', `The body is not JSON. ${NOT_JSON}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new Problem(413, 'payload_too_large', 'The request body is too large. A picture may have at most 3,000,000 bytes: reduce its resolution or quality and send it again.');
+      return new Problem(
+        413,
+        'payload_too_large',
+        'The request body is too large. A picture may have at most 3,000,000 bytes: reduce its resolution or quality and send it again.',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new Problem(400, 'invalid_request', 'The Content-Length header does not match the body. Send the request again.');
     default:
@@ -98,7 +105,11 @@ export function jsonErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      new Problem(404, 'not_found', `There is no ${request.method} ${request.url.split('?')[0] ?? ''} here. Check the address against the API documentation.`),
+      new Problem(
+        404,
+        'not_found',
+        `There is no ${request.method} ${request.url.split('?')[0] ?? ''} here. Check the address against the API documentation.`,
+      ),
     ),
   );
 }
@@ -122,7 +133,9 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: rea
     handler: (request, reply) =>
       sendProblem(
         reply,
-        new Problem(405, 'method_not_allowed', `${request.method} is not allowed on this path; use ${allowed.join(' or ')}.`, { headers: { allow } }),
+        new Problem(405, 'method_not_allowed', `${request.method} is not allowed on this path; use ${allowed.join(' or ')}.`, {
+          headers: { allow },
+        }),
       ),
   });
 }
@@ -146,7 +159,11 @@ export function requireBody(request: FastifyRequest): unknown {
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const problem =
     error.code === 'FST_ERR_BAD_URL'
-      ? new Problem(400, 'invalid_url', 'The address has a malformed %-escape. Encode the path parameters (for example with encodeURIComponent) and try again.')
+      ? new Problem(
+          400,
+          'invalid_url',
+          'The address has a malformed %-escape. Encode the path parameters (for example with encodeURIComponent) and try again.',
+        )
       : new Problem(400, 'invalid_request', error.message);
   void sendProblem(reply, problem);
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
@@ -31,7 +31,7 @@ const registrationKeySchema = keySchema('registration_key');
  * then forwarded to the environment's upstream; its answer comes back as it is when it has the
  * contract's shape. Only these four calls exist: this is no proxy to QI Tech.
  */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, options) => {
+export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   jsonErrors(app);
   jsonBodiesOnly(app);
 
@@ -112,4 +112,5 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, options) => {
   methodNotAllowed(app, image, ['POST']);
 
   // Every other /api path is refused by jsonErrors' JSON 404.
+  done();
 };

@@ -15,7 +15,11 @@ describe('emulator: registration with an inline image', () => {
   it('registers a JPEG and a PNG, answers 201 with a UUID key that can be looked up', async () => {
     const app = await buildTestApp();
     for (const name of ['face-single-centered.jpg', 'face-single-small-image.png']) {
-      const response = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: fixtureBase64(name) } });
+      const response = await app.inject({
+        method: 'POST',
+        url: REGISTRATION,
+        payload: { document_number: CPF_A, image: fixtureBase64(name) },
+      });
       expect(response.statusCode, name).toBe(201);
       const { registration_key } = json(response);
       expect(registration_key).toMatch(UUID);
@@ -61,17 +65,29 @@ describe('emulator: registration with an inline image', () => {
 describe('emulator: pictures are judged by their content', () => {
   it('refuses a text file named .jpg', async () => {
     const app = await buildTestApp();
-    const response = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: fixtureBase64('not-an-image.jpg') } });
+    const response = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image: fixtureBase64('not-an-image.jpg') },
+    });
     expect(refusal(response, 400, 'invalid_image').description).toMatch(/JPEG or PNG/);
   });
 
   it('refuses a truncated JPEG, whether the cut is in the header or in the picture data', async () => {
     const app = await buildTestApp();
-    const headerCut = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: fixtureBase64('truncated.jpg') } });
+    const headerCut = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image: fixtureBase64('truncated.jpg') },
+    });
     expect(refusal(headerCut, 400, 'invalid_image').description).toMatch(/damaged or incomplete/);
     const clean = await sharp(fixture('face-single-centered.jpg')).jpeg().toBuffer();
     const dataCut = clean.subarray(0, Math.floor(clean.length * 0.7));
-    const response = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: dataCut.toString('base64') } });
+    const response = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image: dataCut.toString('base64') },
+    });
     expect(refusal(response, 400, 'invalid_image').description).toMatch(/damaged or incomplete/);
     const pngCut = fixture('face-single-small-image.png').subarray(0, 60_000);
     const png = await app.inject({ method: 'POST', url: IMAGE, payload: { image: pngCut.toString('base64') } });
@@ -80,7 +96,11 @@ describe('emulator: pictures are judged by their content', () => {
 
   it('refuses a picture smaller than 200x200 and names its size', async () => {
     const app = await buildTestApp();
-    const response = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: fixtureBase64('face-tiny-24px.jpg') } });
+    const response = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image: fixtureBase64('face-tiny-24px.jpg') },
+    });
     expect(refusal(response, 400, 'image_too_small').description).toContain('24x27');
   });
 
@@ -105,7 +125,11 @@ describe('emulator: pictures are judged by their content', () => {
     expect(accepted.statusCode).toBe(201);
     expect(json(accepted).file_size).toBe(MAX_IMAGE_BYTES);
     const over = Buffer.concat([exact, Buffer.alloc(1)]);
-    const refused = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: over.toString('base64') } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image: over.toString('base64') },
+    });
     expect(refusal(refused, 413, 'image_too_large').description).toMatch(/3\.0 MB/);
   });
 
@@ -122,7 +146,9 @@ describe('emulator: pictures are judged by their content', () => {
 
   it('refuses a decompression bomb by its pixel count without decoding it', async () => {
     const app = await buildTestApp();
-    const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#777' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 10_000, height: 6_000, channels: 3, background: '#777' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     const response = await app.inject({ method: 'POST', url: IMAGE, payload: { image: bomb.toString('base64') } });
     expect(refusal(response, 400, 'image_too_large').description).toContain('10000x6000');
   });
@@ -150,14 +176,22 @@ describe('emulator: image keys', () => {
     expect(body).toMatchObject({ file_size: fixture('face-single-small-image.png').length, width_px: 220, height_px: 260 });
     expect(body.image_key).toMatch(UUID);
     expect(new Date(String(body.created_at)).toISOString()).toBe(body.created_at);
-    const registered = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image_key: body.image_key } });
+    const registered = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image_key: body.image_key },
+    });
     expect(registered.statusCode).toBe(201);
     expect(json(await app.inject({ method: 'GET', url: byDocument(CPF_A) }))).toEqual(json(registered));
   });
 
   it('refuses an image_key the emulator never issued, and one that is not a UUID', async () => {
     const app = await buildTestApp();
-    const unknown = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image_key: '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11' } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      payload: { document_number: CPF_A, image_key: '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11' },
+    });
     expect(refusal(unknown, 400, 'image_key_not_found').description).toMatch(/POST \/face_recognition\/image/);
     const malformed = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image_key: 'abc' } });
     expect(refusal(malformed, 400, 'invalid_image_key').description).toMatch(/UUID/);
@@ -166,7 +200,12 @@ describe('emulator: image keys', () => {
 
 describe('emulator: request shape', () => {
   it.each([
-    ['both image and image_key', { document_number: CPF_A, image: FACE, image_key: '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11' }, 'invalid_request', /not both/],
+    [
+      'both image and image_key',
+      { document_number: CPF_A, image: FACE, image_key: '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11' },
+      'invalid_request',
+      /not both/,
+    ],
     ['neither image nor image_key', { document_number: CPF_A }, 'invalid_request', /either image/],
     ['no document_number', { image: FACE }, 'invalid_document_number', /CPF/],
     ['a CPF with a wrong check digit', { document_number: '529.982.247-26', image: FACE }, 'invalid_document_number', /check digits/],
@@ -209,8 +248,13 @@ describe('emulator: request shape', () => {
 describe('emulator: lookups', () => {
   it('answers 404 with what to do for an unknown key and for a CPF with no registration', async () => {
     const app = await buildTestApp();
-    expect(refusal(await app.inject({ method: 'GET', url: byKey('0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11') }), 404, 'registration_not_found').description).toMatch(/CPF/);
-    expect(refusal(await app.inject({ method: 'GET', url: byDocument(CPF_B) }), 404, 'registration_not_found').description).toContain(CPF_B);
+    expect(
+      refusal(await app.inject({ method: 'GET', url: byKey('0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11') }), 404, 'registration_not_found')
+        .description,
+    ).toMatch(/CPF/);
+    expect(refusal(await app.inject({ method: 'GET', url: byDocument(CPF_B) }), 404, 'registration_not_found').description).toContain(
+      CPF_B,
+    );
   });
 
   it('refuses a malformed key and a malformed CPF with 400', async () => {
@@ -246,7 +290,11 @@ describe('emulator: HTTP semantics', () => {
     const app = await buildTestApp();
     const response = await app.inject({ method: 'GET', url: '/emulator/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const doc = json(response) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> } };
+    const doc = json(response) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/face_recognition/image',
@@ -266,11 +314,21 @@ describe('emulator: EMULATOR_API_KEY', () => {
     const app = await buildTestApp({ emulatorApiKey: KEY });
     const missing = await app.inject({ method: 'GET', url: byDocument(CPF_A) });
     expect(refusal(missing, 401, 'unauthorized').description).toMatch(/missing/);
-    const wrong = await app.inject({ method: 'POST', url: REGISTRATION, headers: { authorization: 'other' }, payload: { document_number: CPF_A, image: FACE } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      headers: { authorization: 'other' },
+      payload: { document_number: CPF_A, image: FACE },
+    });
     expect(refusal(wrong, 401, 'unauthorized').description).toMatch(/not valid/);
     const bearer = await app.inject({ method: 'GET', url: byDocument(CPF_A), headers: { authorization: `Bearer ${KEY}` } });
     refusal(bearer, 401, 'unauthorized');
-    const right = await app.inject({ method: 'POST', url: REGISTRATION, headers: { authorization: KEY }, payload: { document_number: CPF_A, image: FACE } });
+    const right = await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      headers: { authorization: KEY },
+      payload: { document_number: CPF_A, image: FACE },
+    });
     expect(right.statusCode).toBe(201);
     expect((await app.inject({ method: 'GET', url: '/emulator/openapi.json' })).statusCode).toBe(200);
   });
@@ -280,7 +338,12 @@ describe('emulator: what is logged', () => {
   it('never logs the picture, the CPF or the API key', async () => {
     const lines: string[] = [];
     const app = await buildTestApp({ emulatorApiKey: 'secret-key-93c1', logLevel: 'trace' }, { write: (line) => lines.push(line) });
-    await app.inject({ method: 'POST', url: REGISTRATION, headers: { authorization: 'secret-key-93c1' }, payload: { document_number: CPF_A, image: FACE } });
+    await app.inject({
+      method: 'POST',
+      url: REGISTRATION,
+      headers: { authorization: 'secret-key-93c1' },
+      payload: { document_number: CPF_A, image: FACE },
+    });
     await app.inject({ method: 'GET', url: byDocument(CPF_A), headers: { authorization: 'secret-key-93c1' } });
     await app.inject({ method: 'POST', url: '/api/local/face_recognition/registration', payload: { document_number: CPF_B, image: FACE } });
     await app.inject({ method: 'GET', url: '/api/local/face_recognition/registration/document_number/11144477735' });

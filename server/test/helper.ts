@@ -30,9 +30,18 @@ export function tempDir(prefix = 'frc-test-'): string {
 }
 
 /** The whole console on its own SQLite file, closed when the test ends. */
-export async function buildTestApp(overrides: Partial<Config> = {}, logStream?: { write(line: string): void }): Promise<FastifyInstance> {
+export async function buildTestApp(
+  overrides: Partial<Config> = {},
+  logStream?: { write(line: string): void },
+  distDir?: string,
+): Promise<FastifyInstance> {
   const config: Config = { ...loadConfig({}), dataDir: tempDir(), ...overrides };
-  const app = await buildServer({ config, logger: logStream !== undefined, ...(logStream === undefined ? {} : { logStream }) });
+  const app = await buildServer({
+    config,
+    logger: logStream !== undefined,
+    ...(logStream === undefined ? {} : { logStream }),
+    ...(distDir === undefined ? {} : { distDir }),
+  });
   onTestFinished(async () => {
     await app.close();
   });

@@ -7,9 +7,7 @@ export function App() {
         O servidor e o emulador da API de reconhecimento facial da QI Tech estão no ar. As páginas de cadastro e de consulta chegam na
         próxima versão.
       </p>
-      <p lang="en">
-        Face Registration Console: the server and the QI Tech emulator are running; the register and look-up pages come next.
-      </p>
+      <p lang="en">Face Registration Console: the server and the QI Tech emulator are running; the register and look-up pages come next.</p>
       <p>
         <a href="/emulator/openapi.json">Contrato do emulador (OpenAPI)</a>
       </p>

@@ -22,7 +22,14 @@ export const spa: FastifyPluginAsync<SpaOptions> = async (app, { distDir }) => {
   if (!existsSync(join(distDir, 'index.html'))) {
     app.log.warn({ distDir }, 'the console is not built; run `npm run build` (npm start does it)');
     app.setNotFoundHandler((_request, reply) =>
-      sendProblem(reply, new Problem(503, 'console_not_built', 'The console has not been built. Run `npm run build`, or start it with `npm start`, which builds it first.')),
+      sendProblem(
+        reply,
+        new Problem(
+          503,
+          'console_not_built',
+          'The console has not been built. Run `npm run build`, or start it with `npm start`, which builds it first.',
+        ),
+      ),
     );
     return;
   }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes } from './image.ts';
+import { errorBodySchema, registrationAnswerSchema, registrationRequestSchema } from './registration.ts';
+
+const KEY = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
+
+describe('registrationRequestSchema', () => {
+  it('normalises the CPF and keeps exactly the one picture given', () => {
+    expect(registrationRequestSchema.parse({ document_number: '52998224725', image: 'QUJD' })).toEqual({
+      document_number: '529.982.247-25',
+      image: 'QUJD',
+    });
+    expect(registrationRequestSchema.parse({ document_number: '529.982.247-25', image_key: KEY })).toEqual({
+      document_number: '529.982.247-25',
+      image_key: KEY,
+    });
+  });
+
+  it('measures the decoded size exactly at the 3,000,000-byte boundary', () => {
+    const exact = 'A'.repeat(MAX_IMAGE_BASE64_CHARS);
+    expect(base64DecodedBytes(exact)).toBe(MAX_IMAGE_BYTES);
+    expect(registrationRequestSchema.safeParse({ document_number: '529.982.247-25', image: exact }).success).toBe(true);
+    const over = `${exact}AAA=`;
+    const result = registrationRequestSchema.safeParse({ document_number: '529.982.247-25', image: over });
+    expect(result.error?.issues[0]).toMatchObject({ path: ['image'], params: { image: 'too_large' } });
+  });
+
+  it('names an unknown field so a typo is found', () => {
+    const result = registrationRequestSchema.safeParse({ document_number: '529.982.247-25', image: 'QUJD', image_Key: KEY });
+    expect(result.error?.issues[0]?.message).toContain('"image_Key"');
+  });
+});
+
+describe('answers', () => {
+  it('keeps fields QI Tech may add to an answer', () => {
+    expect(registrationAnswerSchema.parse({ registration_key: KEY, status: 'ok' })).toEqual({ registration_key: KEY, status: 'ok' });
+    expect(errorBodySchema.parse({ title: 'image_quality', description: 'x', image_status: 'not_center' }).image_status).toBe('not_center');
+  });
+});
