@@ -21,7 +21,9 @@ const playwright = JSON.parse(readFileSync(playwrightFile, 'utf8')) as Playwrigh
 const pw = playwright.stats;
 
 console.log(`vitest: ${String(vitest.numPassedTests)} passed, ${String(vitest.numFailedTests)} failed of ${String(vitest.numTotalTests)}`);
-console.log(`playwright: ${String(pw.expected)} passed, ${String(pw.unexpected)} failed, ${String(pw.flaky)} flaky, ${String(pw.skipped)} skipped`);
+console.log(
+  `playwright: ${String(pw.expected)} passed, ${String(pw.unexpected)} failed, ${String(pw.flaky)} flaky, ${String(pw.skipped)} skipped`,
+);
 
 const passed = vitest.numPassedTests + pw.expected + pw.flaky;
 const failed = vitest.numFailedTests + pw.unexpected;
