@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes } from './image.ts';
+import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
 import { errorBodySchema, registrationAnswerSchema, registrationRequestSchema } from './registration.ts';
 
 const KEY = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
@@ -35,5 +35,25 @@ describe('answers', () => {
   it('keeps fields QI Tech may add to an answer', () => {
     expect(registrationAnswerSchema.parse({ registration_key: KEY, status: 'ok' })).toEqual({ registration_key: KEY, status: 'ok' });
     expect(errorBodySchema.parse({ title: 'image_quality', description: 'x', image_status: 'not_center' }).image_status).toBe('not_center');
+  });
+});
+
+describe('strict base64', () => {
+  it.each([
+    ['QUJD', null],
+    ['QUI=', null],
+    ['QQ==', null],
+    ['', 'empty'],
+    ['QQ=A', 'alphabet'],
+    ['Q=Q=', 'alphabet'],
+    ['QQ===', 'alphabet'],
+    ['QUJ-', 'alphabet'],
+    ['QUJDé', 'alphabet'],
+    ['QUJ', 'length'],
+    ['QU JD', 'whitespace'],
+    ['QU\nJD', 'whitespace'],
+    ['data:image/png;base64,QUJD', 'data_url'],
+  ])('%j → %s', (value, problem) => {
+    expect(base64Problem(value)).toBe(problem);
   });
 });

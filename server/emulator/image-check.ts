@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Metadata } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import { MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX } from '../../contract/image.ts';
 import { Problem } from '../lib/problem.ts';
 import type { NewImage } from './store.ts';
@@ -10,6 +10,9 @@ export interface DecodedPicture {
   mediaType: NewImage['mediaType'];
   width: number;
   height: number;
+  /** The decoded pixels, interleaved, `channels` per pixel, EXIF orientation not applied. */
+  pixels: Buffer;
+  channels: number;
 }
 
 /**
@@ -20,40 +23,64 @@ export type FaceCheck = (picture: DecodedPicture) => Promise<void>;
 
 export const acceptEveryFace: FaceCheck = () => Promise.resolve();
 
-const MEDIA_TYPES = { jpeg: 'image/jpeg', png: 'image/png' } as const;
+const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function isAccepted(format: string | undefined): format is keyof typeof MEDIA_TYPES {
-  return format === 'jpeg' || format === 'png';
+function mediaTypeOf(content: Buffer): NewImage['mediaType'] | undefined {
+  if (content.subarray(0, JPEG_SIGNATURE.length).equals(JPEG_SIGNATURE)) return 'image/jpeg';
+  if (content.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) return 'image/png';
+  return undefined;
 }
 
 const UNREADABLE = 'The picture could not be read: it is not a JPEG or PNG file. Send a photo saved as JPEG or PNG.';
 const DAMAGED =
   'The picture is damaged or incomplete (was the file cut short while copying or uploading?). Take or export the photo again and send the new file.';
 
-/**
- * Judges a picture by its content, never by a name or a claim: JPEG or PNG, big enough for a
- * face check, small enough to decode safely, and whole (every byte decodes without a warning).
- */
-export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
+/** Explains a refusal on the slow path only: the header is read again to name the format or the size. */
+async function explain(content: Buffer, mediaType: NewImage['mediaType'] | undefined): Promise<Problem> {
   let metadata: Metadata;
   try {
     metadata = await sharp(content, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    // sharp names a broken header "corrupt header"; anything else it cannot identify is no image.
-    throw new Problem(
-      400,
-      'invalid_image',
-      error instanceof Error && /corrupt|premature|truncat/i.test(error.message) ? DAMAGED : UNREADABLE,
-    );
+  } catch {
+    return new Problem(400, 'invalid_image', mediaType === undefined ? UNREADABLE : DAMAGED);
   }
-  if (!isAccepted(metadata.format)) {
-    throw new Problem(
+  if (mediaType === undefined) {
+    return new Problem(
       400,
       'unsupported_image_format',
       `The picture is ${metadata.format.toUpperCase()}; only JPEG and PNG are accepted. Save or export it as JPEG and send it again.`,
     );
   }
-  const { width, height } = metadata;
+  if (metadata.width * metadata.height > MAX_IMAGE_PIXELS) {
+    return new Problem(
+      400,
+      'image_too_large',
+      `The picture is ${String(metadata.width)}x${String(metadata.height)} pixels; at most ${String(MAX_IMAGE_PIXELS / 1_000_000)} megapixels are accepted. Reduce its resolution and send it again.`,
+    );
+  }
+  return new Problem(400, 'invalid_image', DAMAGED);
+}
+
+/**
+ * Judges a picture by its content, never by a name or a claim: JPEG or PNG by its signature,
+ * whole (every byte decodes without a warning, which is what finds a truncated or corrupt file),
+ * not a decompression bomb (the pixel count is checked from the header before decoding), and
+ * big enough for a face check.
+ */
+export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
+  const mediaType = mediaTypeOf(content);
+  if (mediaType === undefined) throw await explain(content, mediaType);
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    // One decode answers everything: colour profiles are irrelevant to these checks and cost
+    // more than the decode itself, so they are ignored.
+    decoded = await sharp(content, { failOn: 'warning', ignoreIcc: true, limitInputPixels: MAX_IMAGE_PIXELS })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch {
+    throw await explain(content, mediaType);
+  }
+  const { width, height, channels } = decoded.info;
   if (width < MIN_IMAGE_SIDE_PX || height < MIN_IMAGE_SIDE_PX) {
     throw new Problem(
       400,
@@ -61,23 +88,5 @@ export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
       `The picture is ${String(width)}x${String(height)} pixels; both sides must be at least ${String(MIN_IMAGE_SIDE_PX)} pixels for the face to be checked. Use the camera's full resolution or a larger photo.`,
     );
   }
-  if (width * height > MAX_IMAGE_PIXELS) {
-    throw new Problem(
-      400,
-      'image_too_large',
-      `The picture is ${String(width)}x${String(height)} pixels; at most ${String(MAX_IMAGE_PIXELS / 1_000_000)} megapixels are accepted. Reduce its resolution and send it again.`,
-    );
-  }
-  try {
-    // A whole decode is the only sure test of a complete file. Colour profiles are irrelevant to
-    // that test and cost more than the decode itself, so they are ignored; a JPEG is decoded
-    // at reduced scale (every coefficient is still read, which is what finds truncation).
-    await sharp(content, { failOn: 'warning', ignoreIcc: true, limitInputPixels: MAX_IMAGE_PIXELS })
-      .resize({ width: Math.max(1, Math.floor(width / 8)), fastShrinkOnLoad: true })
-      .raw()
-      .toBuffer();
-  } catch {
-    throw new Problem(400, 'invalid_image', DAMAGED);
-  }
-  return { content, mediaType: MEDIA_TYPES[metadata.format], width, height };
+  return { content, mediaType, width, height, pixels: decoded.data, channels };
 }

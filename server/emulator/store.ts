@@ -48,8 +48,8 @@ export class EmulatorStore {
   readonly #insertImage: Database.Statement<[string, Buffer, string, number, number, number, string]>;
   readonly #insertRegistration: Database.Statement<[string, string, string, string]>;
   readonly #imageByKey: Database.Statement<[string], StoredImage>;
-  readonly #registrationByKey: Database.Statement<[string], { registration_key: string }>;
-  readonly #registrationByDocument: Database.Statement<[string], { registration_key: string }>;
+  readonly #registrationByKey: Database.Statement<[string], string>;
+  readonly #registrationByDocument: Database.Statement<[string], string>;
   readonly #registerWithImage: (document: string, image: NewImage) => string;
 
   constructor(file: string) {
@@ -70,11 +70,13 @@ export class EmulatorStore {
       'INSERT INTO registrations (registration_key, document_number, image_key, created_at) VALUES (?, ?, ?, ?)',
     );
     this.#imageByKey = this.#db.prepare('SELECT image_key, file_size, width_px, height_px, created_at FROM images WHERE image_key = ?');
-    this.#registrationByKey = this.#db.prepare('SELECT registration_key FROM registrations WHERE registration_key = ?');
+    this.#registrationByKey = this.#db
+      .prepare<[string], string>('SELECT registration_key FROM registrations WHERE registration_key = ?')
+      .pluck();
     // The newest registration of a document wins; id grows with every insert.
-    this.#registrationByDocument = this.#db.prepare(
-      'SELECT registration_key FROM registrations WHERE document_number = ? ORDER BY id DESC LIMIT 1',
-    );
+    this.#registrationByDocument = this.#db
+      .prepare<[string], string>('SELECT registration_key FROM registrations WHERE document_number = ? ORDER BY id DESC LIMIT 1')
+      .pluck();
     this.#registerWithImage = this.#db.transaction((document: string, image: NewImage) => {
       const stored = this.#storeImage(image);
       return this.registerWithKey(document, stored.image_key) ?? '';
@@ -134,11 +136,11 @@ export class EmulatorStore {
   }
 
   findRegistration(registrationKey: string): string | undefined {
-    return this.#registrationByKey.get(registrationKey.toLowerCase())?.registration_key;
+    return this.#registrationByKey.get(registrationKey.toLowerCase());
   }
 
   findRegistrationByDocument(document: string): string | undefined {
-    return this.#registrationByDocument.get(document)?.registration_key;
+    return this.#registrationByDocument.get(document);
   }
 
   close(): void {

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort, startProcess } from '../../server/test/process.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CPF = '529.982.247-25';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, connections: number, body?: string): Promise<Figures> {
+  const options = {
+    url,
+    connections,
+    duration: SECONDS,
+    ...(body === undefined ? {} : { method: 'POST' as const, body, headers: { 'content-type': 'application/json' } }),
+  };
+  const result = await autocannon(options);
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: bad };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/**
+ * Emulator and bare route, loaded in alternation for ROUNDS rounds after a warm-up of each, so
+ * that drift of a shared 2-core machine (the load generator runs on it too) hits both alike.
+ * Each figure is the median of its rounds.
+ */
+async function compare(emulatorUrl: string, bareUrl: string, connections: number, body?: string): Promise<[Figures, Figures]> {
+  const runs: [Figures[], Figures[]] = [[], []];
+  for (const url of [emulatorUrl, bareUrl])
+    await autocannon({
+      url,
+      connections,
+      duration: 2,
+      ...(body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': 'application/json' } }),
+    });
+  for (let round = 0; round < ROUNDS; round += 1) {
+    runs[0].push(await load(emulatorUrl, connections, body));
+    runs[1].push(await load(bareUrl, connections, body));
+  }
+  const summarise = (figures: Figures[]): Figures => ({
+    rps: median(figures.map((f) => f.rps)),
+    p50: median(figures.map((f) => f.p50)),
+    p99: median(figures.map((f) => f.p99)),
+    errors: figures.reduce((sum, f) => sum + f.errors, 0),
+  });
+  return [summarise(runs[0]), summarise(runs[1])];
+}
+
+function row(name: string, connections: number, emulator: Figures, bare: Figures, target: string): string {
+  const ratio = emulator.rps / bare.rps;
+  return `| ${name} | ${String(connections)} | ${emulator.rps.toFixed(0)} | ${emulator.p50.toFixed(1)} / ${emulator.p99.toFixed(1)} | ${bare.rps.toFixed(0)} | ${bare.p50.toFixed(1)} / ${bare.p99.toFixed(1)} | **${ratio.toFixed(2)}×** | ${target} |`;
+}
+
+/** Loads the emulator and bare Fastify in one process, one after the other, and returns a markdown table. */
+export async function benchEmulator(): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-'));
+  const port = await freePort();
+  const server = await startProcess('scripts/bench/emulator-server.ts', { DATA_DIR: dataDir, PORT: String(port) }, port);
+  const base = `http://127.0.0.1:${String(port)}`;
+  try {
+    const picture = readFileSync(join(ROOT, 'fixtures', 'images', 'face-single-centered.jpg'));
+    const body = JSON.stringify({ document_number: CPF, image: picture.toString('base64') });
+    const seeded = await fetch(`${base}/face_recognition/registration`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (seeded.status !== 201) throw new Error(`seeding failed: ${String(seeded.status)} ${await seeded.text()}`);
+
+    const [getEmulator, getBare] = await compare(
+      `${base}/face_recognition/registration/document_number/${CPF}`,
+      `${base}/bare/registration/document_number/${CPF}`,
+      50,
+    );
+    const [postEmulator, postBare] = await compare(`${base}/face_recognition/registration`, `${base}/bare/registration`, 1, body);
+    const [postEmulator4, postBare4] = await compare(`${base}/face_recognition/registration`, `${base}/bare/registration`, 4, body);
+    for (const [name, figures] of Object.entries({ getEmulator, getBare, postEmulator, postBare, postEmulator4, postBare4 })) {
+      if (figures.errors > 0) throw new Error(`${name}: ${String(figures.errors)} requests failed`);
+    }
+    const kb = (body.length / 1024).toFixed(0);
+    return [
+      `Each line: the emulator and a bare Fastify route in the same process on loopback, loaded by autocannon in alternation, ${String(ROUNDS)} rounds of ${String(SECONDS)} s each after a 2 s warm-up; each figure is the median of its rounds. Latency in ms (autocannon's resolution is 1 ms).`,
+      `POST bodies: a ${(picture.length / 1024).toFixed(0)} KB JPEG as base64 (${kb} KB of JSON); the bare route parses the JSON and decodes the base64.`,
+      '',
+      '| request | connections | emulator req/s | emulator p50 / p99 | bare req/s | bare p50 / p99 | ratio | target |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      row('GET by document', 50, getEmulator, getBare, '≥ 0.7×'),
+      row('POST registration', 1, postEmulator, postBare, `≥ 0.5×, p99 ≤ 50 ms (${postEmulator.p99 <= 50 ? 'met' : 'missed'})`),
+      row('POST registration', 4, postEmulator4, postBare4, '(for reference)'),
+    ].join('\n');
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

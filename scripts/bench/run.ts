@@ -1,0 +1,30 @@
+// `npm run bench`: every benchmark of the project; prints the results as markdown.
+// `npm run bench -- --write` also replaces the matching sections of docs/benchmarks.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchEmulator } from './emulator.ts';
+import { machine } from './machine.ts';
+
+const suites: Record<string, () => Promise<string>> = {
+  emulator: benchEmulator,
+};
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const write = process.argv.includes('--write');
+const file = join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md');
+
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.error(`bench: ${name}…`);
+  const section = `Measured on ${machine()}.\n\n${await run()}`;
+  console.log(`\n## ${name}\n\n${section}\n`);
+  if (write) {
+    const start = `<!-- bench:${name}:start -->`;
+    const end = `<!-- bench:${name}:end -->`;
+    const doc = readFileSync(file, 'utf8');
+    const from = doc.indexOf(start);
+    const to = doc.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`);
+    writeFileSync(file, `${doc.slice(0, from + start.length)}\n${section}\n${doc.slice(to)}`);
+  }
+}
