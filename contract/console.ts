@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The kinds of environment; each is at most once in a console. */
 export const environmentNameSchema = z.enum(['local', 'sandbox', 'production']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A CPF as QI Tech wants it: `123.456.789-09`. */
 export const CPF_MASK_PATTERN = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
@@ -65,13 +65,14 @@ export const CPF_MESSAGES: Record<CpfProblem, string> = {
 };
 
 /** CPF, masked or digits only; check digits verified; normalised to the mask. */
-export const cpfSchema = z
-  .string({ error: 'document_number must be a CPF written as a string, such as "123.456.789-09".' })
-  .transform((value, ctx) => {
+export const cpfSchema = z.pipe(
+  z.string({ error: 'document_number must be a CPF written as a string, such as "123.456.789-09".' }),
+  z.transform((value: string, ctx) => {
     const problem = cpfProblem(value);
     if (problem !== null) {
       ctx.issues.push({ code: 'custom', message: CPF_MESSAGES[problem], input: value, params: { cpf: problem } });
       return z.NEVER;
     }
     return maskCpf(cpfDigits(value) ?? '');
-  });
+  }),
+);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { cpfSchema } from './cpf.ts';
 import { BASE64_MESSAGES, MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
 
@@ -39,16 +39,20 @@ export const imageBase64Schema = z.string({ error: 'image must be the picture en
 export const registrationRequestSchema = z
   .strictObject(
     {
-      document_number: cpfSchema.meta({
-        description: "The customer's CPF, masked (123.456.789-09) or digits only; stored masked.",
-        examples: ['123.456.789-09'],
-      }),
-      image: imageBase64Schema
-        .optional()
-        .meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
-      image_key: keySchema('image_key')
-        .optional()
-        .meta({ description: "A key from POST /face_recognition/image or from QI Tech's mobile SDKs." }),
+      document_number: cpfSchema.check(
+        z.meta({
+          description: "The customer's CPF, masked (123.456.789-09) or digits only; stored masked.",
+          examples: ['123.456.789-09'],
+        }),
+      ),
+      image: z
+        .optional(imageBase64Schema)
+        .check(
+          z.meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
+        ),
+      image_key: z
+        .optional(keySchema('image_key'))
+        .check(z.meta({ description: "A key from POST /face_recognition/image or from QI Tech's mobile SDKs." })),
     },
     {
       error: (issue) =>
@@ -76,9 +80,9 @@ export const registrationRequestSchema = z
 /** POST /face_recognition/image */
 export const imageUploadRequestSchema = z.strictObject(
   {
-    image: imageBase64Schema.meta({
-      description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.',
-    }),
+    image: imageBase64Schema.check(
+      z.meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
+    ),
   },
   {
     error: (issue) =>
@@ -93,9 +97,9 @@ export const registrationAnswerSchema = z.looseObject({ registration_key: keySch
 
 export const imageAnswerSchema = z.looseObject({
   image_key: keySchema('image_key'),
-  file_size: z.int().nonnegative(),
-  width_px: z.int().positive(),
-  height_px: z.int().positive(),
+  file_size: z.int().check(z.nonnegative()),
+  width_px: z.int().check(z.positive()),
+  height_px: z.int().check(z.positive()),
   created_at: z.string(),
 });
 
@@ -106,7 +110,7 @@ export const imageStatusSchema = z.string();
 export const errorBodySchema = z.looseObject({
   title: z.string(),
   description: z.string(),
-  image_status: imageStatusSchema.optional(),
+  image_status: z.optional(imageStatusSchema),
 });
 
 export type RegistrationRequest = z.input<typeof registrationRequestSchema>;

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+// Classic zod (server-only): besides these settings, it registers zod's English messages for the
+// whole process, which the contract's zod/mini schemas use for issues without a message of their own.
 import { z } from 'zod';
 
 /**

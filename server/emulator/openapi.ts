@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   errorBodySchema,
   imageAnswerSchema,
@@ -8,7 +8,7 @@ import {
 } from '../../contract/registration.ts';
 
 /** JSON Schema of a contract schema, as a request accepts it or as an answer is sent. */
-function schema(s: z.ZodType, io: 'input' | 'output') {
+function schema(s: z.core.$ZodType, io: 'input' | 'output') {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' });
   return rest;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ErrorBody } from '../../contract/registration.ts';
 
 /** A refusal to send as `{title, description}` (+ `image_status`), QI Tech's error shape. */
@@ -46,7 +46,7 @@ const FIELD_TITLES: Record<string, string> = {
  * The first issue of a failed parse, as a Problem. The field names the title; an image over
  * the size limit is 413, as QI Tech answers an oversized body.
  */
-export function problemFromZod(error: z.ZodError, field?: string): Problem {
+export function problemFromZod(error: z.core.$ZodError, field?: string): Problem {
   const issue = error.issues[0];
   if (issue === undefined) return new Problem(400, 'invalid_request', 'The request was refused.');
   const name = typeof issue.path[0] === 'string' ? issue.path[0] : field;
@@ -140,9 +140,12 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: rea
   });
 }
 
-/** Parses with a contract schema; a refusal becomes the first issue's Problem. `field` names a lone value (a path parameter). */
-export function parseOrRefuse<S extends z.ZodType>(schema: S, value: unknown, field?: string): z.output<S> {
-  const result = schema.safeParse(value);
+/**
+ * Parses with a contract schema (zod/mini or classic zod alike); a refusal becomes the first
+ * issue's Problem. `field` names a lone value (a path parameter).
+ */
+export function parseOrRefuse<S extends z.core.$ZodType>(schema: S, value: unknown, field?: string): z.output<S> {
+  const result = z.safeParse(schema, value);
   if (!result.success) throw problemFromZod(result.error, field);
   return result.data;
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
 import {
@@ -51,7 +51,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   };
 
   /** Relays an upstream answer that fits the contract; anything else is the upstream's fault (502). */
-  const relay = async (environment: Environment, success: z.ZodType, method: 'GET' | 'POST', path: string, body?: unknown) => {
+  const relay = async (environment: Environment, success: z.ZodMiniType, method: 'GET' | 'POST', path: string, body?: unknown) => {
     const answer = await environment.upstream.call(method, path, body);
     const expected = answer.status >= 200 && answer.status < 300 ? success : errorBodySchema;
     const parsed = expected.safeParse(answer.body);
