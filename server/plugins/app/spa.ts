@@ -37,7 +37,8 @@ export const spa: FastifyPluginAsync<SpaOptions> = async (app, { distDir }) => {
   await app.register(compress, { encodings: ['br', 'gzip'] });
   await app.register(fastifyStatic, {
     root: distDir,
-    wildcard: false,
+    // Files are looked up per request, so a rebuild is served without a restart.
+    wildcard: true,
     cacheControl: false,
     setHeaders: (reply, path) => {
       void reply.header('cache-control', path.includes(`${join(distDir, 'assets')}/`) ? IMMUTABLE : REVALIDATE);
