@@ -1,4 +1,59 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { playwright } from '@vitest/browser-playwright';
+import sharp from 'sharp';
+import type { BrowserCommand } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { makeLargePhoto } from './scripts/fixtures/large-photo.ts';
+
+// Debian's Chromium where it is installed (this project's CI); Playwright's own browser elsewhere.
+const systemChromium = '/usr/bin/chromium';
+const fixtures = join(import.meta.dirname, 'fixtures', 'images');
+// Made at set-up rather than committed (the 12 MP photo is ~5 MB); tmp/ is git-ignored.
+const generated = join(import.meta.dirname, 'tmp', 'test-images');
+
+/** Pictures the browser tests need that the committed fixtures do not hold, made once with sharp. */
+const makers: Record<string, (out: string) => Promise<unknown>> = {
+  'large-photo.jpg': makeLargePhoto,
+  // Quadrants green | red over blue, stored turned a quarter left and tagged "rotate 90° clockwise"
+  // (EXIF orientation 6), as a phone held upright stores a portrait.
+  'orientation-6.jpg': async (out) => {
+    const [width, height] = [300, 400];
+    const quadrants = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y += 1)
+      for (let x = 0; x < width; x += 1) {
+        const [r, g, b] = y >= height / 2 ? [0, 0, 255] : x < width / 2 ? [0, 255, 0] : [255, 0, 0];
+        quadrants.set([r, g, b], (y * width + x) * 3);
+      }
+    await sharp(quadrants, { raw: { width, height, channels: 3 } })
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toFile(out);
+  },
+  'face.gif': (out) => sharp(join(fixtures, 'face-single-centered.jpg')).gif().toFile(out),
+  'face.webp': (out) => sharp(join(fixtures, 'face-single-centered.jpg')).webp().toFile(out),
+};
+
+/**
+ * `commands.imageFixture(name)` in a browser test: a URL the test can fetch for a committed
+ * fixture (fixtures/images) or one of `makers`, generated on first use.
+ */
+const imageFixture: BrowserCommand<[name: string]> = async (_context, name) => {
+  if (basename(name) !== name) throw new Error(`image fixture names are file names: ${name}`);
+  const maker = makers[name];
+  let path = join(fixtures, name);
+  if (maker) {
+    path = join(generated, name);
+    if (!existsSync(path)) {
+      mkdirSync(generated, { recursive: true });
+      await maker(path);
+    }
+  }
+  if (!existsSync(path)) throw new Error(`no image fixture named ${name}`);
+  return `/@fs${path}`;
+};
 
 export default defineConfig({
   test: {
@@ -14,6 +69,38 @@ export default defineConfig({
           globalSetup: ['server/test/global-setup.ts'],
           // The SIGKILL test starts real processes; the rest are fast.
           testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [react()],
+        test: {
+          // The SPA's tests run in real Chromium: canvas, createImageBitmap and EXIF handling are the browser's own.
+          name: 'browser',
+          include: ['src/**/*.test.{ts,tsx}'],
+          // The first test that needs the 12 MP photo waits ~3 s for sharp to make it.
+          testTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            // A failure's screenshot would land in src/ beside the test; the assertion says enough.
+            screenshotFailures: false,
+            provider: playwright({
+              launchOptions: {
+                ...(existsSync(systemChromium) ? { executablePath: systemChromium } : {}),
+                args: [
+                  '--no-sandbox',
+                  '--disable-gpu',
+                  '--disable-quic',
+                  '--no-first-run',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+            commands: { imageFixture },
+          },
         },
       },
     ],

@@ -1,16 +1,49 @@
-/** Placeholder until the console's pages land (issue: the console). */
-export function App() {
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Suspense, lazy, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Route, Switch } from 'wouter';
+import { createQueryClient } from '../api/query-client.ts';
+import { AnnouncerProvider } from '../components/ui/announcer.tsx';
+import { RegisterPage } from '../features/registration/components/register-page.tsx';
+import { Layout } from './layout.tsx';
+
+// Support agents open look-ups; desks open the register page first, which must load fast.
+const LookupPage = lazy(() => import('../features/lookup/components/lookup-page.tsx'));
+
+function NotFound() {
+  const { t } = useTranslation();
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: '40rem', margin: '3rem auto', padding: '0 1rem', lineHeight: 1.5 }}>
-      <h1>Console de Cadastro Facial</h1>
+    <section>
+      <h1>{t('app.notFound')}</h1>
       <p>
-        O servidor e o emulador da API de reconhecimento facial da QI Tech estão no ar. As páginas de cadastro e de consulta chegam na
-        próxima versão.
+        <Link href="/">{t('app.home')}</Link>
       </p>
-      <p lang="en">Face Registration Console: the server and the QI Tech emulator are running; the register and look-up pages come next.</p>
-      <p>
-        <a href="/emulator/openapi.json">Contrato do emulador (OpenAPI)</a>
-      </p>
-    </main>
+    </section>
+  );
+}
+
+function Loading() {
+  const { t } = useTranslation();
+  return <p role="status">{t('app.loading')}</p>;
+}
+
+export function App() {
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AnnouncerProvider>
+        <Layout>
+          <Suspense fallback={<Loading />}>
+            <Switch>
+              <Route path="/" component={RegisterPage} />
+              <Route path="/lookup" component={LookupPage} />
+              <Route path="/lookup/key/:key" component={LookupPage} />
+              <Route path="/lookup/document/:cpf" component={LookupPage} />
+              <Route component={NotFound} />
+            </Switch>
+          </Suspense>
+        </Layout>
+      </AnnouncerProvider>
+    </QueryClientProvider>
   );
 }

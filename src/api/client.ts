@@ -1,0 +1,72 @@
+import type { z } from 'zod/mini';
+import { errorBodySchema } from '../../contract/registration.ts';
+
+/**
+ * Every failed call: the HTTP status (0 when the server could not be reached), and QI Tech's or
+ * the console's `{title, description}` (+ `image_status`). The UI decides what to show; this
+ * layer never touches it.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly description: string;
+  readonly imageStatus: string | undefined;
+
+  constructor(status: number, title: string, description: string, imageStatus?: string) {
+    super(`${String(status)} ${title}: ${description}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.title = title;
+    this.description = description;
+    this.imageStatus = imageStatus;
+  }
+
+  /** A refusal of what was sent (4xx): retrying it unchanged cannot succeed. */
+  get isClientError(): boolean {
+    return this.status >= 400 && this.status < 500;
+  }
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The one fetch wrapper: JSON in, JSON out, the answer parsed with its contract schema, every
+ * failure an ApiError. Only `/api` is ever called; keys and upstreams stay on the server.
+ */
+export async function apiRequest<S extends z.ZodMiniType>(path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method: options.method ?? 'GET',
+      headers:
+        options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', 'The console server could not be reached. Check the connection and try again.');
+  }
+
+  let payload: unknown;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = undefined;
+  }
+
+  if (!response.ok) {
+    const parsed = errorBodySchema.safeParse(payload);
+    if (parsed.success) throw new ApiError(response.status, parsed.data.title, parsed.data.description, parsed.data.image_status);
+    throw new ApiError(response.status, 'unexpected_answer', `The server answered HTTP ${String(response.status)} without an explanation.`);
+  }
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    throw new ApiError(response.status, 'unexpected_answer', 'The server answered with data the console does not understand.');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,49 @@
+import { mutationOptions, queryOptions } from '@tanstack/react-query';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
+import type { RegistrationRequest } from '../../contract/registration.ts';
+import { ApiError, apiRequest } from './client.ts';
+
+const base = (env: EnvironmentName) => `/${env}/face_recognition`;
+
+/** A 404 on a lookup is an answer ("no registration"), not a failure: it resolves to null. */
+async function orNull<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && error.title === 'registration_not_found') return null;
+    throw error;
+  }
+}
+
+/** Query keys from generic to specific: ['registrations', env, 'by-key' | 'by-document', value]. */
+export const registrationQueries = {
+  all: (env: EnvironmentName) => ['registrations', env] as const,
+  byKey: (env: EnvironmentName, key: string) =>
+    queryOptions({
+      queryKey: [...registrationQueries.all(env), 'by-key', key.toLowerCase()] as const,
+      queryFn: ({ signal }) =>
+        orNull(apiRequest(`${base(env)}/registration/${encodeURIComponent(key)}`, registrationAnswerSchema, { signal })),
+    }),
+  byDocument: (env: EnvironmentName, cpf: string) =>
+    queryOptions({
+      queryKey: [...registrationQueries.all(env), 'by-document', cpf] as const,
+      queryFn: ({ signal }) =>
+        orNull(apiRequest(`${base(env)}/registration/document_number/${encodeURIComponent(cpf)}`, registrationAnswerSchema, { signal })),
+      // A registration made elsewhere a moment ago must show: look-ups are always fresh.
+      staleTime: 0,
+    }),
+};
+
+export const registerFace = (env: EnvironmentName) =>
+  mutationOptions({
+    mutationKey: ['register', env],
+    mutationFn: (request: RegistrationRequest) =>
+      apiRequest(`${base(env)}/registration`, registrationAnswerSchema, { method: 'POST', body: request }),
+  });
+
+export const uploadImage = (env: EnvironmentName) =>
+  mutationOptions({
+    mutationKey: ['image', env],
+    mutationFn: (image: string) => apiRequest(`${base(env)}/image`, imageAnswerSchema, { method: 'POST', body: { image } }),
+  });

@@ -1,0 +1,214 @@
+import { useQuery } from '@tanstack/react-query';
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { SyntheticEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation, useParams } from 'wouter';
+import { CPF_MESSAGES, cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
+import type { RegistrationAnswer } from '../../../../contract/registration.ts';
+import { registrationQueries } from '../../../api/registrations.ts';
+import { useAnnounce } from '../../../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { CopyButton } from '../../../components/ui/copy-button.tsx';
+import { CpfInput } from '../../../components/ui/cpf-input.tsx';
+import { pathFor, useEnvironment } from '../../../lib/environment.tsx';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Lookup = { by: 'key'; key: string } | { by: 'document'; cpf: string };
+
+function ResultByKey({ env, registrationKey }: { env: EnvironmentName; registrationKey: string }) {
+  const query = useQuery(registrationQueries.byKey(env, registrationKey));
+  return <Result env={env} lookup={{ by: 'key', key: registrationKey }} query={query} />;
+}
+
+function ResultByDocument({ env, cpf }: { env: EnvironmentName; cpf: string }) {
+  const query = useQuery(registrationQueries.byDocument(env, cpf));
+  return <Result env={env} lookup={{ by: 'document', cpf }} query={query} />;
+}
+
+function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; query: UseQueryResult<RegistrationAnswer | null> }) {
+  const { t } = useTranslation();
+  const announce = useAnnounce();
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  const outcome = query.isPending ? 'pending' : query.isError ? 'error' : query.data === null ? 'none' : 'found';
+  const summary =
+    outcome === 'found'
+      ? lookup.by === 'key'
+        ? t('lookup.found')
+        : t('lookup.foundByDocument', { cpf: lookup.cpf })
+      : outcome === 'none'
+        ? lookup.by === 'key'
+          ? t('lookup.notFoundKey')
+          : t('lookup.notFoundDocument', { cpf: lookup.cpf })
+        : '';
+
+  useEffect(() => {
+    if (outcome === 'found' || outcome === 'none') {
+      announce(summary);
+      heading.current?.focus();
+    }
+  }, [outcome, summary, announce]);
+
+  if (query.isPending) return <p role="status">{t('lookup.searching')}</p>;
+  if (query.isError) {
+    return (
+      <div>
+        <ApiErrorMessage error={query.error} />
+        <button type="button" className="button" onClick={() => void query.refetch()}>
+          {t('app.retry')}
+        </button>
+      </div>
+    );
+  }
+  if (query.data === null) {
+    return (
+      <section className="result empty" aria-labelledby="lookup-result">
+        <h2 id="lookup-result" ref={heading} tabIndex={-1}>
+          {summary}
+        </h2>
+        {lookup.by === 'document' && (
+          <p>
+            <Link href={`${pathFor('/', env)}&cpf=${encodeURIComponent(lookup.cpf)}`}>{t('lookup.registerIt')}</Link>
+          </p>
+        )}
+      </section>
+    );
+  }
+  return (
+    <section className="result success" aria-labelledby="lookup-result">
+      <h2 id="lookup-result" ref={heading} tabIndex={-1}>
+        <span aria-hidden="true">✓ </span>
+        {summary}
+      </h2>
+      <p className="key-line">
+        <span className="label">{t('lookup.keyLabel')}:</span> <code data-testid="registration-key">{query.data.registration_key}</code>{' '}
+        <CopyButton value={query.data.registration_key} what={t('lookup.keyLabel')} />
+      </p>
+    </section>
+  );
+}
+
+function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+  const { t } = useTranslation();
+  const [, navigate] = useLocation();
+  const [value, setValue] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const submit = (event: SyntheticEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const key = value.trim();
+    if (!UUID.test(key)) {
+      setError(t('lookup.byKey.invalid'));
+      return;
+    }
+    setError(null);
+    navigate(pathFor(`/lookup/key/${key.toLowerCase()}`, env));
+  };
+  return (
+    <form onSubmit={submit} noValidate className="card">
+      <h2>{t('lookup.byKey.heading')}</h2>
+      <label htmlFor={`${id}-key`}>{t('lookup.byKey.label')}</label>
+      <div className="inline">
+        <input
+          id={`${id}-key`}
+          value={value}
+          onChange={(event) => setValue(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          className="mono"
+          aria-invalid={error !== null}
+          aria-describedby={error === null ? undefined : `${id}-error`}
+        />
+        <button type="submit" className="button">
+          {t('lookup.search')}
+        </button>
+      </div>
+      {error !== null && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function DocumentForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+  const { t } = useTranslation();
+  const [, navigate] = useLocation();
+  const [value, setValue] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const submit = (event: SyntheticEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const problem = value === '' ? 'required' : cpfProblem(value);
+    if (problem !== null) {
+      setError(t(`cpf.errors.${problem}`));
+      return;
+    }
+    setError(null);
+    navigate(pathFor(`/lookup/document/${maskCpf(cpfDigits(value) ?? '')}`, env));
+  };
+  return (
+    <form onSubmit={submit} noValidate className="card">
+      <h2>{t('lookup.byDocument.heading')}</h2>
+      <label htmlFor={`${id}-cpf`}>{t('cpf.label')}</label>
+      <div className="inline">
+        <CpfInput
+          id={`${id}-cpf`}
+          value={value}
+          onChange={setValue}
+          aria-invalid={error !== null}
+          aria-describedby={error === null ? undefined : `${id}-error`}
+        />
+        <button type="submit" className="button">
+          {t('lookup.search')}
+        </button>
+      </div>
+      {error !== null && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Look-ups by key and by CPF; `/lookup/key/:key` and `/lookup/document/:cpf` open their result. */
+export default function LookupPage() {
+  const { t } = useTranslation();
+  const env = useEnvironment().name;
+  const params = useParams<{ key?: string; cpf?: string }>();
+  const key = params.key === undefined ? undefined : decodeURIComponent(params.key);
+  const cpf = params.cpf === undefined ? undefined : decodeURIComponent(params.cpf);
+
+  let lookup: Lookup | null = null;
+  let invalid: string | null = null;
+  if (key !== undefined) {
+    if (UUID.test(key)) lookup = { by: 'key', key };
+    else invalid = t('lookup.byKey.invalid');
+  } else if (cpf !== undefined) {
+    const problem = cpfProblem(cpf);
+    if (problem === null) lookup = { by: 'document', cpf: maskCpf(cpfDigits(cpf) ?? '') };
+    else invalid = t(`cpf.errors.${problem}`, { defaultValue: CPF_MESSAGES[problem] });
+  }
+
+  return (
+    <section aria-labelledby="lookup-heading">
+      <h1 id="lookup-heading">{t('lookup.heading')}</h1>
+      <div className="grid-2">
+        <KeyForm key={`key-${key ?? ''}`} env={env} initial={key ?? ''} />
+        <DocumentForm key={`doc-${cpf ?? ''}`} env={env} initial={cpf ?? ''} />
+      </div>
+      {invalid !== null && (
+        <div className="alert error" role="alert">
+          <p>{t('lookup.invalidLink', { reason: invalid })}</p>
+        </div>
+      )}
+      {lookup?.by === 'key' && <ResultByKey key={`${env}-${lookup.key}`} env={env} registrationKey={lookup.key} />}
+      {lookup?.by === 'document' && <ResultByDocument key={`${env}-${lookup.cpf}`} env={env} cpf={lookup.cpf} />}
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+import * as z from 'zod/mini';
+import { cpfSchema } from '../../../../contract/cpf.ts';
+
+export const PICTURE_SOURCES = ['webcam', 'upload', 'key'] as const;
+export type PictureSource = (typeof PICTURE_SOURCES)[number];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The register form's fields, checked with the contract's own CPF schema (the one the server
+ * applies to the request). The picture itself is not a text field: it is checked at submit.
+ */
+export const registrationFormSchema = z
+  .object({
+    document_number: cpfSchema,
+    source: z.enum(PICTURE_SOURCES),
+    image_key: z.string(),
+  })
+  .check(
+    z.refine((form) => form.source !== 'key' || UUID.test(form.image_key.trim()), {
+      path: ['image_key'],
+      error: 'image_key must be a UUID',
+    }),
+  );
+
+export type RegistrationFormInput = z.input<typeof registrationFormSchema>;
+export type RegistrationForm = z.output<typeof registrationFormSchema>;

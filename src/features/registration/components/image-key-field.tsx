@@ -1,0 +1,86 @@
+import { useMutation } from '@tanstack/react-query';
+import { useId } from 'react';
+import type { UseFormRegisterReturn } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+import { uploadImage } from '../../../api/registrations.ts';
+import { useAnnounce } from '../../../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { formatDateTime } from '../../../lib/i18n/i18n.ts';
+import { useEnvironment } from '../../../lib/environment.tsx';
+import { UploadPicker } from './upload-picker.tsx';
+
+/**
+ * An image key from QI Tech's SDK, typed or pasted; where data is synthetic, one can be obtained
+ * here by sending a photo to `/image` (QA's way to exercise the key path without a phone).
+ */
+export function ImageKeyField({
+  field,
+  error,
+  onKey,
+}: {
+  field: UseFormRegisterReturn<'image_key'>;
+  error: string | undefined;
+  onKey: (key: string) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const announce = useAnnounce();
+  const environment = useEnvironment();
+  const id = useId();
+  const upload = useMutation({
+    ...uploadImage(environment.name),
+    onSuccess: (answer) => {
+      onKey(answer.image_key);
+      announce(
+        t('register.key.obtained', {
+          width: answer.width_px,
+          height: answer.height_px,
+          date: formatDateTime(new Date(answer.created_at), i18n.language),
+        }),
+      );
+    },
+  });
+
+  return (
+    <div className="stack">
+      <div className="field">
+        <label htmlFor={`${id}-key`}>{t('register.key.label')}</label>
+        <input
+          id={`${id}-key`}
+          {...field}
+          className="mono"
+          spellCheck={false}
+          autoComplete="off"
+          placeholder="3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c"
+          aria-invalid={error !== undefined}
+          aria-describedby={`${id}-hint${error === undefined ? '' : ` ${id}-error`}`}
+        />
+        <p id={`${id}-hint`} className="hint">
+          {t('register.key.hint')}
+        </p>
+        {error !== undefined && (
+          <p id={`${id}-error`} className="field-error">
+            {error}
+          </p>
+        )}
+      </div>
+      {environment.synthetic && (
+        <fieldset className="subtle">
+          <legend>{t('register.key.obtainLegend')}</legend>
+          <UploadPicker label={t('register.key.obtain')} onPicture={(picture) => upload.mutate(picture.base64)} />
+          {upload.isPending && <p role="status">{t('register.key.obtaining')}</p>}
+          {upload.isSuccess && (
+            <p className="success-text">
+              <span aria-hidden="true">✓ </span>
+              {t('register.key.obtained', {
+                width: upload.data.width_px,
+                height: upload.data.height_px,
+                date: formatDateTime(new Date(upload.data.created_at), i18n.language),
+              })}
+            </p>
+          )}
+          {upload.isError && <ApiErrorMessage error={upload.error} />}
+        </fieldset>
+      )}
+    </div>
+  );
+}
