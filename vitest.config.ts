@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import type { BrowserCommand } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 import { makeLargePhoto } from './scripts/fixtures/large-photo.ts';
+import { TEST_CONSOLE_PORT } from './src/test/console-server.ts';
 
 // Debian's Chromium where it is installed (this project's CI); Playwright's own browser elsewhere.
 const systemChromium = '/usr/bin/chromium';
@@ -73,7 +74,23 @@ export default defineConfig({
       },
       {
         plugins: [react()],
+        // The SPA calls /api on its own origin: here, the real console server of src/test/console-server.ts.
+        server: { proxy: { '/api': `http://127.0.0.1:${String(TEST_CONSOLE_PORT)}` } },
+        // One React for the app and Testing Library, pre-bundled together.
+        resolve: { dedupe: ['react', 'react-dom'] },
+        optimizeDeps: {
+          include: [
+            'react',
+            'react-dom',
+            'react-dom/client',
+            'react/jsx-dev-runtime',
+            '@testing-library/react',
+            '@testing-library/user-event',
+          ],
+        },
         test: {
+          globalSetup: ['src/test/console-server.ts'],
+          setupFiles: ['src/test/setup.ts'],
           // The SPA's tests run in real Chromium: canvas, createImageBitmap and EXIF handling are the browser's own.
           name: 'browser',
           include: ['src/**/*.test.{ts,tsx}'],

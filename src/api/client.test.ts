@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { environmentsAnswerSchema } from '../../contract/console.ts';
+import { generateCpf } from '../../contract/cpf.ts';
+import { registrationAnswerSchema } from '../../contract/registration.ts';
+import { ApiError, apiRequest } from './client.ts';
+import { shouldRetry } from './query-client.ts';
+import { registrationQueries } from './registrations.ts';
+import { QueryClient } from '@tanstack/react-query';
+
+// These calls reach the real console server and its emulator (src/test/console-server.ts).
+
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  const error: unknown = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('apiRequest', () => {
+  it('answers parsed with the contract', async () => {
+    expect(await apiRequest('/environments', environmentsAnswerSchema)).toEqual({ environments: [{ name: 'local', synthetic: true }] });
+  });
+
+  it("maps a refusal to an ApiError with the server's title and description", async () => {
+    const error = await failure(
+      apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
+        method: 'POST',
+        body: { document_number: '111.111.111-11', image_key: '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11' },
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.title).toBe('invalid_document_number');
+    expect(error.description).toMatch(/all digits equal/);
+    expect(error.isClientError).toBe(true);
+  });
+
+  it('maps a 404 lookup to registration_not_found', async () => {
+    const error = await failure(
+      apiRequest(`/local/face_recognition/registration/document_number/${generateCpf()}`, registrationAnswerSchema),
+    );
+    expect([error.status, error.title]).toEqual([404, 'registration_not_found']);
+  });
+
+  it('treats an answer that does not fit the contract as an error, not as data', async () => {
+    const error = await failure(apiRequest('/environments', registrationAnswerSchema));
+    expect(error.title).toBe('unexpected_answer');
+  });
+
+  it('names a network failure', async () => {
+    vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('Failed to fetch'));
+    const error = await failure(apiRequest('/environments', environmentsAnswerSchema));
+    expect([error.status, error.title]).toEqual([0, 'network_error']);
+  });
+});
+
+describe('retries', () => {
+  it('never retries a 4xx; retries a server or network failure twice', () => {
+    expect(shouldRetry(0, new ApiError(400, 'invalid_image', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(404, 'registration_not_found', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'bad_upstream_answer', 'x'))).toBe(true);
+    expect(shouldRetry(0, new ApiError(0, 'network_error', 'x'))).toBe(true);
+    expect(shouldRetry(2, new ApiError(503, 'x', 'x'))).toBe(false);
+  });
+});
+
+describe('registrationQueries', () => {
+  it('resolves a CPF with no registration to null, and one with a registration to its key', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const cpf = generateCpf();
+    expect(await client.query(registrationQueries.byDocument('local', cpf))).toBeNull();
+    const image = await fetch('/api/local/face_recognition/image', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image: await pictureBase64() }),
+    });
+    const { image_key } = (await image.json()) as { image_key: string };
+    const created = await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
+      method: 'POST',
+      body: { document_number: cpf, image_key },
+    });
+    expect(await client.query({ ...registrationQueries.byDocument('local', cpf), staleTime: 0 })).toEqual(created);
+  });
+});
+
+async function pictureBase64(): Promise<string> {
+  const canvas = new OffscreenCanvas(300, 300);
+  const context = canvas.getContext('2d');
+  if (context === null) throw new Error('no 2d context');
+  context.fillStyle = '#c96';
+  context.fillRect(0, 0, 300, 300);
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg' });
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  return btoa(String.fromCharCode(...bytes));
+}
