@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import type { SyntheticEvent } from 'react';
+import type { ReactNode, SyntheticEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useParams } from 'wouter';
 import { CPF_MESSAGES, cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
@@ -91,7 +91,30 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
   );
 }
 
-function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+interface FieldProps {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  'aria-invalid': boolean;
+  'aria-describedby': string | undefined;
+}
+
+/** One look-up form: a field, its check, and the address its result lives at. */
+function LookupForm({
+  heading,
+  label,
+  initial,
+  problem,
+  pathOf,
+  field,
+}: {
+  heading: string;
+  label: string;
+  initial: string;
+  problem: (value: string) => string | null;
+  pathOf: (value: string) => string;
+  field: (props: FieldProps) => ReactNode;
+}) {
   const { t } = useTranslation();
   const [, navigate] = useLocation();
   const [value, setValue] = useState(initial);
@@ -99,29 +122,22 @@ function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
   const id = useId();
   const submit = (event: SyntheticEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const key = value.trim();
-    if (!UUID.test(key)) {
-      setError(t('lookup.byKey.invalid'));
-      return;
-    }
-    setError(null);
-    navigate(pathFor(`/lookup/key/${key.toLowerCase()}`, env));
+    const found = problem(value.trim());
+    setError(found);
+    if (found === null) navigate(pathOf(value.trim()));
   };
   return (
     <form onSubmit={submit} noValidate className="card">
-      <h2>{t('lookup.byKey.heading')}</h2>
-      <label htmlFor={`${id}-key`}>{t('lookup.byKey.label')}</label>
+      <h2>{heading}</h2>
+      <label htmlFor={`${id}-field`}>{label}</label>
       <div className="inline">
-        <input
-          id={`${id}-key`}
-          value={value}
-          onChange={(event) => setValue(event.target.value)}
-          spellCheck={false}
-          autoComplete="off"
-          className="mono"
-          aria-invalid={error !== null}
-          aria-describedby={error === null ? undefined : `${id}-error`}
-        />
+        {field({
+          id: `${id}-field`,
+          value,
+          onChange: setValue,
+          'aria-invalid': error !== null,
+          'aria-describedby': error === null ? undefined : `${id}-error`,
+        })}
         <button type="submit" className="button">
           {t('lookup.search')}
         </button>
@@ -135,44 +151,36 @@ function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
   );
 }
 
+function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+  const { t } = useTranslation();
+  return (
+    <LookupForm
+      heading={t('lookup.byKey.heading')}
+      label={t('lookup.byKey.label')}
+      initial={initial}
+      problem={(key) => (UUID.test(key) ? null : t('lookup.byKey.invalid'))}
+      pathOf={(key) => pathFor(`/lookup/key/${key.toLowerCase()}`, env)}
+      field={({ onChange, ...props }) => (
+        <input {...props} onChange={(event) => onChange(event.target.value)} spellCheck={false} autoComplete="off" className="mono" />
+      )}
+    />
+  );
+}
+
 function DocumentForm({ env, initial }: { env: EnvironmentName; initial: string }) {
   const { t } = useTranslation();
-  const [, navigate] = useLocation();
-  const [value, setValue] = useState(initial);
-  const [error, setError] = useState<string | null>(null);
-  const id = useId();
-  const submit = (event: SyntheticEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const problem = value === '' ? 'required' : cpfProblem(value);
-    if (problem !== null) {
-      setError(t(`cpf.errors.${problem}`));
-      return;
-    }
-    setError(null);
-    navigate(pathFor(`/lookup/document/${maskCpf(cpfDigits(value) ?? '')}`, env));
-  };
   return (
-    <form onSubmit={submit} noValidate className="card">
-      <h2>{t('lookup.byDocument.heading')}</h2>
-      <label htmlFor={`${id}-cpf`}>{t('cpf.label')}</label>
-      <div className="inline">
-        <CpfInput
-          id={`${id}-cpf`}
-          value={value}
-          onChange={setValue}
-          aria-invalid={error !== null}
-          aria-describedby={error === null ? undefined : `${id}-error`}
-        />
-        <button type="submit" className="button">
-          {t('lookup.search')}
-        </button>
-      </div>
-      {error !== null && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
-    </form>
+    <LookupForm
+      heading={t('lookup.byDocument.heading')}
+      label={t('cpf.label')}
+      initial={initial}
+      problem={(cpf) => {
+        const found = cpf === '' ? 'required' : cpfProblem(cpf);
+        return found === null ? null : t(`cpf.errors.${found}`);
+      }}
+      pathOf={(cpf) => pathFor(`/lookup/document/${maskCpf(cpfDigits(cpf) ?? '')}`, env)}
+      field={(props) => <CpfInput {...props} />}
+    />
   );
 }
 
