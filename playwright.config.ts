@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumLaunchOptions } from './e2e/support/browsers.ts';
 
 const port = Number(process.env.E2E_PORT ?? 8180);
-// Debian's Chromium where it is installed (this project's CI); Playwright's own browser elsewhere.
-const systemChromium = '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
+  // Makes the fixtures that are not committed: the fake camera's videos and the 12 MP photo.
+  globalSetup: './e2e/global-setup.ts',
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),
@@ -27,18 +28,10 @@ export default defineConfig({
       name: 'chromium',
       use: {
         ...devices['Desktop Chrome'],
-        launchOptions: {
-          ...(existsSync(systemChromium) ? { executablePath: systemChromium } : {}),
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
+        // Debian's Chromium where it exists (Playwright's own elsewhere), with a fake camera that
+        // shows fixtures/images/face-single-centered.jpg, permission granted. Tests that need
+        // another camera (no face, denied, none) use `cameraPage` of e2e/support/browsers.ts.
+        launchOptions: chromiumLaunchOptions('face'),
       },
     },
   ],

@@ -5,11 +5,10 @@ import { playwright } from '@vitest/browser-playwright';
 import sharp from 'sharp';
 import type { BrowserCommand } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.ts';
 import { makeLargePhoto } from './scripts/fixtures/large-photo.ts';
 import { TEST_CONSOLE_PORT } from './src/test/console-server.ts';
 
-// Debian's Chromium where it is installed (this project's CI); Playwright's own browser elsewhere.
-const systemChromium = '/usr/bin/chromium';
 const fixtures = join(import.meta.dirname, 'fixtures', 'images');
 // Made at set-up rather than committed (the 12 MP photo is ~5 MB); tmp/ is git-ignored.
 const generated = join(import.meta.dirname, 'tmp', 'test-images');
@@ -103,16 +102,8 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({
               launchOptions: {
-                ...(existsSync(systemChromium) ? { executablePath: systemChromium } : {}),
-                args: [
-                  '--no-sandbox',
-                  '--disable-gpu',
-                  '--disable-quic',
-                  '--no-first-run',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
+                ...(chromiumExecutable === undefined ? {} : { executablePath: chromiumExecutable }),
+                args: [...CHROMIUM_ARGS],
               },
             }),
             instances: [{ browser: 'chromium' }],

@@ -3,7 +3,8 @@ import { expect, test } from '@playwright/test';
 
 test('the console opens in Portuguese, with no accessibility violation', async ({ page }) => {
   await page.goto('/');
-  await expect(page.getByRole('heading', { level: 1, name: 'Console de Cadastro Facial' })).toBeVisible();
+  await expect(page).toHaveTitle('Console de Cadastro Facial');
+  await expect(page.getByRole('heading', { level: 1, name: 'Cadastrar rosto' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'pt-BR');
   const results = await new AxeBuilder({ page }).analyze();
   expect(results.violations).toEqual([]);

@@ -3,10 +3,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchEmulator } from './emulator.ts';
+import { benchImagePipeline } from './image-pipeline.ts';
+import { benchFirstPageJs } from './first-page-js.ts';
+import { benchLighthouse } from './lighthouse.ts';
 import { machine } from './machine.ts';
 
 const suites: Record<string, () => Promise<string>> = {
   emulator: benchEmulator,
+  'image-pipeline': benchImagePipeline,
+  'first-page-js': benchFirstPageJs,
+  lighthouse: benchLighthouse,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -1,0 +1,93 @@
+// Chromium for the end-to-end tests: the flags of the `chromium` project (playwright.config.ts),
+// and a `test` whose `cameraPage` fixture opens a page in a Chromium of its own with another
+// camera: a video without a face, camera permission denied, or no camera at all.
+import { chromium, test as base } from '@playwright/test';
+import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.ts';
+import { cameraVideos } from './fixtures.ts';
+
+export { chromiumExecutable };
+
+/** Flags every Chromium of the tests starts with. */
+export const baseChromiumArgs = CHROMIUM_ARGS;
+
+/**
+ * - `face`: the camera shows face-single-centered.jpg (640x480), permission granted (the project's default);
+ * - `no-face`: the camera shows no-face-coffee.png, permission granted;
+ * - `denied`: a camera exists (the face video) but the user refuses it: getUserMedia rejects with
+ *   `NotAllowedError` (every prompt is denied; `navigator.permissions.query({name: 'camera'})` says
+ *   `prompt` before the first request, `denied` after);
+ * - `none`: no camera at all, permission granted: getUserMedia rejects with `NotFoundError`
+ *   (Chromium's fake devices with zero cameras, so a real webcam on the machine is hidden too).
+ */
+export type Camera = 'face' | 'no-face' | 'denied' | 'none';
+
+/** Chromium's command-line flags for a camera. */
+export function cameraArgs(camera: Camera): string[] {
+  switch (camera) {
+    case 'face':
+      return [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${cameraVideos.face}`,
+      ];
+    case 'no-face':
+      return [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${cameraVideos.noFace}`,
+      ];
+    case 'denied':
+      // No --use-fake-ui-for-media-stream: the permission prompt would be shown, and is denied.
+      return ['--deny-permission-prompts', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraVideos.face}`];
+    case 'none':
+      return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=0'];
+  }
+}
+
+/** Launch options of a Chromium whose camera is `camera` (headless unless `headless` is false). */
+export function chromiumLaunchOptions(camera: Camera, headless?: boolean): LaunchOptions {
+  return {
+    ...(chromiumExecutable === undefined ? {} : { executablePath: chromiumExecutable }),
+    ...(headless === undefined ? {} : { headless }),
+    args: [...baseChromiumArgs, ...cameraArgs(camera)],
+  };
+}
+
+/** A Chromium of its own with `camera`; close it when done (the `cameraPage` fixture does). */
+export function launchWithCamera(camera: Camera, headless?: boolean): Promise<Browser> {
+  return chromium.launch(chromiumLaunchOptions(camera, headless));
+}
+
+interface CameraFixtures {
+  /**
+   * Opens a page in a new Chromium whose camera is `camera`, with the project's base URL, locale,
+   * time zone and viewport (so `page.goto('/')` works); closed at the end of the test.
+   */
+  cameraPage: (camera: Camera, options?: BrowserContextOptions) => Promise<Page>;
+}
+
+/** `test` of @playwright/test with the `cameraPage` fixture. */
+export const test = base.extend<CameraFixtures>({
+  cameraPage: async ({ baseURL, locale, timezoneId, viewport, headless }, use) => {
+    const opened: { browser: Browser; context: BrowserContext }[] = [];
+    await use(async (camera, options) => {
+      const browser = await launchWithCamera(camera, headless);
+      const context = await browser.newContext({
+        ...(baseURL === undefined ? {} : { baseURL }),
+        ...(locale === undefined ? {} : { locale }),
+        ...(timezoneId === undefined ? {} : { timezoneId }),
+        viewport,
+        ...options,
+      });
+      opened.push({ browser, context });
+      return context.newPage();
+    });
+    for (const { browser, context } of opened) {
+      await context.close();
+      await browser.close();
+    }
+  },
+});
+
+export { expect } from '@playwright/test';
