@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CPF_A, CPF_B, buildTestApp, fixtureBase64, json, refusal } from './helper.ts';
 
@@ -151,6 +151,10 @@ describe('serving the SPA', () => {
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzipped.rawPayload).toString()).toBe(plain.body);
     expect(gzipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    const brotli = await app.inject({ method: 'GET', url: `/assets/${String(script)}`, headers: { 'accept-encoding': 'br, gzip' } });
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(brotli.rawPayload).toString()).toBe(plain.body);
+    expect(brotli.rawPayload.length).toBeLessThan(gzipped.rawPayload.length);
   });
 
   it('opens deep links (even with a CPF in them) on the page, but a missing asset is a 404', async () => {

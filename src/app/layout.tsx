@@ -77,9 +77,14 @@ export function Layout({ children }: { children: ReactNode }) {
             <LanguageSwitch />
           </div>
         </div>
-        {state !== null && (
+        {state !== null ? (
           <p className={`banner banner-${state.current.name}`} data-testid="environment-banner">
             {t(`environments.${state.current.name}.banner`)}
+          </p>
+        ) : (
+          // Holds the banner's place while the environments load, so the page does not jump down.
+          <p className="banner" aria-hidden="true">
+            {'\u00a0'}
           </p>
         )}
       </header>

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { Problem, sendProblem } from '../../lib/problem.ts';
@@ -15,7 +14,7 @@ const REVALIDATE = 'no-cache';
 
 /**
  * Serves the built single-page app: hashed assets cached for a year, everything else
- * revalidated, compressed when the browser accepts it, and index.html for any page address
+ * revalidated, compressed (at build time) when the browser accepts it, and index.html for any page address
  * (deep links such as /lookup/key/…) so the router in the browser takes over.
  */
 export const spa: FastifyPluginAsync<SpaOptions> = async (app, { distDir }) => {
@@ -34,11 +33,12 @@ export const spa: FastifyPluginAsync<SpaOptions> = async (app, { distDir }) => {
     return;
   }
 
-  await app.register(compress, { encodings: ['br', 'gzip'] });
   await app.register(fastifyStatic, {
     root: distDir,
     // Files are looked up per request, so a rebuild is served without a restart.
     wildcard: true,
+    // The build writes .br and .gz beside each text file (vite.config.ts); the best one accepted is sent.
+    preCompressed: true,
     cacheControl: false,
     setHeaders: (reply, path) => {
       void reply.header('cache-control', path.includes(`${join(distDir, 'assets')}/`) ? IMMUTABLE : REVALIDATE);
