@@ -54,9 +54,14 @@ export function Layout({ children }: { children: ReactNode }) {
             </ul>
           </nav>
           <div className="header-controls">
-            {state !== null && (
-              <label className="header-control">
-                <span>{t('app.environment')}</span>
+            <label className="header-control">
+              <span>{t('app.environment')}</span>
+              {state === null ? (
+                // The same control while the environments load, so the header keeps its size.
+                <select disabled>
+                  <option>{query.isPending ? t('app.loading') : '—'}</option>
+                </select>
+              ) : (
                 <select
                   value={state.current.name}
                   onChange={(event) => {
@@ -72,8 +77,8 @@ export function Layout({ children }: { children: ReactNode }) {
                     </option>
                   ))}
                 </select>
-              </label>
-            )}
+              )}
+            </label>
             <LanguageSwitch />
           </div>
         </div>
