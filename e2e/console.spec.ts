@@ -50,6 +50,11 @@ test('webcam capture → register → key shown → look up by key → look up b
   await expectNoAxeViolations(page);
   await capture.click();
   await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px');
+  // Retake: the camera comes back, and a new capture replaces the picture.
+  await page.getByRole('button', { name: 'Tirar outra foto' }).click();
+  await expect(page.getByTestId('picture-preview')).toBeHidden();
+  await page.getByRole('button', { name: 'Capturar foto' }).click();
+  await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px');
 
   const calls = recordApiCalls(page);
   await page.getByRole('button', { name: 'Cadastrar rosto' }).click();

@@ -7,7 +7,7 @@ import type { Picture } from './picture.ts';
  * Exactly what will be sent, drawn on a canvas from the encoded JPEG itself: no data: or blob:
  * address of the face is ever made (biometric data stays out of URLs).
  */
-export function PicturePreview({ picture, onDiscard }: { picture: Picture; onDiscard: () => void }) {
+export function PicturePreview({ picture, onDiscard, discardLabel }: { picture: Picture; onDiscard: () => void; discardLabel: string }) {
   const { t, i18n } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -35,7 +35,7 @@ export function PicturePreview({ picture, onDiscard }: { picture: Picture; onDis
       </figcaption>
       <canvas ref={canvas} role="img" aria-label={t('register.preview.label')} />
       <button type="button" className="button secondary" onClick={onDiscard}>
-        {t('register.preview.discard')}
+        {discardLabel}
       </button>
     </figure>
   );

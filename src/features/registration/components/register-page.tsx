@@ -236,6 +236,8 @@ export function RegisterPage() {
           {source !== 'key' && picture !== null ? (
             <PicturePreview
               picture={picture}
+              // From the camera, discarding means taking another: the camera is still on.
+              discardLabel={source === 'webcam' ? t('register.webcam.retake') : t('register.preview.discard')}
               onDiscard={() => {
                 setPicture(null);
               }}

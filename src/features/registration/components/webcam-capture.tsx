@@ -86,9 +86,13 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
 
   const capture = async () => {
     const video = webcam.current?.video;
-    if (video === null || video === undefined || video.videoWidth === 0) return;
+    if (video === null || video === undefined) return;
     setCapturing(true);
     try {
+      // The stream can be granted a moment before its first frame has a size.
+      if (video.videoWidth === 0) {
+        await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+      }
       const { prepareFrame } = await loadImagePipeline();
       const picture = await prepareFrame(video, video.videoWidth, video.videoHeight);
       announce(t('register.webcam.captured'));
