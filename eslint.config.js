@@ -3,6 +3,9 @@ import pluginQuery from '@tanstack/eslint-plugin-query';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
+const FEATURES = ['registration', 'lookup'];
+const NO_SERVER = { regex: '/server/', message: 'The SPA talks to the server over HTTP only.' };
+
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'playwright-report', 'test-results', 'data', 'tmp'] },
   js.configs.recommended,
@@ -25,6 +28,37 @@ export default tseslint.config(
   {
     files: ['src/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
+  },
+  // Features do not import each other; shared code does not import features; the SPA never
+  // imports the server (HOUSE-STYLE.md, layout). Each block repeats the patterns of the blocks
+  // before it: ESLint takes a rule's options from the last block that matches a file.
+  {
+    files: ['src/**'],
+    ignores: ['src/test/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_SERVER] }] },
+  },
+  ...FEATURES.map((feature) => ({
+    files: [`src/features/${feature}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            NO_SERVER,
+            { regex: `(^|/)(${FEATURES.filter((f) => f !== feature).join('|')})/`, message: 'Features do not import each other.' },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ['src/api/**', 'src/components/**', 'src/lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [NO_SERVER, { regex: 'features/', message: 'Shared code does not import features.' }] },
+      ],
+    },
   },
   ...pluginQuery.configs['flat/recommended'],
   {
