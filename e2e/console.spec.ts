@@ -250,3 +250,20 @@ test('no camera at all says so and points to the upload', async ({ cameraPage })
   await page.getByRole('button', { name: 'Ativar câmera' }).click();
   await expect(page.getByRole('alert')).toContainText('Nenhuma câmera foi encontrada');
 });
+
+test('with two cameras the desk chooses one, and the choice is remembered', async ({ cameraPage }) => {
+  const page = await cameraPage('two');
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Ativar câmera' }).click();
+  const select = page.getByRole('combobox', { name: 'Câmera', exact: true });
+  await expect(select.locator('option')).toHaveCount(2);
+  const second = await select.locator('option').nth(1).getAttribute('value');
+  await select.selectOption(second ?? '');
+  await expect(page.getByRole('button', { name: 'Capturar foto' })).toBeEnabled();
+  // Only the device id is kept on the desk.
+  const stored = JSON.parse(await page.evaluate<string>('JSON.stringify(localStorage)')) as Record<string, string>;
+  expect(stored).toEqual({ 'frc.cameraId': second });
+  await page.reload();
+  await page.getByRole('button', { name: 'Ativar câmera' }).click();
+  await expect(page.getByRole('combobox', { name: 'Câmera', exact: true })).toHaveValue(second ?? '');
+});

@@ -18,9 +18,10 @@ export const baseChromiumArgs = CHROMIUM_ARGS;
  *   `NotAllowedError` (every prompt is denied; `navigator.permissions.query({name: 'camera'})` says
  *   `prompt` before the first request, `denied` after);
  * - `none`: no camera at all, permission granted: getUserMedia rejects with `NotFoundError`
- *   (Chromium's fake devices with zero cameras, so a real webcam on the machine is hidden too).
+ *   (Chromium's fake devices with zero cameras, so a real webcam on the machine is hidden too);
+ * - `two`: two fake cameras showing Chromium's generated test pattern, permission granted.
  */
-export type Camera = 'face' | 'no-face' | 'denied' | 'none';
+export type Camera = 'face' | 'no-face' | 'denied' | 'none' | 'two';
 
 /** Chromium's command-line flags for a camera. */
 export function cameraArgs(camera: Camera): string[] {
@@ -42,6 +43,9 @@ export function cameraArgs(camera: Camera): string[] {
       return ['--deny-permission-prompts', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraVideos.face}`];
     case 'none':
       return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=0'];
+    case 'two':
+      // Chromium's own generated pictures, on two fake cameras: a desk with a second webcam.
+      return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=2'];
   }
 }
 
