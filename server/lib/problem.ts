@@ -80,6 +80,12 @@ function toProblem(error: FastifyError): Problem {
         'payload_too_large',
         'The request body is too large. A picture may have at most 3,000,000 bytes: reduce its resolution or quality and send it again.',
       );
+    case 'FST_STATIC_FORBIDDEN_PATH':
+      return new Problem(
+        403,
+        'forbidden_path',
+        'This address is not allowed (it climbs out of the console with ".." or has a doubled "/"). Check the address.',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new Problem(400, 'invalid_request', 'The Content-Length header does not match the body. Send the request again.');
     default:
@@ -92,16 +98,21 @@ function toProblem(error: FastifyError): Problem {
   return new Problem(500, 'internal_error', 'Something went wrong on our side. Your request was not completed; try again in a moment.');
 }
 
-/**
- * JSON-only error handling for a Fastify scope: bodies that are not JSON get 406, unknown routes a
- * JSON 404, and every error `{title, description}`. Call it in each scope that owns a prefix.
- */
-export function jsonErrors(app: FastifyInstance): void {
+/** Every error of a scope as `{title, description}`; a 5xx is logged (never the request's body). */
+export function jsonErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toProblem(error);
     if (problem.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, problem);
   });
+}
+
+/**
+ * JSON-only error handling for a Fastify scope: bodies that are not JSON get 406, unknown routes a
+ * JSON 404, and every error `{title, description}`. Call it in each scope that owns a prefix.
+ */
+export function jsonErrors(app: FastifyInstance): void {
+  jsonErrorHandler(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

@@ -167,6 +167,13 @@ describe('serving the SPA', () => {
     }
     refusal(await app.inject({ method: 'GET', url: '/assets/index-missing.js', headers: { accept: '*/*' } }), 404, 'not_found');
     refusal(await app.inject({ method: 'POST', url: '/register', headers: { accept: 'text/html' } }), 404, 'not_found');
+    // Paths that try to leave dist/ get the same JSON shape as every refusal.
+    for (const url of ['/%2e%2e/package.json', '//api/environments', '/assets/%2e%2e/%2e%2e/package.json']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([403, 404], url).toContain(response.statusCode);
+      expect(typeof json(response).description, url).toBe('string');
+      expect(response.body).not.toContain('"name": "face-registration-console"');
+    }
   });
 
   it('answers 503 with what to do when the console was not built', async () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { Problem, sendProblem } from '../../lib/problem.ts';
+import { Problem, jsonErrorHandler, sendProblem } from '../../lib/problem.ts';
 
 export interface SpaOptions {
   /** The Vite build: index.html and assets/. */
@@ -33,6 +33,7 @@ export const spa: FastifyPluginAsync<SpaOptions> = async (app, { distDir }) => {
     return;
   }
 
+  jsonErrorHandler(app);
   await app.register(fastifyStatic, {
     root: distDir,
     // Files are looked up per request, so a rebuild is served without a restart.
