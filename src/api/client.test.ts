@@ -6,6 +6,7 @@ import { ApiError, apiRequest } from './client.ts';
 import { shouldRetry } from './query-client.ts';
 import { registrationQueries } from './registrations.ts';
 import { QueryClient } from '@tanstack/react-query';
+import { fixture } from '../test/fixtures.ts';
 
 // These calls reach the real console server and its emulator (src/test/console-server.ts).
 
@@ -88,13 +89,10 @@ describe('registrationQueries', () => {
   });
 });
 
+/** A real face: the emulator checks faces as QI Tech does. */
 async function pictureBase64(): Promise<string> {
-  const canvas = new OffscreenCanvas(300, 300);
-  const context = canvas.getContext('2d');
-  if (context === null) throw new Error('no 2d context');
-  context.fillStyle = '#c96';
-  context.fillRect(0, 0, 300, 300);
-  const blob = await canvas.convertToBlob({ type: 'image/jpeg' });
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  return btoa(String.fromCharCode(...bytes));
+  const bytes = new Uint8Array(await (await fixture('face-single-centered.jpg')).arrayBuffer());
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

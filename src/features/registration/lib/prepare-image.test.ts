@@ -1,20 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commands } from 'vitest/browser';
+import { fixture } from '../../../test/fixtures.ts';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, MIN_IMAGE_SIDE_PX, base64Problem } from '../../../../contract/image.ts';
 import { MAX_LONGEST_SIDE, PrepareImageError, prepareFrame, prepareImageFile } from './prepare-image.ts';
-
-declare module 'vitest/browser' {
-  interface BrowserCommands {
-    /** URL of a picture from fixtures/images, or of one vitest.config.ts generates. */
-    imageFixture: (name: string) => Promise<string>;
-  }
-}
-
-async function fixture(name: string): Promise<Blob> {
-  const response = await fetch(await commands.imageFixture(name));
-  if (!response.ok) throw new Error(`fixture ${name}: HTTP ${String(response.status)}`);
-  return response.blob();
-}
 
 /** A file as the picker hands it over: its name and MIME type are the person's system's claim. */
 async function pickedFile(fixtureName: string, name: string, type: string): Promise<File> {
