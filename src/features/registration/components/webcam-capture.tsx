@@ -58,9 +58,16 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
 
   const onUserMedia = useCallback(
     (stream: MediaStream) => {
-      setReady(true);
       setFailure(null);
-      announce(t('register.webcam.ready'));
+      // Capture is offered once a frame is on screen: a stream granted a moment ago may still
+      // paint black, and a black picture is no face.
+      const markReady = () => {
+        setReady(true);
+        announce(t('register.webcam.ready'));
+      };
+      const video = webcam.current?.video;
+      if (video !== null && video !== undefined && 'requestVideoFrameCallback' in video) video.requestVideoFrameCallback(markReady);
+      else markReady();
       const active = stream.getVideoTracks()[0]?.getSettings().deviceId;
       void navigator.mediaDevices.enumerateDevices().then((devices) => {
         setCameras(devices.filter((device) => device.kind === 'videoinput' && device.deviceId !== ''));
@@ -89,8 +96,8 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
     if (video === null || video === undefined) return;
     setCapturing(true);
     try {
-      // The stream can be granted a moment before its first frame has a size.
-      if (video.videoWidth === 0) {
+      // The stream can be granted a moment before its first frame is decoded.
+      if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
         await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
       }
       const { prepareFrame } = await loadImagePipeline();
