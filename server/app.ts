@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { emulator } from './emulator/plugin.ts';
+import { detectedFaceCheck } from './emulator/face-detector.ts';
+import { acceptEveryFace } from './emulator/image-check.ts';
 import type { FaceCheck } from './emulator/image-check.ts';
 import { emulatorUpstream } from './lib/upstream.ts';
 import { spa } from './plugins/app/spa.ts';
@@ -14,11 +16,17 @@ export interface AppOptions {
   config: Config;
   /** The built SPA; `dist/` beside package.json unless a test says otherwise. */
   distDir?: string;
+  /** Overrides the face check `config.emulatorFaceCheck` chooses (tests). */
   faceCheck?: FaceCheck;
 }
 
 export function emulatorDatabaseFile(dataDir: string): string {
   return join(dataDir, 'emulator.sqlite');
+}
+
+/** The emulator's face check as the settings choose it (EMULATOR_FACE_CHECK). */
+export function emulatorFaceCheck(config: Pick<Config, 'emulatorFaceCheck'>): FaceCheck {
+  return config.emulatorFaceCheck ? detectedFaceCheck : acceptEveryFace;
 }
 
 /** Registers the whole console on a Fastify instance: emulator, console API, and the SPA. */
@@ -30,7 +38,7 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       prefix: EMULATOR_PREFIX,
       databaseFile: emulatorDatabaseFile(config.dataDir),
       apiKey: config.emulatorApiKey,
-      ...(faceCheck === undefined ? {} : { faceCheck }),
+      faceCheck: faceCheck ?? emulatorFaceCheck(config),
     });
     environments.push({ name: 'local', synthetic: true, upstream: emulatorUpstream(app, EMULATOR_PREFIX, config.emulatorApiKey) });
   }

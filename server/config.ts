@@ -17,6 +17,7 @@ const settingsSchema = z.object({
     .optional()
     .transform((v) => (v === '' ? undefined : v)),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  EMULATOR_FACE_CHECK: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -27,6 +28,8 @@ export interface Config {
   localEmulator: boolean;
   emulatorApiKey: string | undefined;
   emulatorPort: number;
+  /** The emulator refuses pictures QI Tech would refuse (image_quality); off: every decodable picture is accepted. */
+  emulatorFaceCheck: boolean;
   logLevel: string;
 }
 
@@ -44,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     localEmulator: s.LOCAL_EMULATOR === 'on',
     emulatorApiKey: s.EMULATOR_API_KEY,
     emulatorPort: s.EMULATOR_PORT,
+    emulatorFaceCheck: s.EMULATOR_FACE_CHECK === 'on',
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -4,7 +4,8 @@ import { cpfSchema } from '../../contract/cpf.ts';
 import { imageUploadRequestSchema, keySchema, registrationRequestSchema } from '../../contract/registration.ts';
 import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
 import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody as body } from '../lib/problem.ts';
-import { acceptEveryFace, inspectPicture } from './image-check.ts';
+import { detectedFaceCheck } from './face-detector.ts';
+import { inspectPicture } from './image-check.ts';
 import type { FaceCheck } from './image-check.ts';
 import { openApiDocument } from './openapi.ts';
 import { EmulatorStore } from './store.ts';
@@ -14,6 +15,7 @@ export interface EmulatorOptions {
   databaseFile: string;
   /** When set, every call must carry `Authorization: <apiKey>`, as QI Tech demands. */
   apiKey?: string | undefined;
+  /** Judges each picture's face; by default the real check (face-detector.ts), as QI Tech judges. */
   faceCheck?: FaceCheck;
 }
 
@@ -57,7 +59,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   app.addHook('onClose', () => {
     store.close();
   });
-  const faceCheck = options.faceCheck ?? acceptEveryFace;
+  const faceCheck = options.faceCheck ?? detectedFaceCheck;
 
   jsonErrors(app);
   jsonBodiesOnly(app);

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
-import { emulatorDatabaseFile } from '../app.ts';
+import { emulatorDatabaseFile, emulatorFaceCheck } from '../app.ts';
 import { SERVER_OPTIONS } from '../build.ts';
 import { loggerOptions } from '../lib/logging.ts';
 import { emulator } from './plugin.ts';
@@ -15,7 +15,11 @@ try {
 }
 
 const app = Fastify({ ...SERVER_OPTIONS, logger: loggerOptions(config.logLevel) });
-await app.register(emulator, { databaseFile: emulatorDatabaseFile(config.dataDir), apiKey: config.emulatorApiKey });
+await app.register(emulator, {
+  databaseFile: emulatorDatabaseFile(config.dataDir),
+  apiKey: config.emulatorApiKey,
+  faceCheck: emulatorFaceCheck(config),
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
