@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.ts';
 import { makeLargePhoto } from './scripts/fixtures/large-photo.ts';
 import { TEST_CONSOLE_PORT } from './src/test/console-server.ts';
+import { faceAssets } from './vite.config.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'images');
 // Made at set-up rather than committed (the 12 MP photo is ~5 MB); tmp/ is git-ignored.
@@ -72,7 +73,8 @@ export default defineConfig({
         },
       },
       {
-        plugins: [react()],
+        // faceAssets: the face detector's models and wasm at the addresses the build gives them.
+        plugins: [react(), faceAssets()],
         // The SPA calls /api on its own origin: here, the real console server of src/test/console-server.ts.
         server: { proxy: { '/api': `http://127.0.0.1:${String(TEST_CONSOLE_PORT)}` } },
         // One React for the app and Testing Library, pre-bundled together.
@@ -86,6 +88,8 @@ export default defineConfig({
             '@testing-library/react',
             '@testing-library/user-event',
           ],
+          // Already one ES module (2 MB, tfjs bundled in): served as it is, not pre-bundled again.
+          exclude: ['@vladmandic/human'],
         },
         test: {
           globalSetup: ['src/test/console-server.ts'],

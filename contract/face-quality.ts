@@ -256,3 +256,36 @@ export function faceRegionStats(
   const mean = n === 0 ? 0 : s / n;
   return { luminance, sharpness: n === 0 ? NaN : s2 / n - mean * mean };
 }
+
+/**
+ * @vladmandic/human's settings for these checks, the same in the emulator (Node) and the browser;
+ * each adds only where its models and wasm files live. See docs/face-detection-notes.md.
+ */
+export const FACE_DETECTOR_SETTINGS = {
+  backend: 'wasm',
+  debug: false,
+  warmup: 'none',
+  // Never reuse a previous input's result, for video frames too: human's frame cache saves ~25 ms
+  // a frame but can miss a second face stepping in for up to 2.5 s.
+  cacheSensitivity: 0,
+  // Its temporal filter costs ~35 ms a frame through software WebGL and alters the pixels.
+  filter: { enabled: false },
+  gesture: { enabled: false },
+  face: {
+    enabled: true,
+    // maxDetected defaults to 1: multiple_faces would never fire.
+    detector: { rotation: false, maxDetected: 5, minConfidence: FACE_THRESHOLDS.minDetectorScore },
+    mesh: { enabled: true },
+    // The mesh gives the eye measure; iris would add 2.4 MB and 15–20 ms a frame.
+    iris: { enabled: false },
+    attention: { enabled: false },
+    emotion: { enabled: false },
+    description: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+  },
+  body: { enabled: false },
+  hand: { enabled: false },
+  object: { enabled: false },
+  segmentation: { enabled: false },
+} as const;

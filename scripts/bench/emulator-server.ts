@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { emulatorDatabaseFile } from '../../server/app.ts';
 import { SERVER_OPTIONS } from '../../server/build.ts';
+import { acceptEveryFace } from '../../server/emulator/image-check.ts';
 import { emulator, EMULATOR_BODY_LIMIT } from '../../server/emulator/plugin.ts';
 import { loggerOptions } from '../../server/lib/logging.ts';
 
@@ -13,6 +14,9 @@ if (dataDir === undefined || !Number.isInteger(port)) throw new Error('DATA_DIR 
 
 const app = Fastify({ ...SERVER_OPTIONS, logger: loggerOptions('warn') });
 await app.register(emulator, { databaseFile: emulatorDatabaseFile(dataDir) });
+// The same emulator with EMULATOR_FACE_CHECK=off, on the same database: what the rest of a
+// registration costs (decode, SQLite) without face detection.
+await app.register(emulator, { prefix: '/no-face-check', databaseFile: emulatorDatabaseFile(dataDir), faceCheck: acceptEveryFace });
 
 const KEY = randomUUID();
 app.get('/bare/registration/document_number/:document_number', () => ({ registration_key: KEY }));

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchEmulator } from './emulator.ts';
+import { benchFaceDetection } from './face-detection.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
 import { benchLighthouse } from './lighthouse.ts';
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<string>> = {
   'image-pipeline': benchImagePipeline,
   'first-page-js': benchFirstPageJs,
   lighthouse: benchLighthouse,
+  'face-detection': benchFaceDetection,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { Config, Human, Tensor } from '@vladmandic/human';
-import { FACE_THRESHOLDS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../contract/face-quality.ts';
 import type { DetectedFace, FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
@@ -33,32 +33,7 @@ const MODELS_URL = pathToFileURL(MODELS_DIR).href;
 /** Pictures larger than this (longest side) are reduced for detection; the mesh box is scaled back. */
 const DETECTION_MAX_SIDE = 1280;
 
-const CONFIG = {
-  backend: 'wasm',
-  wasmPath: WASM_DIR,
-  modelBasePath: MODELS_URL,
-  debug: false,
-  warmup: 'none',
-  // Still pictures: never reuse a previous picture's result.
-  cacheSensitivity: 0,
-  filter: { enabled: false },
-  gesture: { enabled: false },
-  face: {
-    enabled: true,
-    detector: { rotation: false, maxDetected: 5, minConfidence: FACE_THRESHOLDS.minDetectorScore },
-    mesh: { enabled: true },
-    iris: { enabled: false },
-    attention: { enabled: false },
-    emotion: { enabled: false },
-    description: { enabled: false },
-    antispoof: { enabled: false },
-    liveness: { enabled: false },
-  },
-  body: { enabled: false },
-  hand: { enabled: false },
-  object: { enabled: false },
-  segmentation: { enabled: false },
-} as const;
+const CONFIG = { ...FACE_DETECTOR_SETTINGS, wasmPath: WASM_DIR, modelBasePath: MODELS_URL } as const;
 
 /**
  * human's loader calls the global fetch() for every model file, and Node's fetch has no file:.

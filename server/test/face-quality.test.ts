@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { FACE_FIXTURE_VERDICTS } from '../../fixtures/verdicts.ts';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FACE_STATUS_DESCRIPTIONS, judgeFace } from '../../contract/face-quality.ts';
@@ -24,15 +25,7 @@ beforeAll(async () => {
 }, 30_000);
 
 describe('face checks on every fixture (fixtures/SOURCES.md), through the real detector', () => {
-  it.each([
-    ['face-single-centered.jpg', 'ok'],
-    ['face-single-small-image.png', 'ok'],
-    ['face-too-small.jpg', 'face_too_small'],
-    ['faces-two.jpg', 'multiple_faces'],
-    ['face-at-edge.jpg', 'not_center'],
-    ['no-face-cat.png', 'no_face'],
-    ['no-face-coffee.png', 'no_face'],
-  ] as const)('%s → %s', async (name, expected) => {
+  it.each(FACE_FIXTURE_VERDICTS)('%s → %s', async (name, expected) => {
     expect(await verdictOf(fixture(name))).toBe(expected);
   });
 
