@@ -12,7 +12,7 @@ import {
   FACE_WASM_PATH,
   HUMAN_VERSION,
   TFJS_WASM_VERSION,
-} from './src/features/quality/lib/face-assets.ts';
+} from './src/lib/face/face-assets.ts';
 
 // Binary too: the face detector's .wasm and model weights (`faceAssets` below). Brotli sends 25% of
 // the SIMD .wasm, 50% of blazeface.bin and 87% of facemesh.bin: ~770 KB less on a first check,
@@ -49,7 +49,7 @@ function precompress(): Plugin {
 }
 
 /**
- * The face detector's models and wasm, on the app's own origin (src/features/quality/lib/face-assets.ts):
+ * The face detector's models and wasm, on the app's own origin (src/lib/face/face-assets.ts):
  * `assets/face-models/<human version>/` and `assets/face-wasm/<tfjs version>/`, only the files used.
  * Emitted into the build (under assets/: cached a year, the version in the path being the key), and
  * served from node_modules by `npm run dev` and Vitest's browser mode (vitest.config.ts adds it).

@@ -1,4 +1,4 @@
-// `npm run bench -- face-detection`: the browser's face check (src/features/quality/lib/face-detector.ts)
+// `npm run bench -- face-detection`: the browser's face check (src/lib/face/face-detector.ts)
 // on the fake camera's 640x480 video in headless Chromium, and what it makes a browser download.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,12 +8,12 @@ import { chromium } from '@playwright/test';
 import Fastify from 'fastify';
 import { build } from 'vite';
 import { spa } from '../../server/plugins/app/spa.ts';
-import { FACE_MODELS_PATH, FACE_WASM_PATH } from '../../src/features/quality/lib/face-assets.ts';
+import { FACE_MODELS_PATH, FACE_WASM_PATH } from '../../src/lib/face/face-assets.ts';
 import { chromiumExecutable } from '../chromium.ts';
 import { benchChromiumArgs } from './app-server.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const DETECTOR = 'src/features/quality/lib/face-detector.ts';
+const DETECTOR = 'src/lib/face/face-detector.ts';
 const CHECKS = Number(process.env.BENCH_RUNS ?? 60);
 const TARGET_PER_SECOND = 15;
 const PAGE = '/__bench/face-detection';

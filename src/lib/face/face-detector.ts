@@ -1,6 +1,6 @@
 import type { Config, Human, Result, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../../../contract/face-quality.ts';
-import type { DetectedFace, FaceDetection, FaceVerdict } from '../../../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../../contract/face-quality.ts';
+import type { DetectedFace, FaceDetection, FaceVerdict } from '../../../contract/face-quality.ts';
 import { FACE_MODELS, FACE_MODELS_PATH, FACE_WASM_PATH } from './face-assets.ts';
 
 /*

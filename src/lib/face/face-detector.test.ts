@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FACE_FIXTURE_VERDICTS } from '../../../../fixtures/verdicts.ts';
-import type { FaceStatus } from '../../../../contract/face-quality.ts';
-import { fixture } from '../../../test/fixtures.ts';
+import { FACE_FIXTURE_VERDICTS } from '../../../fixtures/verdicts.ts';
+import type { FaceStatus } from '../../../contract/face-quality.ts';
+import { fixture } from '../../test/fixtures.ts';
 import { detectFaces, judgePicture, loadFaceDetector } from './face-detector.ts';
 
 /** A fixture decoded as the browser decodes a chosen file. */
