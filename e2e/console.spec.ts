@@ -45,16 +45,14 @@ test('webcam capture → register → key shown → look up by key → look up b
 
   await expect(page.getByText('A câmera só é ligada quando você clicar')).toBeVisible();
   await page.getByRole('button', { name: 'Ativar câmera' }).click();
-  const capture = page.getByRole('button', { name: 'Capturar foto' });
-  await expect(capture).toBeEnabled();
+  // The face is checked live and the photo taken by itself once it has been good for a moment.
+  await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px', { timeout: 20_000 });
+  await expect(page.getByTestId('announcer')).toContainText('Foto capturada automaticamente.');
   await expectNoAxeViolations(page);
-  await capture.click();
-  await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px');
   // Retake: the camera comes back, and a new capture replaces the picture.
   await page.getByRole('button', { name: 'Tirar outra foto' }).click();
   await expect(page.getByTestId('picture-preview')).toBeHidden();
-  await page.getByRole('button', { name: 'Capturar foto' }).click();
-  await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px');
+  await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px', { timeout: 20_000 });
 
   const calls = recordApiCalls(page);
   await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
@@ -266,4 +264,23 @@ test('with two cameras the desk chooses one, and the choice is remembered', asyn
   await page.reload();
   await page.getByRole('button', { name: 'Ativar câmera' }).click();
   await expect(page.getByRole('combobox', { name: 'Câmera', exact: true })).toHaveValue(second ?? '');
+});
+
+test('with no face in view the camera never captures by itself, says why, and the emulator refuses a manual capture', async ({
+  cameraPage,
+}) => {
+  const page = await cameraPage('no-face');
+  await page.goto('/');
+  await page.getByLabel('CPF do cliente').fill(generateCpf());
+  await page.getByRole('button', { name: 'Ativar câmera' }).click();
+  await expect(page.getByTestId('face-guidance')).toHaveText(/Nenhum rosto encontrado/, { timeout: 20_000 });
+  await page.waitForTimeout(3000);
+  await expect(page.getByTestId('picture-preview')).toBeHidden();
+  await expect(page.getByTestId('face-guidance')).toHaveText(/Nenhum rosto encontrado/);
+  // Manual capture stays possible; QI Tech's rules then refuse the picture, in Portuguese.
+  await page.getByRole('button', { name: 'Capturar foto' }).click();
+  await expect(page.getByTestId('picture-preview')).toBeVisible();
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+  await expect(page.getByRole('heading', { name: 'O cadastro não foi concluído' })).toBeFocused();
+  await expect(page.getByRole('alert')).toContainText('A foto foi recusada na avaliação de qualidade.');
 });

@@ -52,6 +52,20 @@ export const en: Messages = {
       stop: 'Turn off camera',
       guide: 'Place the face inside the oval',
       previewLabel: 'Live camera picture (mirrored)',
+      guidance: {
+        checking: 'Checking the face…',
+        good: 'Face well placed. Hold still…',
+        autoCaptured: 'Photo captured automatically.',
+        checkUnavailable: 'The automatic face check is not available; capture the photo by hand.',
+        no_face: "No face found. Place the customer's face in the oval.",
+        multiple_faces: 'Only one person in the picture.',
+        not_center: 'Centre the face.',
+        face_too_small: 'Move the face closer.',
+        not_frontal: 'Look straight at the camera.',
+        eyes_closed: 'Keep the eyes open.',
+        too_dark: 'Too dark: improve the lighting.',
+        blurry: 'Blurred picture: hold still.',
+      },
       errors: {
         denied:
           "Camera access was denied. Click the camera icon in the browser's address bar, choose “Allow”, then click “Try again”. You can also upload a photo.",

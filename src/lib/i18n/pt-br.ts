@@ -55,6 +55,20 @@ export const ptBR = {
       stop: 'Desligar câmera',
       guide: 'Posicione o rosto dentro do oval',
       previewLabel: 'Imagem ao vivo da câmera (espelhada)',
+      guidance: {
+        checking: 'Verificando o rosto…',
+        good: 'Rosto bem posicionado. Mantenha a posição…',
+        autoCaptured: 'Foto capturada automaticamente.',
+        checkUnavailable: 'A verificação automática do rosto não está disponível; capture a foto manualmente.',
+        no_face: 'Nenhum rosto encontrado. Posicione o rosto do cliente no oval.',
+        multiple_faces: 'Apenas uma pessoa na imagem.',
+        not_center: 'Centralize o rosto.',
+        face_too_small: 'Aproxime o rosto.',
+        not_frontal: 'Olhe de frente para a câmera.',
+        eyes_closed: 'Mantenha os olhos abertos.',
+        too_dark: 'Ambiente escuro: melhore a iluminação.',
+        blurry: 'Imagem tremida ou desfocada: fique parado.',
+      },
       errors: {
         denied:
           'O acesso à câmera foi negado. Clique no ícone de câmera na barra de endereço do navegador, escolha “Permitir” e clique em “Tentar novamente”. Você também pode enviar uma foto.',

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import Webcam from 'react-webcam';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { loadImagePipeline } from './picture.ts';
+import { useFaceGuidance } from './use-face-guidance.ts';
 import type { Picture } from './picture.ts';
 
 /** Which camera this desk uses: the device id only, never a picture. */
@@ -55,18 +56,20 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
   );
   const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState<string | undefined>(storedCamera);
+  const [video, setVideo] = useState<HTMLVideoElement | null>(null);
 
   const onUserMedia = useCallback(
     (stream: MediaStream) => {
       setFailure(null);
       // Capture is offered once a frame is on screen: a stream granted a moment ago may still
       // paint black, and a black picture is no face.
+      const element = webcam.current?.video ?? null;
       const markReady = () => {
         setReady(true);
+        setVideo(element);
         announce(t('register.webcam.ready'));
       };
-      const video = webcam.current?.video;
-      if (video !== null && video !== undefined && 'requestVideoFrameCallback' in video) video.requestVideoFrameCallback(markReady);
+      if (element !== null && 'requestVideoFrameCallback' in element) element.requestVideoFrameCallback(markReady);
       else markReady();
       const active = stream.getVideoTracks()[0]?.getSettings().deviceId;
       void navigator.mediaDevices.enumerateDevices().then((devices) => {
@@ -91,7 +94,7 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
     if (!ready) announce(t('register.webcam.starting'));
   }, [ready, announce, t, attempt]);
 
-  const capture = async () => {
+  const capture = async (automatic = false) => {
     const video = webcam.current?.video;
     if (video === null || video === undefined) return;
     setCapturing(true);
@@ -102,12 +105,28 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
       }
       const { prepareFrame } = await loadImagePipeline();
       const picture = await prepareFrame(video, video.videoWidth, video.videoHeight);
-      announce(t('register.webcam.captured'));
+      announce(t(automatic ? 'register.webcam.guidance.autoCaptured' : 'register.webcam.captured'));
       onPicture(picture);
     } finally {
       setCapturing(false);
     }
   };
+
+  const guidance = useFaceGuidance(
+    video,
+    ready && !capturing,
+    () => void capture(true),
+    (status) => announce(t(status === 'ok' ? 'register.webcam.guidance.good' : `register.webcam.guidance.${status}`)),
+  );
+  const hint =
+    guidance.state === 'loading'
+      ? t('register.webcam.guidance.checking')
+      : guidance.state === 'unavailable'
+        ? t('register.webcam.guidance.checkUnavailable')
+        : guidance.status === 'ok'
+          ? t('register.webcam.guidance.good')
+          : t(`register.webcam.guidance.${guidance.status}`);
+  const good = guidance.state === 'checked' && guidance.status === 'ok';
 
   const chooseCamera = (next: string) => {
     setDeviceId(next);
@@ -169,10 +188,33 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
             <svg className="face-guide" viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
               <ellipse cx="50" cy="48" rx="19" ry="33" />
             </svg>
+            {guidance.state === 'checked' && guidance.box !== undefined && (
+              // The preview is mirrored, so is the box drawn over it.
+              <svg
+                className="face-box"
+                viewBox={`0 0 ${String(guidance.width)} ${String(guidance.height)}`}
+                preserveAspectRatio="none"
+                aria-hidden="true"
+              >
+                <rect
+                  className={good ? 'good' : 'bad'}
+                  x={guidance.box.x}
+                  y={guidance.box.y}
+                  width={guidance.box.width}
+                  height={guidance.box.height}
+                />
+              </svg>
+            )}
           </div>
           <p className="hint">{ready ? t('register.webcam.guide') : t('register.webcam.starting')}</p>
+          {ready && (
+            <p className={`guidance ${good ? 'good' : 'bad'}`} data-testid="face-guidance">
+              <span aria-hidden="true">{good ? '✓ ' : '⚠ '}</span>
+              {hint}
+            </p>
+          )}
           <div className="actions">
-            <button type="button" className="button" disabled={!ready || capturing} onClick={() => void capture()}>
+            <button type="button" className="button" disabled={!ready || capturing} onClick={() => void capture(false)}>
               {t('register.webcam.capture')}
             </button>
             <button type="button" className="button secondary" onClick={onStop}>

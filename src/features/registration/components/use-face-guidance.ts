@@ -1,0 +1,85 @@
+import { useEffect, useRef, useState } from 'react';
+import type { FaceBox, FaceStatus } from '../../../../contract/face-quality.ts';
+
+/** How long the face must stay good before the picture is taken by itself. */
+export const AUTO_CAPTURE_AFTER_MS = 700;
+/** A new hint is read to screen readers only once the previous one has stood this long. */
+const ANNOUNCE_EVERY_MS = 2000;
+
+export type Guidance =
+  | { state: 'loading' }
+  | { state: 'unavailable' }
+  | { state: 'checked'; status: FaceStatus | 'ok'; box: FaceBox | undefined; width: number; height: number };
+
+/**
+ * Checks the live camera frame after frame with the same rules as the emulator, one check at a
+ * time (~17 a second here), and calls `onSteady` once the face has been good for a short, steady
+ * moment. `announce` gets each new hint, at most every two seconds, so screen readers are not
+ * flooded.
+ */
+export function useFaceGuidance(
+  video: HTMLVideoElement | null,
+  active: boolean,
+  onSteady: () => void,
+  announce: (status: FaceStatus | 'ok') => void,
+): Guidance {
+  const [guidance, setGuidance] = useState<Guidance>({ state: 'loading' });
+  const steady = useRef(onSteady);
+  const speak = useRef(announce);
+  useEffect(() => {
+    steady.current = onSteady;
+    speak.current = announce;
+  });
+
+  useEffect(() => {
+    if (!active || video === null) return;
+    let stopped = false;
+    const isStopped = () => stopped;
+    let goodSince: number | undefined;
+    let fired = false;
+    let lastAnnounced: { status: FaceStatus | 'ok' | undefined; at: number } = { status: undefined, at: 0 };
+    void (async () => {
+      let judge: typeof import('../../../lib/face/face-detector.ts').judgePicture;
+      try {
+        const detector = await import('../../../lib/face/face-detector.ts');
+        await detector.loadFaceDetector();
+        judge = detector.judgePicture;
+      } catch {
+        if (!isStopped()) setGuidance({ state: 'unavailable' });
+        return;
+      }
+      while (!isStopped()) {
+        if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || video.videoWidth === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        const { videoWidth: width, videoHeight: height } = video;
+        const { verdict, detection } = await judge(video, width, height);
+        if (isStopped()) break;
+        const status = verdict.ok ? 'ok' : verdict.status;
+        setGuidance({ state: 'checked', status, box: detection.faces[0]?.box, width, height });
+        const now = performance.now();
+        if (status !== lastAnnounced.status && now - lastAnnounced.at >= ANNOUNCE_EVERY_MS) {
+          lastAnnounced = { status, at: now };
+          speak.current(status);
+        }
+        if (status === 'ok') {
+          goodSince ??= now;
+          if (!fired && now - goodSince >= AUTO_CAPTURE_AFTER_MS) {
+            fired = true;
+            steady.current();
+          }
+        } else {
+          goodSince = undefined;
+        }
+        // Let the page paint between checks.
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [active, video]);
+
+  return guidance;
+}
