@@ -47,7 +47,9 @@ test('webcam capture → register → key shown → look up by key → look up b
   await page.getByRole('button', { name: 'Ativar câmera' }).click();
   // The face is checked live and the photo taken by itself once it has been good for a moment.
   await expect(page.getByTestId('picture-details')).toContainText('640 × 480 px', { timeout: 20_000 });
-  await expect(page.getByTestId('announcer')).toContainText('Foto capturada automaticamente.');
+  // Both announced in turn: the automatic capture, then the check of the captured picture.
+  await expect(page.getByTestId('picture-check')).toContainText('Rosto aprovado na verificação de qualidade.');
+  await expect(page.getByTestId('announcer')).toContainText('Rosto aprovado na verificação de qualidade.');
   await expectNoAxeViolations(page);
   // Retake: the camera comes back, and a new capture replaces the picture.
   await page.getByRole('button', { name: 'Tirar outra foto' }).click();
@@ -279,8 +281,38 @@ test('with no face in view the camera never captures by itself, says why, and th
   await expect(page.getByTestId('face-guidance')).toHaveText(/Nenhum rosto encontrado/);
   // Manual capture stays possible; QI Tech's rules then refuse the picture, in Portuguese.
   await page.getByRole('button', { name: 'Capturar foto' }).click();
-  await expect(page.getByTestId('picture-preview')).toBeVisible();
+  await expect(page.getByTestId('picture-check')).toContainText('Nenhum rosto encontrado');
+  const calls = recordApiCalls(page);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+  await expect(page.getByText('Esta foto não pode ser enviada').first()).toBeVisible();
+  expect(calls).toHaveLength(0);
+  // In local (and sandbox) QA may send it anyway, to see the API's own refusal.
+  await page.getByLabel(/Enviar mesmo assim/).check();
   await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
   await expect(page.getByRole('heading', { name: 'O cadastro não foi concluído' })).toBeFocused();
-  await expect(page.getByRole('alert')).toContainText('A foto foi recusada na avaliação de qualidade.');
+  await expect(page.getByRole('alert').filter({ hasText: 'A foto foi recusada na avaliação de qualidade.' })).toBeVisible();
+});
+
+test('an uploaded photo is checked: a face only too small is offered a crop that passes', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('CPF do cliente').fill(generateCpf());
+  await uploadPhoto(page, pictures.faceTooSmall);
+  await expect(page.getByTestId('picture-check')).toContainText('Aproxime o rosto', { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Recortar em volta do rosto' }).click();
+  await expect(page.getByTestId('picture-check')).toContainText('Rosto aprovado', { timeout: 20_000 });
+  await expectNoAxeViolations(page);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+  await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+});
+
+test('an uploaded photo with two people is refused before sending, with the reason', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('CPF do cliente').fill(generateCpf());
+  await uploadPhoto(page, pictures.facesTwo);
+  await expect(page.getByTestId('picture-check')).toContainText('Apenas uma pessoa na imagem', { timeout: 20_000 });
+  await expect(page.getByRole('button', { name: 'Recortar em volta do rosto' })).toBeHidden();
+  const calls = recordApiCalls(page);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+  await expect(page.getByText('Esta foto não pode ser enviada').first()).toBeVisible();
+  expect(calls).toHaveLength(0);
 });

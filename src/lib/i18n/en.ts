@@ -99,6 +99,16 @@ export const en: Messages = {
       obtaining: 'Uploading the photo…',
       obtained: 'Key obtained for a {{width}}×{{height}} px photo, uploaded on {{date}}.',
     },
+    check: {
+      checking: 'Checking the face in the photo…',
+      passed: 'Face approved by the quality check.',
+      refused: 'This photo does not pass the quality check: {{reason}}',
+      unavailable: 'The face check is not available in this browser; the photo will be judged when sent.',
+      crop: 'Crop around the face',
+      cropped: 'Photo cropped around the face.',
+      blocked: 'This photo cannot be sent: capture or choose another that passes the check.',
+      sendAnyway: "Send anyway (to test the API's refusal; outside production only)",
+    },
     preview: {
       heading: 'Photo to be sent',
       details: '{{width}} × {{height}} px · {{size}} · JPEG',

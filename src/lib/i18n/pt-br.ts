@@ -103,6 +103,16 @@ export const ptBR = {
       obtaining: 'Enviando a foto…',
       obtained: 'Chave obtida para uma foto de {{width}}×{{height}} px, enviada em {{date}}.',
     },
+    check: {
+      checking: 'Verificando o rosto na foto…',
+      passed: 'Rosto aprovado na verificação de qualidade.',
+      refused: 'Esta foto não passa na verificação de qualidade: {{reason}}',
+      unavailable: 'A verificação do rosto não está disponível neste navegador; a foto será avaliada no envio.',
+      crop: 'Recortar em volta do rosto',
+      cropped: 'Foto recortada em volta do rosto.',
+      blocked: 'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
+      sendAnyway: 'Enviar mesmo assim (para testar a recusa da API; só fora de produção)',
+    },
     preview: {
       heading: 'Foto que será enviada',
       details: '{{width}} × {{height}} px · {{size}} · JPEG',

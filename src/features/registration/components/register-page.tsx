@@ -18,6 +18,7 @@ import type { RegistrationForm, RegistrationFormInput } from '../api/registratio
 import { ImageKeyField } from './image-key-field.tsx';
 import type { Picture } from './picture.ts';
 import { PicturePreview } from './picture-preview.tsx';
+import type { PictureCheck } from './picture-preview.tsx';
 import { UploadPicker } from './upload-picker.tsx';
 
 const WebcamCapture = lazy(() => import('./webcam-capture.tsx'));
@@ -43,6 +44,10 @@ export function RegisterPage() {
   const [picture, setPicture] = useState<Picture | null>(null);
   const [pictureError, setPictureError] = useState(false);
   const [cameraOn, setCameraOn] = useState(false);
+  const [pictureCheck, setPictureCheck] = useState<PictureCheck>({ state: 'checking' });
+  const [sendAnyway, setSendAnyway] = useState(false);
+  const [blocked, setBlocked] = useState(false);
+  const [pictureId, setPictureId] = useState(0);
   const outcome = useRef<HTMLHeadingElement>(null);
   const sourceFieldset = useRef<HTMLFieldSetElement>(null);
 
@@ -96,6 +101,13 @@ export function RegisterPage() {
         announce(t('register.missingPicture'));
         return;
       }
+      // A picture the rules refuse is not sent: QI Tech would refuse it after the customer has left.
+      // Outside production QA may send it anyway, to exercise the API's own refusal.
+      if (pictureCheck.state === 'done' && pictureCheck.status !== 'ok' && !(environment.synthetic && sendAnyway)) {
+        setBlocked(true);
+        announce(t('register.check.blocked'));
+        return;
+      }
       request = { document_number: values.document_number, image: picture.base64 };
     }
     setPhase({ step: 'checking' });
@@ -112,6 +124,10 @@ export function RegisterPage() {
 
   const choosePicture = (next: Picture) => {
     setPicture(next);
+    setPictureId((n) => n + 1);
+    setPictureCheck({ state: 'checking' });
+    setSendAnyway(false);
+    setBlocked(false);
     setPictureError(false);
     if (phase.step === 'failed' || phase.step === 'done') setPhase({ step: 'editing' });
   };
@@ -235,12 +251,15 @@ export function RegisterPage() {
 
           {source !== 'key' && picture !== null ? (
             <PicturePreview
+              key={pictureId}
               picture={picture}
               // From the camera, discarding means taking another: the camera is still on.
               discardLabel={source === 'webcam' ? t('register.webcam.retake') : t('register.preview.discard')}
               onDiscard={() => {
                 setPicture(null);
               }}
+              onCheck={setPictureCheck}
+              onReplace={choosePicture}
             />
           ) : source === 'webcam' ? (
             cameraOn ? (
@@ -263,6 +282,21 @@ export function RegisterPage() {
               error={keyError}
               onKey={(key) => form.setValue('image_key', key, { shouldValidate: true })}
             />
+          )}
+          {source !== 'key' &&
+            picture !== null &&
+            pictureCheck.state === 'done' &&
+            pictureCheck.status !== 'ok' &&
+            environment.synthetic && (
+              <label className="checkbox">
+                <input type="checkbox" checked={sendAnyway} onChange={(event) => setSendAnyway(event.target.checked)} />
+                {t('register.check.sendAnyway')}
+              </label>
+            )}
+          {blocked && source !== 'key' && picture !== null && (
+            <p className="field-error" role="alert">
+              {t('register.check.blocked')}
+            </p>
           )}
           {pictureError && source !== 'key' && picture === null && (
             <p id={`${id}-picture-error`} className="field-error" role="alert">
