@@ -18,7 +18,7 @@ export type Guidance =
  * flooded.
  */
 export function useFaceGuidance(
-  video: HTMLVideoElement | null,
+  currentVideo: () => HTMLVideoElement | null | undefined,
   active: boolean,
   onSteady: () => void,
   announce: (status: FaceStatus | 'ok') => void,
@@ -32,7 +32,7 @@ export function useFaceGuidance(
   });
 
   useEffect(() => {
-    if (!active || video === null) return;
+    if (!active) return;
     let stopped = false;
     const isStopped = () => stopped;
     let goodSince: number | undefined;
@@ -49,7 +49,10 @@ export function useFaceGuidance(
         return;
       }
       while (!isStopped()) {
-        if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || video.videoWidth === 0) {
+        // The element on screen now, asked every time: a camera restarted by a retake or a change of
+        // camera is a new <video>.
+        const video = currentVideo();
+        if (video === null || video === undefined || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || video.videoWidth === 0) {
           await new Promise((resolve) => setTimeout(resolve, 100));
           continue;
         }
@@ -79,7 +82,7 @@ export function useFaceGuidance(
     return () => {
       stopped = true;
     };
-  }, [active, video]);
+  }, [active, currentVideo]);
 
   return guidance;
 }

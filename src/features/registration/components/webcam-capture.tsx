@@ -56,7 +56,6 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
   );
   const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState<string | undefined>(storedCamera);
-  const [video, setVideo] = useState<HTMLVideoElement | null>(null);
 
   const onUserMedia = useCallback(
     (stream: MediaStream) => {
@@ -66,7 +65,6 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
       const element = webcam.current?.video ?? null;
       const markReady = () => {
         setReady(true);
-        setVideo(element);
         announce(t('register.webcam.ready'));
       };
       if (element !== null && 'requestVideoFrameCallback' in element) element.requestVideoFrameCallback(markReady);
@@ -112,8 +110,9 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
     }
   };
 
+  const currentVideo = useCallback(() => webcam.current?.video, []);
   const guidance = useFaceGuidance(
-    video,
+    currentVideo,
     ready && !capturing,
     () => void capture(true),
     (status) => announce(t(status === 'ok' ? 'register.webcam.guidance.good' : `register.webcam.guidance.${status}`)),
