@@ -2,6 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { cpfProblem } from '../../../../contract/cpf.ts';
+import { fixture } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
 import { RegisterPage } from './register-page.tsx';
 
@@ -71,4 +72,24 @@ describe('the register form', () => {
     expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue('0B7E7C43-1D7E-4C39-8F1F-0E1F5D6B2A11');
     expect(cpfProblem(screen.getByLabelText<HTMLInputElement>('CPF do cliente').value)).toBeNull();
   });
+});
+
+describe('a photo the face rules refuse', () => {
+  it('cannot be sent in production, and no "send anyway" is offered', async () => {
+    await renderConsole(<RegisterPage />, { environment: { name: 'production', synthetic: false } });
+    await userEvent.type(screen.getByLabelText('CPF do cliente'), '52998224725');
+    await userEvent.click(screen.getByRole('radio', { name: 'Enviar foto' }));
+    const photo = new File([await fixture('faces-two.jpg')], 'faces-two.jpg', { type: 'image/jpeg' });
+    await userEvent.upload(screen.getByLabelText('Escolher foto'), photo);
+    const check = await screen.findByTestId('picture-check');
+    await waitFor(() => expect(check).not.toHaveTextContent('Verificando'), { timeout: 50_000 });
+    expect(check).toHaveTextContent('Apenas uma pessoa na imagem');
+    expect(screen.queryByLabelText(/Enviar mesmo assim/)).toBeNull();
+    await submit();
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
+    );
+    // Nothing was sent: the production environment is not even configured on the test server.
+    expect(screen.queryByRole('heading', { name: 'O cadastro não foi concluído' })).toBeNull();
+  }, 60_000);
 });
