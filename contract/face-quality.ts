@@ -289,3 +289,38 @@ export const FACE_DETECTOR_SETTINGS = {
   object: { enabled: false },
   segmentation: { enabled: false },
 } as const;
+
+/** The part of one of human's face results that the checks read (both builds share the shape). */
+export interface HumanFaceLike {
+  mesh: readonly Point[];
+  boxScore: number;
+  faceScore: number;
+  rotation?: { angle: { yaw: number; pitch: number } } | null | undefined;
+}
+
+/**
+ * One face as the rules read it, the same arithmetic in the emulator and the browser: the mesh
+ * box (scaled back when the detector saw a reduced copy), angles, eyes, and the light and
+ * sharpness of the face region in the full-size pixels.
+ */
+export function measureFace(
+  face: HumanFaceLike,
+  scale: number,
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+): DetectedFace {
+  const raw = meshBoundingBox(face.mesh);
+  const box = { x: raw.x * scale, y: raw.y * scale, width: raw.width * scale, height: raw.height * scale };
+  const angle = face.rotation?.angle;
+  return {
+    detectorScore: face.boxScore,
+    meshScore: face.faceScore,
+    box,
+    yaw: angle?.yaw ?? NaN,
+    pitch: angle?.pitch ?? NaN,
+    eyes: eyeOpenness(face.mesh),
+    ...faceRegionStats(pixels, width, height, channels, box),
+  };
+}

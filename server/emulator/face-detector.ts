@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { Config, Human, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../contract/face-quality.ts';
-import type { DetectedFace, FaceDetection } from '../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, judgeFace, measureFace } from '../../contract/face-quality.ts';
+import type { FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
 
@@ -127,20 +127,7 @@ export async function detectFaces(picture: DecodedPicture): Promise<FaceDetectio
     }
   });
   if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
-  const faces = result.face.map((face): DetectedFace => {
-    const raw = meshBoundingBox(face.mesh);
-    const box = { x: raw.x * input.scale, y: raw.y * input.scale, width: raw.width * input.scale, height: raw.height * input.scale };
-    const angle = face.rotation?.angle;
-    return {
-      detectorScore: face.boxScore,
-      meshScore: face.faceScore,
-      box,
-      yaw: angle?.yaw ?? NaN,
-      pitch: angle?.pitch ?? NaN,
-      eyes: eyeOpenness(face.mesh),
-      ...faceRegionStats(picture.pixels, picture.width, picture.height, picture.channels, box),
-    };
-  });
+  const faces = result.face.map((face) => measureFace(face, input.scale, picture.pixels, picture.width, picture.height, picture.channels));
   return { width: picture.width, height: picture.height, faces };
 }
 

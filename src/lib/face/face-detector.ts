@@ -1,5 +1,5 @@
 import type { Config, Human, Result, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, eyeOpenness, faceRegionStats, judgeFace, meshBoundingBox } from '../../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, judgeFace, measureFace } from '../../../contract/face-quality.ts';
 import type { DetectedFace, FaceDetection, FaceVerdict } from '../../../contract/face-quality.ts';
 import { FACE_MODELS, FACE_MODELS_PATH, FACE_WASM_PATH } from './face-assets.ts';
 
@@ -153,20 +153,7 @@ async function detectorPixels(pixels: ImageData): Promise<{ pixels: ImageData; s
 }
 
 function measure(result: Result, pixels: ImageData, scale: number): DetectedFace[] {
-  return result.face.map((face): DetectedFace => {
-    const raw = meshBoundingBox(face.mesh);
-    const box = { x: raw.x * scale, y: raw.y * scale, width: raw.width * scale, height: raw.height * scale };
-    const angle = face.rotation?.angle;
-    return {
-      detectorScore: face.boxScore,
-      meshScore: face.faceScore,
-      box,
-      yaw: angle?.yaw ?? NaN,
-      pitch: angle?.pitch ?? NaN,
-      eyes: eyeOpenness(face.mesh),
-      ...faceRegionStats(pixels.data, pixels.width, pixels.height, 4, box),
-    };
-  });
+  return result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, 4));
 }
 
 /**
