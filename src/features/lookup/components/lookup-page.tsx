@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useParams } from 'wouter';
 import { CPF_MESSAGES, cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
+import { keySchema } from '../../../../contract/registration.ts';
 import type { RegistrationAnswer } from '../../../../contract/registration.ts';
 import { registrationQueries } from '../../../api/registrations.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
@@ -14,7 +15,9 @@ import { CopyButton } from '../../../components/ui/copy-button.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { pathFor, useEnvironment } from '../../../lib/environment.tsx';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The contract's own check of a registration key (the server applies the same).
+const registrationKeySchema = keySchema('registration_key');
+const isKey = (value: string) => registrationKeySchema.safeParse(value).success;
 
 type Lookup = { by: 'key'; key: string } | { by: 'document'; cpf: string };
 
@@ -158,7 +161,7 @@ function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
       heading={t('lookup.byKey.heading')}
       label={t('lookup.byKey.label')}
       initial={initial}
-      problem={(key) => (UUID.test(key) ? null : t('lookup.byKey.invalid'))}
+      problem={(key) => (isKey(key) ? null : t('lookup.byKey.invalid'))}
       pathOf={(key) => pathFor(`/lookup/key/${key.toLowerCase()}`, env)}
       field={({ onChange, ...props }) => (
         <input {...props} onChange={(event) => onChange(event.target.value)} spellCheck={false} autoComplete="off" className="mono" />
@@ -195,7 +198,7 @@ export default function LookupPage() {
   let lookup: Lookup | null = null;
   let invalid: string | null = null;
   if (key !== undefined) {
-    if (UUID.test(key)) lookup = { by: 'key', key };
+    if (isKey(key)) lookup = { by: 'key', key };
     else invalid = t('lookup.byKey.invalid');
   } else if (cpf !== undefined) {
     const problem = cpfProblem(cpf);

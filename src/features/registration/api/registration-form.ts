@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 import { cpfSchema } from '../../../../contract/cpf.ts';
+import { keySchema } from '../../../../contract/registration.ts';
 
 export const PICTURE_SOURCES = ['webcam', 'upload', 'key'] as const;
 export type PictureSource = (typeof PICTURE_SOURCES)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const imageKeySchema = keySchema('image_key');
 
 /**
  * The register form's fields, checked with the contract's own CPF schema (the one the server
@@ -17,7 +18,7 @@ export const registrationFormSchema = z
     image_key: z.string(),
   })
   .check(
-    z.refine((form) => form.source !== 'key' || UUID.test(form.image_key.trim()), {
+    z.refine((form) => form.source !== 'key' || imageKeySchema.safeParse(form.image_key.trim()).success, {
       path: ['image_key'],
       error: 'image_key must be a UUID',
     }),
