@@ -111,6 +111,8 @@ export const errorBodySchema = z.looseObject({
   title: z.string(),
   description: z.string(),
   image_status: z.optional(imageStatusSchema),
+  /** The upstream's HTTP status, on the console server's answers about a failed upstream. */
+  upstream_status: z.optional(z.number()),
 });
 
 export type RegistrationRequest = z.input<typeof registrationRequestSchema>;

@@ -5,7 +5,7 @@ import { emulator } from './emulator/plugin.ts';
 import { detectedFaceCheck } from './emulator/face-detector.ts';
 import { acceptEveryFace } from './emulator/image-check.ts';
 import type { FaceCheck } from './emulator/image-check.ts';
-import { emulatorUpstream } from './lib/upstream.ts';
+import { emulatorUpstream, httpUpstream } from './lib/upstream.ts';
 import { spa } from './plugins/app/spa.ts';
 import { api } from './routes/api.ts';
 import type { Environment } from './routes/api.ts';
@@ -40,9 +40,31 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       apiKey: config.emulatorApiKey,
       faceCheck: faceCheck ?? emulatorFaceCheck(config),
     });
-    environments.push({ name: 'local', synthetic: true, upstream: emulatorUpstream(app, EMULATOR_PREFIX, config.emulatorApiKey) });
+    environments.push({
+      name: 'local',
+      synthetic: true,
+      upstream: emulatorUpstream(app, EMULATOR_PREFIX, config.emulatorApiKey),
+      settings: { key: 'EMULATOR_API_KEY' },
+    });
+  }
+  // Safest first: with no `?env=` the console opens in the first environment listed.
+  if (config.sandbox !== undefined) {
+    environments.push({
+      name: 'sandbox',
+      synthetic: true,
+      upstream: httpUpstream({ ...config.sandbox, timeoutMs: config.upstreamTimeoutMs }),
+      settings: { key: 'QITECH_SANDBOX_API_KEY', url: 'QITECH_SANDBOX_URL' },
+    });
+  }
+  if (config.production !== undefined) {
+    environments.push({
+      name: 'production',
+      synthetic: false,
+      upstream: httpUpstream({ ...config.production, timeoutMs: config.upstreamTimeoutMs }),
+      settings: { key: 'QITECH_PRODUCTION_API_KEY', url: 'QITECH_PRODUCTION_URL' },
+    });
   }
 
-  await app.register(api, { prefix: '/api', environments });
+  await app.register(api, { prefix: '/api', environments, upstreamTimeoutMs: config.upstreamTimeoutMs });
   await app.register(spa, { distDir: distDir ?? join(import.meta.dirname, '..', 'dist') });
 }

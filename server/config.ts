@@ -3,6 +3,46 @@ import { resolve } from 'node:path';
 // whole process, which the contract's zod/mini schemas use for issues without a message of their own.
 import { z } from 'zod';
 
+/** QI Tech's base URLs (QITECH-API.md). */
+export const QITECH_SANDBOX_URL = 'https://api.sandbox.caas.qitech.app';
+export const QITECH_PRODUCTION_URL = 'https://api.caas.qitech.app';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An unset or empty variable is "not set". */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+/** An API key goes into a header as it is: visible ASCII only (a stray newline or space is a mistake). */
+const apiKey = optionalText.refine((v) => v === undefined || /^[\x21-\x7e]+$/.test(v), {
+  error: 'must be the key alone: visible ASCII characters, no spaces or line breaks',
+});
+
+/**
+ * An upstream base URL: HTTPS, since the API key travels in a header; plain HTTP only on this
+ * machine (an emulator on loopback). No credentials, query or fragment: paths are appended to it.
+ */
+function upstreamUrl(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v))
+    .pipe(
+      z.url().refine(
+        (v) => {
+          if (!URL.canParse(v)) return false;
+          const url = new URL(v);
+          const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+          return secure && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+        },
+        { error: 'must be an https:// base URL (http:// only for localhost), without user, query or fragment' },
+      ),
+    )
+    .transform((v) => v.replace(/\/+$/, ''));
+}
+
 /**
  * Every setting, read once from the environment and validated. README's settings table lists
  * the same names; a wrong value stops the start with a message naming it.
@@ -12,13 +52,15 @@ const settingsSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOCAL_EMULATOR: z.enum(['on', 'off']).default('on'),
-  EMULATOR_API_KEY: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v)),
+  EMULATOR_API_KEY: optionalText,
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   EMULATOR_FACE_CHECK: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QITECH_SANDBOX_API_KEY: apiKey,
+  QITECH_SANDBOX_URL: upstreamUrl(QITECH_SANDBOX_URL),
+  QITECH_PRODUCTION_API_KEY: apiKey,
+  QITECH_PRODUCTION_URL: upstreamUrl(QITECH_PRODUCTION_URL),
+  QITECH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
 });
 
 export interface Config {
@@ -31,6 +73,19 @@ export interface Config {
   /** The emulator refuses pictures QI Tech would refuse (image_quality); off: every decodable picture is accepted. */
   emulatorFaceCheck: boolean;
   logLevel: string;
+  /** QI Tech's sandbox, when its key is set. */
+  sandbox: UpstreamSettings | undefined;
+  /** QI Tech's production, when its key is set. */
+  production: UpstreamSettings | undefined;
+  /** How long an upstream call may take, answer included, before the console answers 504. */
+  upstreamTimeoutMs: number;
+}
+
+export interface UpstreamSettings {
+  /** The base URL, without a trailing slash. */
+  url: string;
+  /** Sent as `Authorization: <key>`; never logged, never in an answer. */
+  apiKey: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,5 +104,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorPort: s.EMULATOR_PORT,
     emulatorFaceCheck: s.EMULATOR_FACE_CHECK === 'on',
     logLevel: s.LOG_LEVEL,
+    sandbox: s.QITECH_SANDBOX_API_KEY === undefined ? undefined : { url: s.QITECH_SANDBOX_URL, apiKey: s.QITECH_SANDBOX_API_KEY },
+    production:
+      s.QITECH_PRODUCTION_API_KEY === undefined ? undefined : { url: s.QITECH_PRODUCTION_URL, apiKey: s.QITECH_PRODUCTION_API_KEY },
+    upstreamTimeoutMs: s.QITECH_TIMEOUT_MS,
   };
 }

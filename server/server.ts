@@ -23,8 +23,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   await app.listen({ port: config.port, host: config.host });
+  const environments = [
+    ...(config.localEmulator ? ['local (emulator)'] : []),
+    ...(config.sandbox === undefined ? [] : [`sandbox (${new URL(config.sandbox.url).host})`]),
+    ...(config.production === undefined ? [] : [`production (${new URL(config.production.url).host})`]),
+  ];
   app.log.info(
-    `Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${config.localEmulator ? 'local' : 'none'})`,
+    `Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${environments.join(', ') || 'none'})`,
   );
 } catch (error) {
   app.log.fatal(error);

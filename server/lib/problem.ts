@@ -9,12 +9,14 @@ export class Problem extends Error {
   readonly description: string;
   readonly imageStatus: string | undefined;
   readonly headers: Record<string, string>;
+  /** On the console server's answers about a failed upstream: the status the upstream answered. */
+  readonly upstreamStatus: number | undefined;
 
   constructor(
     statusCode: number,
     title: string,
     description: string,
-    options: { imageStatus?: string; headers?: Record<string, string> } = {},
+    options: { imageStatus?: string; headers?: Record<string, string>; upstreamStatus?: number } = {},
   ) {
     super(`${title}: ${description}`);
     this.statusCode = statusCode;
@@ -22,12 +24,16 @@ export class Problem extends Error {
     this.description = description;
     this.imageStatus = options.imageStatus;
     this.headers = options.headers ?? {};
+    this.upstreamStatus = options.upstreamStatus;
   }
 
   get body(): ErrorBody {
-    return this.imageStatus === undefined
-      ? { title: this.title, description: this.description }
-      : { title: this.title, description: this.description, image_status: this.imageStatus };
+    return {
+      title: this.title,
+      description: this.description,
+      ...(this.imageStatus === undefined ? {} : { image_status: this.imageStatus }),
+      ...(this.upstreamStatus === undefined ? {} : { upstream_status: this.upstreamStatus }),
+    };
   }
 }
 

@@ -12,16 +12,97 @@ import {
 } from '../../contract/registration.ts';
 import { EMULATOR_BODY_LIMIT } from '../emulator/plugin.ts';
 import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody } from '../lib/problem.ts';
-import type { Upstream } from '../lib/upstream.ts';
+import { redactUrl } from '../lib/logging.ts';
+import { UpstreamFault } from '../lib/upstream.ts';
+import type { Upstream, UpstreamAnswer } from '../lib/upstream.ts';
 
 export interface Environment {
   name: EnvironmentName;
   synthetic: boolean;
   upstream: Upstream;
+  /** The settings an administrator changes when the upstream refuses the key or cannot be reached. */
+  settings: { key: string; url?: string };
 }
 
 export interface ApiOptions {
   environments: readonly Environment[];
+  /** How long an upstream may take (QITECH_TIMEOUT_MS), named in the timeout message. */
+  upstreamTimeoutMs: number;
+}
+
+type Call = 'registration' | 'lookup' | 'image';
+
+/**
+ * An upstream that gave no usable answer, as the console's own error. Each says what happened and
+ * what to do; after a registration whose outcome is unknown, what to do is to look the CPF up first.
+ */
+function faultProblem(environment: Environment, call: Call, fault: UpstreamFault, timeoutMs: number): Problem {
+  const service = `The ${environment.name} face recognition service`;
+  const unknownOutcome =
+    call === 'registration'
+      ? 'The registration may have been created anyway: look the CPF up before sending it again.'
+      : 'Try again in a moment.';
+  switch (fault.kind) {
+    case 'unreachable':
+      return new Problem(
+        502,
+        'upstream_unreachable',
+        `${service} could not be reached${fault.code === undefined ? '' : ` (${fault.code})`}; nothing was sent. Try again in a moment; if it persists, the console's administrator should check the network${environment.settings.url === undefined ? '' : ` and ${environment.settings.url}`}.`,
+      );
+    case 'timeout':
+      return new Problem(504, 'upstream_timeout', `${service} did not answer within ${String(timeoutMs / 1000)} s. ${unknownOutcome}`);
+    case 'connection_lost':
+      return new Problem(
+        502,
+        'upstream_connection_lost',
+        `The connection to ${service.slice(4)} was cut before it answered. ${unknownOutcome}`,
+      );
+    case 'too_large':
+      return badAnswer(environment, fault.status ?? 0);
+  }
+}
+
+function badAnswer(environment: Environment, status: number): Problem {
+  return new Problem(
+    502,
+    'bad_upstream_answer',
+    `The ${environment.name} face recognition service answered HTTP ${String(status)} with something unexpected. Try again in a moment; if it persists, tell the console's administrator.`,
+    { upstreamStatus: status },
+  );
+}
+
+/** An upstream's HTTP answer as the console's answer: success and 4xx as they are, the rest explained. */
+function answerOrProblem(environment: Environment, success: z.ZodMiniType, answer: UpstreamAnswer): { status: number; body: unknown } {
+  const { status } = answer;
+  if (status >= 200 && status < 300) {
+    const parsed = success.safeParse(answer.body);
+    if (parsed.success) return { status, body: parsed.data };
+    throw badAnswer(environment, status);
+  }
+  if (status === 401 || status === 403) {
+    throw new Problem(
+      502,
+      'upstream_key_refused',
+      `The ${environment.name} face recognition service refused this console's API key (HTTP ${String(status)}). This is a configuration problem, not a problem with this request: the console's administrator must check ${environment.settings.key}.`,
+      { upstreamStatus: status },
+    );
+  }
+  if (status >= 400 && status < 500) {
+    // QI Tech's own refusal (image_quality, not found…): the person sees QI Tech's reason.
+    const parsed = errorBodySchema.safeParse(answer.body);
+    if (parsed.success) return { status, body: parsed.data };
+    throw badAnswer(environment, status);
+  }
+  if (status >= 500 && status < 600) {
+    throw new Problem(
+      502,
+      'upstream_error',
+      `The ${environment.name} face recognition service failed (HTTP ${String(status)}). Nothing is wrong with what you sent; try again in a moment, and if it persists, tell the console's administrator.`,
+      { upstreamStatus: status },
+    );
+  }
+  // 1xx, 3xx (redirects are never followed: the key must not travel elsewhere), anything else.
+  throw badAnswer(environment, status);
 }
 
 const registrationKeySchema = keySchema('registration_key');
@@ -50,19 +131,38 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     return found;
   };
 
-  /** Relays an upstream answer that fits the contract; anything else is the upstream's fault (502). */
-  const relay = async (environment: Environment, success: z.ZodMiniType, method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const answer = await environment.upstream.call(method, path, body);
-    const expected = answer.status >= 200 && answer.status < 300 ? success : errorBodySchema;
-    const parsed = expected.safeParse(answer.body);
-    if (!parsed.success || answer.status >= 500) {
-      throw new Problem(
-        502,
-        'bad_upstream_answer',
-        `The ${environment.name} face recognition service answered HTTP ${String(answer.status)} with something unexpected. Try again in a moment; if it persists, tell the console's administrator.`,
+  /** Forwards one call and turns the upstream's answer or fault into the console's answer. */
+  const relay = async (
+    request: FastifyRequest,
+    environment: Environment,
+    call: Call,
+    success: z.ZodMiniType,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ) => {
+    const started = performance.now();
+    const upstream = { environment: environment.name, method, path: redactUrl(path) };
+    let answer: UpstreamAnswer;
+    try {
+      answer = await environment.upstream.call(method, path, body);
+    } catch (error) {
+      if (!(error instanceof UpstreamFault)) throw error;
+      request.log.warn(
+        { upstream: { ...upstream, fault: error.kind, code: error.code, ms: Math.round(performance.now() - started) } },
+        'upstream fault',
       );
+      throw faultProblem(environment, call, error, options.upstreamTimeoutMs);
     }
-    return { status: answer.status, body: parsed.data };
+    try {
+      return answerOrProblem(environment, success, answer);
+    } catch (problem) {
+      request.log.warn(
+        { upstream: { ...upstream, status: answer.status, ms: Math.round(performance.now() - started) } },
+        'upstream answer refused',
+      );
+      throw problem;
+    }
   };
 
   app.get('/environments', (): EnvironmentsAnswer => listing);
@@ -76,14 +176,29 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   app.post(registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply) => {
     const environment = environmentOf(request);
     const body = parse(registrationRequestSchema, requireBody(request));
-    const answer = await relay(environment, registrationAnswerSchema, 'POST', '/face_recognition/registration', body);
+    const answer = await relay(
+      request,
+      environment,
+      'registration',
+      registrationAnswerSchema,
+      'POST',
+      '/face_recognition/registration',
+      body,
+    );
     return reply.code(answer.status).send(answer.body);
   });
 
   app.get(byKey, async (request, reply) => {
     const environment = environmentOf(request);
     const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
-    const answer = await relay(environment, registrationAnswerSchema, 'GET', `/face_recognition/registration/${encodeURIComponent(key)}`);
+    const answer = await relay(
+      request,
+      environment,
+      'lookup',
+      registrationAnswerSchema,
+      'GET',
+      `/face_recognition/registration/${encodeURIComponent(key)}`,
+    );
     return reply.code(answer.status).send(answer.body);
   });
 
@@ -91,7 +206,9 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     const environment = environmentOf(request);
     const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
     const answer = await relay(
+      request,
       environment,
+      'lookup',
       registrationAnswerSchema,
       'GET',
       `/face_recognition/registration/document_number/${encodeURIComponent(documentNumber)}`,
@@ -102,7 +219,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   app.post(image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply) => {
     const environment = environmentOf(request);
     const body = parse(imageUploadRequestSchema, requireBody(request));
-    const answer = await relay(environment, imageAnswerSchema, 'POST', '/face_recognition/image', body);
+    const answer = await relay(request, environment, 'image', imageAnswerSchema, 'POST', '/face_recognition/image', body);
     return reply.code(answer.status).send(answer.body);
   });
 
