@@ -3,8 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/support/browsers.ts';
+import { port, upstreams } from './e2e/support/upstreams.ts';
 
-const port = Number(process.env.E2E_PORT ?? 8180);
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `frc-e2e-${name}-`));
+const emulator = (name: 'sandbox' | 'production') => ({
+  command: 'node --import tsx server/emulator/standalone.ts',
+  url: `http://127.0.0.1:${String(upstreams[name].port)}/openapi.json`,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+  env: {
+    EMULATOR_PORT: String(upstreams[name].port),
+    EMULATOR_API_KEY: upstreams[name].key,
+    HOST: '127.0.0.1',
+    DATA_DIR: tmp(name),
+    LOG_LEVEL: 'warn',
+  },
+});
 
 export default defineConfig({
   testDir: 'e2e',
@@ -35,19 +51,42 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    // Exactly what a user runs: build, then the server with the emulator, on a fresh data folder.
-    command: 'npm start',
-    url: `http://127.0.0.1:${String(port)}/api/environments`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'frc-e2e-')),
-      LOG_LEVEL: 'warn',
+  webServer: [
+    emulator('sandbox'),
+    emulator('production'),
+    {
+      command: 'node --import tsx e2e/support/fault-proxy.ts',
+      url: `http://127.0.0.1:${String(upstreams.proxy.port)}/openapi.json`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        FAULT_PROXY_PORT: String(upstreams.proxy.port),
+        FAULT_PROXY_TARGET: `http://127.0.0.1:${String(upstreams.sandbox.port)}`,
+        FAULT_DELAY_MS: String(upstreams.faultDelayMs),
+      },
     },
-  },
+    {
+      // Exactly what a user runs: build, then the server with the emulator, on a fresh data folder;
+      // with sandbox and production configured as an administrator would, pointing at the stand-ins.
+      command: 'npm start',
+      url: `http://127.0.0.1:${String(port)}/api/environments`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: tmp('console'),
+        LOG_LEVEL: 'warn',
+        QITECH_SANDBOX_URL: `http://127.0.0.1:${String(upstreams.proxy.port)}`,
+        QITECH_SANDBOX_API_KEY: upstreams.sandbox.key,
+        QITECH_PRODUCTION_URL: `http://127.0.0.1:${String(upstreams.production.port)}`,
+        QITECH_PRODUCTION_API_KEY: upstreams.production.key,
+        QITECH_TIMEOUT_MS: String(upstreams.timeoutMs),
+      },
+    },
+  ],
 });
