@@ -6,7 +6,7 @@ import { ApiError, apiRequest } from './client.ts';
 import { shouldRetry } from './query-client.ts';
 import { registrationQueries } from './registrations.ts';
 import { QueryClient } from '@tanstack/react-query';
-import { fixture } from '../test/fixtures.ts';
+import { fixtureBase64 } from '../test/fixtures.ts';
 
 // These calls reach the real console server and its emulator (src/test/console-server.ts).
 
@@ -25,7 +25,13 @@ afterEach(() => {
 
 describe('apiRequest', () => {
   it('answers parsed with the contract', async () => {
-    expect(await apiRequest('/environments', environmentsAnswerSchema)).toEqual({ environments: [{ name: 'local', synthetic: true }] });
+    expect(await apiRequest('/environments', environmentsAnswerSchema)).toEqual({
+      environments: [
+        { name: 'local', synthetic: true },
+        { name: 'sandbox', synthetic: true },
+        { name: 'production', synthetic: false },
+      ],
+    });
   });
 
   it("maps a refusal to an ApiError with the server's title and description", async () => {
@@ -37,8 +43,18 @@ describe('apiRequest', () => {
     );
     expect(error.status).toBe(400);
     expect(error.title).toBe('invalid_document_number');
+    expect(error.upstreamStatus).toBeUndefined();
     expect(error.description).toMatch(/all digits equal/);
     expect(error.isClientError).toBe(true);
+  });
+
+  it("carries the upstream's status when the console server reports a failed upstream", async () => {
+    // The test server's sandbox sends the emulator a key it refuses (src/test/console-server.ts).
+    const error = await failure(
+      apiRequest(`/sandbox/face_recognition/registration/document_number/${generateCpf()}`, registrationAnswerSchema),
+    );
+    expect([error.status, error.title, error.upstreamStatus]).toEqual([502, 'upstream_key_refused', 401]);
+    expect(error.isClientError).toBe(false);
   });
 
   it('maps a 404 lookup to registration_not_found', async () => {
@@ -61,11 +77,29 @@ describe('apiRequest', () => {
 });
 
 describe('retries', () => {
-  it('never retries a 4xx; retries a server or network failure twice', () => {
+  it('never retries a 4xx', () => {
     expect(shouldRetry(0, new ApiError(400, 'invalid_image', 'x'))).toBe(false);
     expect(shouldRetry(0, new ApiError(404, 'registration_not_found', 'x'))).toBe(false);
-    expect(shouldRetry(0, new ApiError(502, 'bad_upstream_answer', 'x'))).toBe(true);
+    expect(shouldRetry(0, new ApiError(404, 'environment_not_found', 'x'))).toBe(false);
+  });
+
+  it('never retries an upstream fault the console server already handled, nor any 504', () => {
+    expect(shouldRetry(0, new ApiError(504, 'upstream_timeout', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'upstream_key_refused', 'x', { upstreamStatus: 401 }))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'upstream_unreachable', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'upstream_connection_lost', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'upstream_error', 'x', { upstreamStatus: 503 }))).toBe(false);
+    expect(shouldRetry(0, new ApiError(502, 'bad_upstream_answer', 'x', { upstreamStatus: 200 }))).toBe(false);
+    // A gateway in front of the console that gave up waiting: the wait was already long.
+    expect(shouldRetry(0, new ApiError(504, 'unexpected_answer', 'x'))).toBe(false);
+  });
+
+  it('retries the console server itself, unreachable or failing, twice', () => {
     expect(shouldRetry(0, new ApiError(0, 'network_error', 'x'))).toBe(true);
+    expect(shouldRetry(1, new ApiError(0, 'network_error', 'x'))).toBe(true);
+    expect(shouldRetry(2, new ApiError(0, 'network_error', 'x'))).toBe(false);
+    expect(shouldRetry(0, new ApiError(500, 'internal_error', 'x'))).toBe(true);
+    expect(shouldRetry(0, new ApiError(502, 'unexpected_answer', 'x'))).toBe(true);
     expect(shouldRetry(2, new ApiError(503, 'x', 'x'))).toBe(false);
   });
 });
@@ -78,7 +112,7 @@ describe('registrationQueries', () => {
     const image = await fetch('/api/local/face_recognition/image', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ image: await pictureBase64() }),
+      body: JSON.stringify({ image: await fixtureBase64('face-single-centered.jpg') }),
     });
     const { image_key } = (await image.json()) as { image_key: string };
     const created = await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
@@ -88,11 +122,3 @@ describe('registrationQueries', () => {
     expect(await client.query({ ...registrationQueries.byDocument('local', cpf), staleTime: 0 })).toEqual(created);
   });
 });
-
-/** A real face: the emulator checks faces as QI Tech does. */
-async function pictureBase64(): Promise<string> {
-  const bytes = new Uint8Array(await (await fixture('face-single-centered.jpg')).arrayBuffer());
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}

@@ -3,22 +3,25 @@ import { errorBodySchema } from '../../contract/registration.ts';
 
 /**
  * Every failed call: the HTTP status (0 when the server could not be reached), and QI Tech's or
- * the console's `{title, description}` (+ `image_status`). The UI decides what to show; this
- * layer never touches it.
+ * the console's `{title, description}` (+ `image_status`, + `upstream_status` when the console
+ * server reports a failed upstream). The UI decides what to show; this layer never touches it.
  */
 export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
   readonly description: string;
   readonly imageStatus: string | undefined;
+  /** QI Tech's own HTTP status, when the console server answers about an upstream that did answer. */
+  readonly upstreamStatus: number | undefined;
 
-  constructor(status: number, title: string, description: string, imageStatus?: string) {
+  constructor(status: number, title: string, description: string, details: { imageStatus?: string; upstreamStatus?: number } = {}) {
     super(`${String(status)} ${title}: ${description}`);
     this.name = 'ApiError';
     this.status = status;
     this.title = title;
     this.description = description;
-    this.imageStatus = imageStatus;
+    this.imageStatus = details.imageStatus;
+    this.upstreamStatus = details.upstreamStatus;
   }
 
   /** A refusal of what was sent (4xx): retrying it unchanged cannot succeed. */
@@ -61,7 +64,13 @@ export async function apiRequest<S extends z.ZodMiniType>(path: string, schema: 
 
   if (!response.ok) {
     const parsed = errorBodySchema.safeParse(payload);
-    if (parsed.success) throw new ApiError(response.status, parsed.data.title, parsed.data.description, parsed.data.image_status);
+    if (parsed.success) {
+      const { title, description, image_status, upstream_status } = parsed.data;
+      throw new ApiError(response.status, title, description, {
+        ...(image_status === undefined ? {} : { imageStatus: image_status }),
+        ...(upstream_status === undefined ? {} : { upstreamStatus: upstream_status }),
+      });
+    }
     throw new ApiError(response.status, 'unexpected_answer', `The server answered HTTP ${String(response.status)} without an explanation.`);
   }
   const parsed = schema.safeParse(payload);

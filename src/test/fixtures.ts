@@ -13,3 +13,11 @@ export async function fixture(name: string): Promise<Blob> {
   if (!response.ok) throw new Error(`fixture ${name}: HTTP ${String(response.status)}`);
   return response.blob();
 }
+
+/** A test picture as plain base64, as the API takes it. */
+export async function fixtureBase64(name: string): Promise<string> {
+  const bytes = new Uint8Array(await (await fixture(name)).arrayBuffer());
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -3,15 +3,17 @@ import { ApiError } from '../../api/client.ts';
 
 /**
  * An error in the reader's language where the console knows its title, QI Tech's own
- * description otherwise (it is the only explanation there is).
+ * description otherwise (it is the only explanation there is). Messages about a failed upstream
+ * may name its HTTP status (`{{status}}`).
  */
 export function useErrorText(): (error: unknown) => string {
   const { t, i18n } = useTranslation();
   return (error) => {
     if (error instanceof ApiError) {
       const key = `errors.${error.title}`;
-      if (i18n.exists(key)) return t(key as 'errors.generic', { description: error.description });
-      return t('errors.generic', { description: error.description });
+      const values = { description: error.description, status: error.upstreamStatus === undefined ? '?' : String(error.upstreamStatus) };
+      if (i18n.exists(key)) return t(key as 'errors.generic', values);
+      return t('errors.generic', values);
     }
     return t('errors.network_error');
   };

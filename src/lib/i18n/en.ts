@@ -119,11 +119,17 @@ export const en: Messages = {
     submit: 'Register face',
     checking: 'Checking whether the CPF is already registered…',
     sending: 'Sending the registration…',
+    verifying: 'Checking whether the registration was created…',
     confirm: {
       heading: 'This CPF is already registered',
       body: 'CPF {{cpf}} already has a registration, with key {{key}}. Registering again creates a new registration, and looking the CPF up will show the new one.',
       confirm: 'Register again',
       cancel: 'Cancel',
+      production: {
+        heading: 'Confirm the registration in production',
+        body: "This creates a REAL registration in QI Tech's PRODUCTION environment, with the customer's real data: CPF {{cpf}} and the photo of the face. Check the CPF before going on.",
+        confirm: 'Register in production',
+      },
     },
     success: {
       heading: 'Face registered',
@@ -132,10 +138,22 @@ export const en: Messages = {
       byKey: 'Look up by key',
       byDocument: 'Look up by CPF',
       another: 'Register another customer',
+      late: 'The answer to the registration never arrived, but we checked by CPF: the registration was created.',
     },
     failure: {
       heading: 'The registration was not completed',
       kept: 'The CPF and the photo were kept: fix what was pointed out or try again.',
+    },
+    notCreated: {
+      heading: 'No registration was created',
+      body: 'The answer to the registration never arrived, but we checked by CPF {{cpf}}: no registration was created. It is safe to try again.',
+      resend: 'Send again',
+    },
+    unverified: {
+      heading: 'Could not confirm whether the registration was created',
+      body: 'The answer to the registration never arrived, and the look-up by CPF {{cpf}} to check also failed. The registration may have been created: check before sending again.',
+      lookupFailed: 'The look-up failed',
+      check: 'Check again',
     },
   },
   lookup: {
@@ -170,6 +188,14 @@ export const en: Messages = {
     image_quality: 'The photo was refused by the quality check. Capture another with one face, frontal, centred and well lit.',
     environment_not_found: "This environment is not configured on the console's server. Choose another environment.",
     unauthorized: 'The service refused the API key configured for this environment. Tell the console administrator.',
+    upstream_unreachable:
+      'The QI Tech service could not be reached: nothing was sent to it. Try again in a moment; if it persists, tell the console administrator.',
+    upstream_timeout: 'The QI Tech service did not answer in time. Try again in a moment; if it persists, tell the console administrator.',
+    upstream_connection_lost:
+      'The connection to the QI Tech service was cut before it answered. Try again in a moment; if it persists, tell the console administrator.',
+    upstream_error: 'The QI Tech service failed (HTTP {{status}}). Try again in a moment; if it persists, tell the console administrator.',
+    upstream_key_refused:
+      'The QI Tech service refused the API key configured in the console for this environment (HTTP {{status}}). This is a configuration problem, not a problem with the registration: tell the console administrator.',
     bad_upstream_answer:
       'The face recognition service answered unexpectedly. Try again in a moment; if it persists, tell the administrator.',
     internal_error: 'The server had an error. The request was not completed; try again in a moment.',

@@ -123,11 +123,17 @@ export const ptBR = {
     submit: 'Cadastrar rosto',
     checking: 'Verificando se o CPF já tem cadastro…',
     sending: 'Enviando o cadastro…',
+    verifying: 'Conferindo se o cadastro foi criado…',
     confirm: {
       heading: 'Este CPF já tem um cadastro',
       body: 'O CPF {{cpf}} já tem um cadastro, com a chave {{key}}. Cadastrar de novo cria um novo cadastro, e a consulta pelo CPF passará a mostrar o novo.',
       confirm: 'Cadastrar novamente',
       cancel: 'Cancelar',
+      production: {
+        heading: 'Confirme o cadastro em produção',
+        body: 'Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF {{cpf}} e a foto do rosto. Confira o CPF antes de continuar.',
+        confirm: 'Cadastrar em produção',
+      },
     },
     success: {
       heading: 'Rosto cadastrado',
@@ -136,10 +142,23 @@ export const ptBR = {
       byKey: 'Consultar pela chave',
       byDocument: 'Consultar pelo CPF',
       another: 'Cadastrar outro cliente',
+      late: 'A resposta ao envio não chegou, mas conferimos pelo CPF: o cadastro foi criado.',
     },
     failure: {
       heading: 'O cadastro não foi concluído',
       kept: 'O CPF e a foto foram mantidos: corrija o que foi indicado ou tente novamente.',
+    },
+    /** After a send whose answer never came (timeout, cut connection): the CPF was looked up. */
+    notCreated: {
+      heading: 'Nenhum cadastro foi criado',
+      body: 'A resposta ao envio não chegou, mas conferimos pelo CPF {{cpf}}: nenhum cadastro foi criado. É seguro tentar novamente.',
+      resend: 'Enviar novamente',
+    },
+    unverified: {
+      heading: 'Não foi possível confirmar se o cadastro foi criado',
+      body: 'A resposta ao envio não chegou, e a consulta para conferir pelo CPF {{cpf}} também falhou. O cadastro pode ter sido criado: confira antes de enviar de novo.',
+      lookupFailed: 'A consulta falhou',
+      check: 'Conferir novamente',
     },
   },
   lookup: {
@@ -175,6 +194,16 @@ export const ptBR = {
       'A foto foi recusada na avaliação de qualidade. Capture outra foto, com um só rosto, de frente, centralizado e bem iluminado.',
     environment_not_found: 'Este ambiente não está configurado no servidor do console. Escolha outro ambiente.',
     unauthorized: 'O serviço recusou a chave de API configurada para este ambiente. Avise o administrador do console.',
+    upstream_unreachable:
+      'Não foi possível conectar ao serviço da QI Tech: nada chegou a ser enviado. Tente novamente em instantes; se continuar, avise o administrador do console.',
+    upstream_timeout:
+      'O serviço da QI Tech não respondeu a tempo. Tente novamente em instantes; se continuar, avise o administrador do console.',
+    upstream_connection_lost:
+      'A conexão com o serviço da QI Tech caiu antes da resposta. Tente novamente em instantes; se continuar, avise o administrador do console.',
+    upstream_error:
+      'O serviço da QI Tech falhou (HTTP {{status}}). Tente novamente em instantes; se continuar, avise o administrador do console.',
+    upstream_key_refused:
+      'O serviço da QI Tech recusou a chave de API configurada no console para este ambiente (HTTP {{status}}). Isso é um problema de configuração, não do cadastro: avise o administrador do console.',
     bad_upstream_answer:
       'O serviço de reconhecimento facial respondeu de forma inesperada. Tente de novo em instantes; se continuar, avise o administrador.',
     internal_error: 'Ocorreu um erro no servidor. O pedido não foi concluído; tente novamente em instantes.',

@@ -1,12 +1,38 @@
-import { screen, waitFor } from '@testing-library/react';
+import { QueryClient } from '@tanstack/react-query';
+import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { cpfProblem } from '../../../../contract/cpf.ts';
-import { fixture } from '../../../test/fixtures.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
+import { cpfProblem, generateCpf } from '../../../../contract/cpf.ts';
+import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
+import { apiRequest } from '../../../api/client.ts';
+import { registrationQueries } from '../../../api/registrations.ts';
+import { fixture, fixtureBase64 } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
 import { RegisterPage } from './register-page.tsx';
 
 const submit = () => userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
+
+const PRODUCTION = { name: 'production', synthetic: false } as const;
+
+/** An image key for a real face, from the environment's own /image (the test server's emulator). */
+async function imageKey(env: EnvironmentName): Promise<string> {
+  const image = await fixtureBase64('face-single-centered.jpg');
+  return (await apiRequest(`/${env}/face_recognition/image`, imageAnswerSchema, { method: 'POST', body: { image } })).image_key;
+}
+
+/** The CPF's newest registration key as the server has it now (null: none). */
+async function registeredKey(env: EnvironmentName, cpf: string): Promise<string | null> {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return (await client.query(registrationQueries.byDocument(env, cpf)))?.registration_key ?? null;
+}
+
+/** Fills the CPF (typed as digits, as a person does) and an image key. */
+async function fillForm(cpf: string, key: string) {
+  await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
+  await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
+  await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), key);
+}
 
 describe('the register form', () => {
   it('asks for the CPF, then names what is wrong with it, in Portuguese', async () => {
@@ -65,7 +91,7 @@ describe('the register form', () => {
     await userEvent.type(key, '0B7E7C43-1D7E-4C39-8F1F-0E1F5D6B2A11');
     await submit();
     const heading = await screen.findByRole('heading', { name: 'O cadastro não foi concluído' });
-    expect(heading).toHaveFocus();
+    await waitFor(() => expect(heading).toHaveFocus());
     expect(screen.getByRole('alert')).toHaveTextContent('Esta chave de imagem não existe neste ambiente.');
     expect(screen.getByRole('button', { name: 'Tentar novamente' })).toBeEnabled();
     // Nothing the person typed was lost.
@@ -89,7 +115,105 @@ describe('a photo the face rules refuse', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
     );
-    // Nothing was sent: the production environment is not even configured on the test server.
+    // Stopped before anything: in production every send first asks for confirmation, and none was asked.
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(screen.queryByRole('progressbar')).toBeNull();
     expect(screen.queryByRole('heading', { name: 'O cadastro não foi concluído' })).toBeNull();
   }, 60_000);
+});
+
+describe('in production', () => {
+  it('sends nothing until the person confirms a real registration; cancelling keeps what was typed', async () => {
+    const cpf = generateCpf();
+    const key = await imageKey('production');
+    await renderConsole(<RegisterPage />, { environment: PRODUCTION });
+    await fillForm(cpf, key);
+    await submit();
+
+    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'Confirme o cadastro em produção' })).toHaveFocus());
+    expect(dialog).toHaveAccessibleDescription(
+      `Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF ${cpf} e a foto do rosto. Confira o CPF antes de continuar.`,
+    );
+    await waitFor(() => expect(screen.getByTestId('announcer')).toHaveTextContent('Confirme o cadastro em produção'));
+    expect(await registeredKey('production', cpf)).toBeNull();
+
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancelar' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Cadastrar rosto' })).toHaveFocus();
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
+    expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue(key);
+    expect(await registeredKey('production', cpf)).toBeNull();
+
+    // A CPF corrected while the question is open drops it: the question was about the other CPF.
+    await submit();
+    await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    await userEvent.type(screen.getByLabelText('CPF do cliente'), '{Backspace}');
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.slice(-1));
+    expect(await registeredKey('production', cpf)).toBeNull();
+
+    await submit();
+    const again = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    await userEvent.click(within(again).getByRole('button', { name: 'Cadastrar em produção' }));
+    const done = await screen.findByRole('heading', { name: 'Rosto cadastrado' });
+    await waitFor(() => expect(done).toHaveFocus());
+    expect(await registeredKey('production', cpf)).toBe(screen.getByTestId('registration-key').textContent);
+    expect(screen.queryByText(/A resposta ao envio não chegou/)).toBeNull();
+  });
+
+  it('says in one dialog that the CPF is already registered too', async () => {
+    const cpf = generateCpf();
+    const existing = (
+      await apiRequest('/production/face_recognition/registration', registrationAnswerSchema, {
+        method: 'POST',
+        body: { document_number: cpf, image_key: await imageKey('production') },
+      })
+    ).registration_key;
+    await renderConsole(<RegisterPage />, { environment: PRODUCTION });
+    await fillForm(cpf, await imageKey('production'));
+    await submit();
+
+    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    expect(screen.getAllByRole('alertdialog')).toHaveLength(1);
+    expect(dialog).toHaveAccessibleDescription(
+      `Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF ${cpf} e a foto do rosto. Confira o CPF antes de continuar. ` +
+        `O CPF ${cpf} já tem um cadastro, com a chave ${existing}. Cadastrar de novo cria um novo cadastro, e a consulta pelo CPF passará a mostrar o novo.`,
+    );
+    expect(within(dialog).queryByRole('button', { name: 'Cadastrar novamente' })).toBeNull();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cadastrar em produção' }));
+    expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+    const created = screen.getByTestId('registration-key').textContent;
+    expect(created).not.toBe(existing);
+    expect(await registeredKey('production', cpf)).toBe(created);
+  });
+});
+
+describe('outside production', () => {
+  it('sends a CPF with no registration without asking', async () => {
+    const cpf = generateCpf();
+    await renderConsole(<RegisterPage />);
+    await fillForm(cpf, await imageKey('local'));
+    await submit();
+    const done = await screen.findByRole('heading', { name: 'Rosto cadastrado' });
+    await waitFor(() => expect(done).toHaveFocus());
+    expect(await registeredKey('local', cpf)).toBe(screen.getByTestId('registration-key').textContent);
+  });
+
+  it('names a refused API key as the administrator’s configuration problem, with QI Tech’s status, keeping the form', async () => {
+    // The test server's sandbox sends the emulator a key it refuses (src/test/console-server.ts).
+    const cpf = generateCpf();
+    const key = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
+    await renderConsole(<RegisterPage />, { environment: { name: 'sandbox', synthetic: true } });
+    await fillForm(cpf, key);
+    await submit();
+    const heading = await screen.findByRole('heading', { name: 'O cadastro não foi concluído' });
+    // The heading takes focus in an effect, just after it appears.
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'O serviço da QI Tech recusou a chave de API configurada no console para este ambiente (HTTP 401). Isso é um problema de configuração, não do cadastro: avise o administrador do console.',
+    );
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
+    expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue(key);
+  });
 });

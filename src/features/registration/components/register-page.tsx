@@ -4,8 +4,10 @@ import { Suspense, lazy, useEffect, useId, useRef, useState } from 'react';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'wouter';
+import { OUTCOME_UNKNOWN_TITLES } from '../../../../contract/console.ts';
 import { cpfProblem, generateCpf, maskCpfPartial } from '../../../../contract/cpf.ts';
 import type { RegistrationRequest } from '../../../../contract/registration.ts';
+import { ApiError } from '../../../api/client.ts';
 import { registerFace, registrationQueries } from '../../../api/registrations.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage, useErrorText } from '../../../components/ui/api-error-message.tsx';
@@ -23,18 +25,43 @@ import { UploadPicker } from './upload-picker.tsx';
 
 const WebcamCapture = lazy(() => import('./webcam-capture.tsx'));
 
+/**
+ * `before` is the key the CPF's look-up found before sending (null: none). A send whose answer
+ * never came is judged by looking the CPF up again: a key other than `before` is the new registration.
+ */
 type Phase =
   | { step: 'editing' }
   | { step: 'checking' }
-  | { step: 'confirm'; request: RegistrationRequest; existingKey: string }
-  | { step: 'sending'; request: RegistrationRequest }
+  | { step: 'confirm'; request: RegistrationRequest; before: string | null }
+  | { step: 'sending'; request: RegistrationRequest; before: string | null }
+  | { step: 'verifying'; request: RegistrationRequest; before: string | null; error: unknown }
   | { step: 'failed'; request: RegistrationRequest | null; error: unknown }
-  | { step: 'done'; key: string; cpf: string; at: Date };
+  /** The answer never came, and the look-up shows nothing was created: sending again is safe. */
+  | { step: 'notCreated'; request: RegistrationRequest; before: string | null; error: unknown }
+  /** The answer never came, and the look-up failed too: it may have been created. */
+  | { step: 'unverified'; request: RegistrationRequest; before: string | null; error: unknown; lookupError: unknown }
+  | { step: 'done'; key: string; cpf: string; at: Date; late: boolean };
+
+/**
+ * A send that may have been carried out although no answer came back: the upstream timed out or
+ * its connection was cut, or the console server itself could not be reached mid-request.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 0 || OUTCOME_UNKNOWN_TITLES.some((title) => title === error.title));
+}
+
+const PROGRESS = {
+  checking: 'register.checking',
+  sending: 'register.sending',
+  verifying: 'register.verifying',
+} as const;
 
 export function RegisterPage() {
   const { t, i18n } = useTranslation();
   const environment = useEnvironment();
   const env = environment.name;
+  // Production holds real people's data: every registration there is confirmed first.
+  const production = env === 'production';
   const announce = useAnnounce();
   const errorText = useErrorText();
   const queryClient = useQueryClient();
@@ -49,6 +76,7 @@ export function RegisterPage() {
   const [blocked, setBlocked] = useState(false);
   const [pictureId, setPictureId] = useState(0);
   const outcome = useRef<HTMLHeadingElement>(null);
+  const submitButton = useRef<HTMLButtonElement>(null);
   const sourceFieldset = useRef<HTMLFieldSetElement>(null);
 
   const form = useForm<RegistrationFormInput, unknown, RegistrationForm>({
@@ -61,33 +89,62 @@ export function RegisterPage() {
   const source = useWatch({ control: form.control, name: 'source' });
   const cpfValue = useWatch({ control: form.control, name: 'document_number' });
 
-  const mutation = useMutation({
-    ...registerFace(env),
-    onSuccess: (answer, request) => {
-      void queryClient.invalidateQueries({ queryKey: registrationQueries.all(env) });
-      // The picture is dropped the moment it is registered: nothing of the face stays in the page.
-      setPicture(null);
-      setCameraOn(false);
-      form.reset({ document_number: '', source: form.getValues('source'), image_key: '' });
-      setPhase({ step: 'done', key: answer.registration_key, cpf: request.document_number, at: new Date() });
-    },
-    onError: (error, request) => setPhase({ step: 'failed', request, error }),
-  });
+  const mutation = useMutation(registerFace(env));
 
   useEffect(() => {
-    if (phase.step === 'done' || phase.step === 'failed' || phase.step === 'confirm') {
+    const cpf = 'request' in phase && phase.request !== null ? phase.request.document_number : '';
+    const message =
+      phase.step === 'done'
+        ? t('register.success.heading') + (phase.late ? `. ${t('register.success.late')}` : '')
+        : phase.step === 'failed'
+          ? `${t('register.failure.heading')}. ${errorText(phase.error)}`
+          : phase.step === 'confirm'
+            ? t(production ? 'register.confirm.production.heading' : 'register.confirm.heading')
+            : phase.step === 'notCreated'
+              ? `${t('register.notCreated.heading')}. ${t('register.notCreated.body', { cpf })}`
+              : phase.step === 'unverified'
+                ? `${t('register.unverified.heading')}. ${t('register.unverified.body', { cpf })}`
+                : undefined;
+    if (message !== undefined) {
       outcome.current?.focus();
-      if (phase.step === 'done') announce(t('register.success.heading'));
-      if (phase.step === 'failed') announce(`${t('register.failure.heading')}. ${errorText(phase.error)}`);
-      if (phase.step === 'confirm') announce(t('register.confirm.heading'));
+      announce(message);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- announce once per phase change
   }, [phase]);
 
-  const send = (request: RegistrationRequest) => {
-    setPhase({ step: 'sending', request });
+  const registered = (key: string, cpf: string, late: boolean) => {
+    void queryClient.invalidateQueries({ queryKey: registrationQueries.all(env) });
+    // The picture is dropped the moment it is registered: nothing of the face stays in the page.
+    setPicture(null);
+    setCameraOn(false);
+    form.reset({ document_number: '', source: form.getValues('source'), image_key: '' });
+    setPhase({ step: 'done', key, cpf, at: new Date(), late });
+  };
+
+  /** After a send with no answer: the CPF's look-up tells whether it was created, before anyone sends again. */
+  const verify = async (request: RegistrationRequest, before: string | null, error: unknown) => {
+    setPhase({ step: 'verifying', request, before, error });
+    announce(t('register.verifying'));
+    try {
+      const found = await queryClient.query({ ...registrationQueries.byDocument(env, request.document_number), staleTime: 0 });
+      const key = found?.registration_key ?? null;
+      if (key !== null && key.toLowerCase() !== before?.toLowerCase()) registered(key, request.document_number, true);
+      else setPhase({ step: 'notCreated', request, before, error });
+    } catch (lookupError) {
+      setPhase({ step: 'unverified', request, before, error, lookupError });
+    }
+  };
+
+  const send = (request: RegistrationRequest, before: string | null) => {
+    setPhase({ step: 'sending', request, before });
     announce(t('register.sending'));
-    mutation.mutate(request);
+    mutation.mutate(request, {
+      onSuccess: (answer) => registered(answer.registration_key, request.document_number, false),
+      onError: (error) => {
+        if (outcomeUnknown(error)) void verify(request, before, error);
+        else setPhase({ step: 'failed', request, error });
+      },
+    });
   };
 
   const onValid = async (values: RegistrationForm) => {
@@ -114,13 +171,22 @@ export function RegisterPage() {
     announce(t('register.checking'));
     try {
       const existing = await queryClient.query({ ...registrationQueries.byDocument(env, values.document_number), staleTime: 0 });
-      if (existing === null) send(request);
-      else setPhase({ step: 'confirm', request, existingKey: existing.registration_key });
+      const before = existing?.registration_key ?? null;
+      if (before === null && !production) send(request, null);
+      else setPhase({ step: 'confirm', request, before });
     } catch (error) {
       setPhase({ step: 'failed', request, error });
     }
   };
   const submit = () => form.handleSubmit(onValid)();
+
+  /**
+   * What is sent must be what is on screen: an edit while a confirmation or a "send again" waits
+   * drops the request those hold, and the next submit checks and asks again.
+   */
+  const startOver = () => {
+    if (phase.step === 'confirm' || phase.step === 'notCreated') setPhase({ step: 'editing' });
+  };
 
   const choosePicture = (next: Picture) => {
     setPicture(next);
@@ -129,10 +195,20 @@ export function RegisterPage() {
     setSendAnyway(false);
     setBlocked(false);
     setPictureError(false);
-    if (phase.step === 'failed' || phase.step === 'done') setPhase({ step: 'editing' });
+    // A request kept for sending again would carry the previous picture.
+    if (
+      phase.step === 'confirm' ||
+      phase.step === 'failed' ||
+      phase.step === 'notCreated' ||
+      phase.step === 'unverified' ||
+      phase.step === 'done'
+    ) {
+      setPhase({ step: 'editing' });
+    }
   };
 
-  const busy = phase.step === 'checking' || phase.step === 'sending';
+  const progress = phase.step === 'checking' || phase.step === 'sending' || phase.step === 'verifying' ? PROGRESS[phase.step] : undefined;
+  const busy = progress !== undefined;
   const cpfError = form.formState.errors.document_number;
   const cpfMessage =
     cpfError === undefined ? undefined : cpfValue === '' ? t('cpf.errors.required') : t(`cpf.errors.${cpfProblem(cpfValue) ?? 'format'}`);
@@ -151,6 +227,7 @@ export function RegisterPage() {
           {t('register.success.heading')}
         </h1>
         <p>{t('register.success.body', { cpf: phase.cpf, date: formatDateTime(phase.at, i18n.language) })}</p>
+        {phase.late && <p>{t('register.success.late')}</p>}
         <p className="key-line">
           <span className="label">{t('register.success.keyLabel')}:</span> <code data-testid="registration-key">{phase.key}</code>{' '}
           <CopyButton value={phase.key} what={t('register.success.keyLabel')} />
@@ -187,7 +264,10 @@ export function RegisterPage() {
                   ref={field.ref}
                   name={field.name}
                   value={field.value}
-                  onChange={field.onChange}
+                  onChange={(value) => {
+                    field.onChange(value);
+                    startOver();
+                  }}
                   onBlur={field.onBlur}
                   disabled={busy}
                   aria-invalid={cpfMessage !== undefined}
@@ -203,6 +283,7 @@ export function RegisterPage() {
                 onClick={() => {
                   const cpf = generateCpf();
                   form.setValue('document_number', cpf, { shouldValidate: true });
+                  startOver();
                   announce(t('cpf.generated', { cpf }));
                 }}
               >
@@ -239,7 +320,10 @@ export function RegisterPage() {
                       name={field.name}
                       value={value}
                       checked={field.value === value}
-                      onChange={() => field.onChange(value)}
+                      onChange={() => {
+                        field.onChange(value);
+                        startOver();
+                      }}
                       disabled={busy}
                     />
                     {t(`register.source.${value}`)}
@@ -256,6 +340,7 @@ export function RegisterPage() {
               // From the camera, discarding means taking another: the camera is still on.
               discardLabel={source === 'webcam' ? t('register.webcam.retake') : t('register.preview.discard')}
               onDiscard={() => {
+                startOver();
                 setPicture(null);
               }}
               onCheck={setPictureCheck}
@@ -278,9 +363,12 @@ export function RegisterPage() {
             <UploadPicker onPicture={choosePicture} />
           ) : (
             <ImageKeyField
-              field={form.register('image_key')}
+              field={form.register('image_key', { onChange: startOver })}
               error={keyError}
-              onKey={(key) => form.setValue('image_key', key, { shouldValidate: true })}
+              onKey={(key) => {
+                form.setValue('image_key', key, { shouldValidate: true });
+                startOver();
+              }}
             />
           )}
           {source !== 'key' &&
@@ -306,16 +394,36 @@ export function RegisterPage() {
         </fieldset>
 
         {phase.step === 'confirm' && (
-          <div className="alert warning" role="alertdialog" aria-labelledby={`${id}-confirm`} aria-describedby={`${id}-confirm-body`}>
+          <div
+            className={production ? 'alert warning production' : 'alert warning'}
+            role="alertdialog"
+            aria-labelledby={`${id}-confirm`}
+            aria-describedby={[production && `${id}-confirm-production`, phase.before !== null && `${id}-confirm-body`]
+              .filter(Boolean)
+              .join(' ')}
+          >
             <h2 id={`${id}-confirm`} ref={outcome} tabIndex={-1}>
-              {t('register.confirm.heading')}
+              {t(production ? 'register.confirm.production.heading' : 'register.confirm.heading')}
             </h2>
-            <p id={`${id}-confirm-body`}>{t('register.confirm.body', { cpf: phase.request.document_number, key: phase.existingKey })}</p>
+            {production && (
+              <p id={`${id}-confirm-production`}>{t('register.confirm.production.body', { cpf: phase.request.document_number })}</p>
+            )}
+            {phase.before !== null && (
+              <p id={`${id}-confirm-body`}>{t('register.confirm.body', { cpf: phase.request.document_number, key: phase.before })}</p>
+            )}
             <div className="actions">
-              <button type="button" className="button" onClick={() => send(phase.request)}>
-                {t('register.confirm.confirm')}
+              <button type="button" className={production ? 'button danger' : 'button'} onClick={() => send(phase.request, phase.before)}>
+                {t(production ? 'register.confirm.production.confirm' : 'register.confirm.confirm')}
               </button>
-              <button type="button" className="button secondary" onClick={() => setPhase({ step: 'editing' })}>
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => {
+                  setPhase({ step: 'editing' });
+                  // Back where the person was when the dialog opened.
+                  submitButton.current?.focus();
+                }}
+              >
                 {t('register.confirm.cancel')}
               </button>
             </div>
@@ -337,18 +445,45 @@ export function RegisterPage() {
           </div>
         )}
 
+        {phase.step === 'notCreated' && (
+          <div className="failure">
+            <h2 ref={outcome} tabIndex={-1}>
+              {t('register.notCreated.heading')}
+            </h2>
+            <p>{t('register.notCreated.body', { cpf: phase.request.document_number })}</p>
+            <ApiErrorMessage error={phase.error} />
+            {/* Both confirmations (re-registration, production) were given for this very request. */}
+            <button type="button" className="button secondary" onClick={() => send(phase.request, phase.before)}>
+              {t('register.notCreated.resend')}
+            </button>
+          </div>
+        )}
+
+        {phase.step === 'unverified' && (
+          <div className="failure">
+            <h2 ref={outcome} tabIndex={-1}>
+              {t('register.unverified.heading')}
+            </h2>
+            <p>{t('register.unverified.body', { cpf: phase.request.document_number })}</p>
+            <ApiErrorMessage error={phase.lookupError} heading={t('register.unverified.lookupFailed')} />
+            {/* Never a blind resend: it might register the customer twice. */}
+            <button type="button" className="button secondary" onClick={() => void verify(phase.request, phase.before, phase.error)}>
+              {t('register.unverified.check')}
+            </button>
+          </div>
+        )}
+
         <div className="actions">
-          <button type="submit" className="button primary" disabled={busy} aria-describedby={busy ? `${id}-progress` : undefined}>
-            {busy ? t(phase.step === 'checking' ? 'register.checking' : 'register.sending') : t('register.submit')}
+          <button
+            type="submit"
+            ref={submitButton}
+            className="button primary"
+            disabled={busy}
+            aria-describedby={busy ? `${id}-progress` : undefined}
+          >
+            {progress === undefined ? t('register.submit') : t(progress)}
           </button>
-          {busy && (
-            <span
-              id={`${id}-progress`}
-              className="progress"
-              role="progressbar"
-              aria-label={t(phase.step === 'checking' ? 'register.checking' : 'register.sending')}
-            />
-          )}
+          {progress !== undefined && <span id={`${id}-progress`} className="progress" role="progressbar" aria-label={t(progress)} />}
         </div>
       </form>
     </section>
