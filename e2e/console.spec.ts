@@ -1,7 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { APIRequestContext, Page, Request } from '@playwright/test';
 import { generateCpf } from '../contract/cpf.ts';
 import { MAX_IMAGE_BYTES } from '../contract/image.ts';
+import { expectNoAxeViolations } from './support/axe.ts';
 import { expect, test } from './support/browsers.ts';
 import { pictures } from './support/fixtures.ts';
 
@@ -25,11 +25,6 @@ function recordApiCalls(page: Page): Request[] {
       calls.push(request);
   });
   return calls;
-}
-
-async function expectNoAxeViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
 async function uploadPhoto(page: Page, path: string) {

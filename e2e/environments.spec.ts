@@ -1,0 +1,170 @@
+import type { APIRequestContext, Page, Request } from '@playwright/test';
+import { generateCpf } from '../contract/cpf.ts';
+import { expectNoAxeViolations } from './support/axe.ts';
+import { expect, test } from './support/browsers.ts';
+import { pictures } from './support/fixtures.ts';
+import { armFault } from './support/upstreams.ts';
+
+// sandbox and production are configured as an administrator would (playwright.config.ts): each an
+// emulator in its own process reached over HTTP with its own key; the sandbox behind a fault proxy.
+
+/** The registrations (POSTs) the page sends. */
+function recordRegistrations(page: Page): Request[] {
+  const calls: Request[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/face_recognition/registration')) calls.push(request);
+  });
+  return calls;
+}
+
+/** In order, what the page asked the console API for and what it answered: "POST 504", "GET 404"… */
+function recordExchanges(page: Page): string[] {
+  const exchanges: string[] = [];
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.includes('/face_recognition/registration'))
+      exchanges.push(
+        `${response.request().method()} ${path.includes('/document_number/') ? 'by-document' : 'registration'} ${String(response.status())}`,
+      );
+  });
+  return exchanges;
+}
+
+/** What the console answers now for a CPF in an environment: its registration key, or null. */
+async function keyOf(request: APIRequestContext, env: string, cpf: string): Promise<string | null> {
+  const response = await request.get(`/api/${env}/face_recognition/registration/document_number/${cpf}`);
+  if (response.status() === 404) return null;
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { registration_key: string }).registration_key;
+}
+
+async function fillRegistration(page: Page, cpf: string) {
+  await page.getByLabel('CPF do cliente').fill(cpf);
+  await page.getByRole('radio', { name: 'Enviar foto' }).check();
+  await page.getByLabel('Escolher foto').setInputFiles(pictures.faceSingleCentered);
+  await expect(page.getByTestId('picture-check')).toContainText('Rosto aprovado na verificação de qualidade.', { timeout: 20_000 });
+}
+
+const banner = (page: Page) => page.getByTestId('environment-banner');
+
+test('switching environments: the address, the banner, and no test CPF in production', async ({ page }) => {
+  await page.goto('/');
+  await expect(banner(page)).toHaveText('AMBIENTE LOCAL — emulador, dados fictícios');
+  const environment = page.getByLabel('Ambiente');
+  await expect(environment.locator('option')).toHaveText(['Local (emulador)', 'Sandbox (QI Tech)', 'Produção']);
+
+  await environment.selectOption({ label: 'Sandbox (QI Tech)' });
+  await expect(page).toHaveURL(/\?env=sandbox$/);
+  await expect(banner(page)).toHaveText('SANDBOX — somente dados de teste');
+  await expect(page.getByRole('button', { name: 'Gerar CPF de teste' })).toBeVisible();
+  await expect(banner(page)).not.toHaveCSS('background-color', 'rgb(164, 22, 26)');
+
+  await environment.selectOption({ label: 'Produção' });
+  await expect(page).toHaveURL(/\?env=production$/);
+  await expect(banner(page)).toHaveText('PRODUÇÃO — dados reais');
+  // Its own colour, unmistakable: white on dark red, unlike the sandbox's yellow.
+  await expect(banner(page)).toHaveCSS('background-color', 'rgb(164, 22, 26)');
+  await expect(page.getByRole('button', { name: 'Gerar CPF de teste' })).toHaveCount(0);
+  await expectNoAxeViolations(page);
+
+  // The environment travels with the navigation and with a shared link.
+  await page.getByRole('link', { name: 'Consultar cadastro' }).click();
+  await expect(page).toHaveURL(/\/lookup\?env=production$/);
+  await expect(banner(page)).toHaveText('PRODUÇÃO — dados reais');
+});
+
+test('production: nothing is sent before an explicit confirmation; the registration lands in production only', async ({
+  page,
+  request,
+  context,
+}) => {
+  const cpf = generateCpf();
+  const sent = recordRegistrations(page);
+  await page.goto('/?env=production');
+  await fillRegistration(page, cpf);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+
+  const dialog = page.getByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('PRODUÇÃO');
+  await expect(dialog).toContainText(cpf);
+  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  await expectNoAxeViolations(page);
+  expect(sent).toHaveLength(0);
+  expect(await keyOf(request, 'production', cpf)).toBeNull();
+
+  // Cancelling sends nothing and keeps what was typed and captured.
+  await dialog.getByRole('button', { name: 'Cancelar' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
+  await expect(page.getByTestId('picture-preview')).toBeVisible();
+  expect(sent).toHaveLength(0);
+
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+  await dialog.getByRole('button', { name: 'Cadastrar em produção' }).click();
+  await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+  const key = await page.getByTestId('registration-key').textContent();
+  expect(sent).toHaveLength(1);
+  expect(await keyOf(request, 'production', cpf)).toBe(key);
+  // Production's QI Tech is not the sandbox's: the registration is in one of them only.
+  expect(await keyOf(request, 'sandbox', cpf)).toBeNull();
+
+  // A shared link opens the same environment and finds it.
+  const other = await context.newPage();
+  await other.goto(`/lookup/document/${cpf}?env=production`);
+  await expect(banner(other)).toHaveText('PRODUÇÃO — dados reais');
+  await expect(other.getByText(key ?? 'no key')).toBeVisible();
+});
+
+test('a registration QI Tech answers too late: the console looks the CPF up and shows it created', async ({ page, request }) => {
+  const cpf = generateCpf();
+  await armFault(cpf, 'late');
+  const sent = recordRegistrations(page);
+  const exchanges = recordExchanges(page);
+  await page.goto('/?env=sandbox');
+  await fillRegistration(page, cpf);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible({ timeout: 10_000 });
+  // No registration before; the send timed out (504); the CPF was looked up again and found.
+  expect(exchanges).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 200']);
+  await expect(
+    page.locator('#content').getByText('A resposta ao envio não chegou, mas conferimos pelo CPF: o cadastro foi criado.'),
+  ).toBeVisible();
+  const key = await page.getByTestId('registration-key').textContent();
+  expect(await keyOf(request, 'sandbox', cpf)).toBe(key);
+  // Sent once: the machine never sends a registration again by itself.
+  expect(sent).toHaveLength(1);
+});
+
+test('a registration lost on the way: nothing was created, and sending again registers it once', async ({ page, request }) => {
+  const cpf = generateCpf();
+  await armFault(cpf, 'drop');
+  const sent = recordRegistrations(page);
+  const exchanges = recordExchanges(page);
+  await page.goto('/?env=sandbox');
+  await fillRegistration(page, cpf);
+  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
+
+  const heading = page.getByRole('heading', { name: 'Nenhum cadastro foi criado' });
+  await expect(heading).toBeVisible({ timeout: 10_000 });
+  await expect(heading).toBeFocused();
+  await expect(
+    page.locator('#content').getByText(`conferimos pelo CPF ${cpf}: nenhum cadastro foi criado. É seguro tentar novamente.`),
+  ).toBeVisible();
+  expect(exchanges).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 404']);
+  expect(await keyOf(request, 'sandbox', cpf)).toBeNull();
+  // Nothing lost: the CPF and the photo are still there.
+  await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
+  await expect(page.getByTestId('picture-preview')).toBeVisible();
+  await expectNoAxeViolations(page);
+  expect(sent).toHaveLength(1);
+
+  await page.getByRole('button', { name: 'Enviar novamente' }).click();
+  await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+  const key = await page.getByTestId('registration-key').textContent();
+  expect(await keyOf(request, 'sandbox', cpf)).toBe(key);
+  expect(sent).toHaveLength(2);
+  // Sent again directly: the check was just made.
+  expect(exchanges.slice(3)).toEqual(['POST registration 201']);
+});
