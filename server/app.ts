@@ -48,21 +48,18 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     });
   }
   // Safest first: with no `?env=` the console opens in the first environment listed.
-  if (config.sandbox !== undefined) {
-    environments.push({
-      name: 'sandbox',
-      synthetic: true,
-      upstream: httpUpstream({ ...config.sandbox, timeoutMs: config.upstreamTimeoutMs }),
-      settings: { key: 'QITECH_SANDBOX_API_KEY', url: 'QITECH_SANDBOX_URL' },
-    });
-  }
-  if (config.production !== undefined) {
-    environments.push({
+  const qitech = [
+    { name: 'sandbox', synthetic: true, upstream: config.sandbox, settings: { key: 'QITECH_SANDBOX_API_KEY', url: 'QITECH_SANDBOX_URL' } },
+    {
       name: 'production',
       synthetic: false,
-      upstream: httpUpstream({ ...config.production, timeoutMs: config.upstreamTimeoutMs }),
+      upstream: config.production,
       settings: { key: 'QITECH_PRODUCTION_API_KEY', url: 'QITECH_PRODUCTION_URL' },
-    });
+    },
+  ] as const;
+  for (const { name, synthetic, upstream, settings } of qitech) {
+    if (upstream === undefined) continue;
+    environments.push({ name, synthetic, upstream: httpUpstream({ ...upstream, timeoutMs: config.upstreamTimeoutMs }), settings });
   }
 
   await app.register(api, { prefix: '/api', environments, upstreamTimeoutMs: config.upstreamTimeoutMs });

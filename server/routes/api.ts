@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
@@ -188,32 +188,22 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     return reply.code(answer.status).send(answer.body);
   });
 
-  app.get(byKey, async (request, reply) => {
+  /** The two look-ups: the same call on another path. */
+  const lookup = async (request: FastifyRequest, reply: FastifyReply, environment: Environment, path: string) => {
+    const answer = await relay(request, environment, 'lookup', registrationAnswerSchema, 'GET', path);
+    return reply.code(answer.status).send(answer.body);
+  };
+
+  app.get(byKey, (request, reply) => {
     const environment = environmentOf(request);
     const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
-    const answer = await relay(
-      request,
-      environment,
-      'lookup',
-      registrationAnswerSchema,
-      'GET',
-      `/face_recognition/registration/${encodeURIComponent(key)}`,
-    );
-    return reply.code(answer.status).send(answer.body);
+    return lookup(request, reply, environment, `/face_recognition/registration/${encodeURIComponent(key)}`);
   });
 
-  app.get(byDocument, async (request, reply) => {
+  app.get(byDocument, (request, reply) => {
     const environment = environmentOf(request);
     const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
-    const answer = await relay(
-      request,
-      environment,
-      'lookup',
-      registrationAnswerSchema,
-      'GET',
-      `/face_recognition/registration/document_number/${encodeURIComponent(documentNumber)}`,
-    );
-    return reply.code(answer.status).send(answer.body);
+    return lookup(request, reply, environment, `/face_recognition/registration/document_number/${encodeURIComponent(documentNumber)}`);
   });
 
   app.post(image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply) => {
