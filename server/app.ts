@@ -6,6 +6,13 @@ import { detectedFaceCheck } from './emulator/face-detector.ts';
 import { acceptEveryFace } from './emulator/image-check.ts';
 import type { FaceCheck } from './emulator/image-check.ts';
 import { emulatorUpstream, httpUpstream } from './lib/upstream.ts';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { accessGuard, accessRoutes, newSetupToken, sessions } from './access/plugin.ts';
+import type { AccessOptions } from './access/plugin.ts';
+import { openAccessStore, secretFile } from './access/store.ts';
+import type { AccessStore } from './access/store.ts';
+import { Problem, jsonBodiesOnly, jsonErrors } from './lib/problem.ts';
+import { refuseCrossSite, securityHeaders } from './plugins/app/security.ts';
 import { spa } from './plugins/app/spa.ts';
 import { api } from './routes/api.ts';
 import type { Environment } from './routes/api.ts';
@@ -18,6 +25,15 @@ export interface AppOptions {
   distDir?: string;
   /** Overrides the face check `config.emulatorFaceCheck` chooses (tests). */
   faceCheck?: FaceCheck;
+  /** An access store already open (tests that seed accounts); else DATA_DIR's. */
+  access?: AccessStore;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The one-time token of the first admin's setup link, while the console has no account. */
+    setupToken: string | undefined;
+  }
 }
 
 export function emulatorDatabaseFile(dataDir: string): string {
@@ -30,7 +46,7 @@ export function emulatorFaceCheck(config: Pick<Config, 'emulatorFaceCheck'>): Fa
 }
 
 /** Registers the whole console on a Fastify instance: emulator, console API, and the SPA. */
-export async function registerApp(app: FastifyInstance, { config, distDir, faceCheck }: AppOptions): Promise<void> {
+export async function registerApp(app: FastifyInstance, { config, distDir, faceCheck, access }: AppOptions): Promise<void> {
   const environments: Environment[] = [];
 
   if (config.localEmulator) {
@@ -62,6 +78,51 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     environments.push({ name, synthetic, upstream: httpUpstream({ ...upstream, timeoutMs: config.upstreamTimeoutMs }), settings });
   }
 
-  await app.register(api, { prefix: '/api', environments, upstreamTimeoutMs: config.upstreamTimeoutMs });
+  // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite.
+  const store = access ?? openAccessStore(config.dataDir);
+  app.addHook('onClose', () => {
+    store.close();
+  });
+  const setupToken = store.countAccounts() === 0 ? newSetupToken() : undefined;
+  app.decorate('setupToken', setupToken);
+  const accessOptions: AccessOptions = {
+    store,
+    secret: config.sessionSecret ?? secretFile(join(config.dataDir, 'session.key')).toString('base64url'),
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+    setupToken,
+  };
+  const guard = accessGuard(store);
+  await app.register(securityHeaders);
+  await app.register(sessions, accessOptions);
+  await app.register(
+    async (scope) => {
+      jsonErrors(scope);
+      jsonBodiesOnly(scope);
+      scope.addHook('onRequest', (request, _reply, next) => {
+        try {
+          refuseCrossSite(request);
+          next();
+        } catch (error) {
+          next(error as Error);
+        }
+      });
+      await scope.register(fastifyRateLimit, {
+        hook: 'preHandler',
+        max: config.apiRateLimit,
+        timeWindow: 60_000,
+        keyGenerator: (request) => (request.account === null ? `address:${request.ip}` : `account:${request.account.name}`),
+        errorResponseBuilder: (_request, context) =>
+          new Problem(
+            429,
+            'rate_limited',
+            `Too many requests: at most ${String(context.max)} a minute. Wait ${String(Math.ceil(context.ttl / 1000))} s and try again.`,
+          ),
+      });
+      await scope.register(accessRoutes, { ...accessOptions, guard });
+      await scope.register(api, { environments, guard, upstreamTimeoutMs: config.upstreamTimeoutMs });
+    },
+    { prefix: '/api' },
+  );
   await app.register(spa, { distDir: distDir ?? join(import.meta.dirname, '..', 'dist') });
 }

@@ -25,7 +25,7 @@ export async function buildServer(options: BuildOptions): Promise<FastifyInstanc
     options.logger === false
       ? false
       : { ...loggerOptions(options.config.logLevel), ...(options.logStream === undefined ? {} : { stream: options.logStream }) };
-  const app = Fastify({ ...SERVER_OPTIONS, logger });
+  const app = Fastify({ ...SERVER_OPTIONS, logger, trustProxy: options.config.trustProxy });
   await registerApp(app, options);
   return app;
 }

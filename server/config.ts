@@ -61,6 +61,19 @@ const settingsSchema = z.object({
   QITECH_PRODUCTION_API_KEY: apiKey,
   QITECH_PRODUCTION_URL: upstreamUrl(QITECH_PRODUCTION_URL),
   QITECH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(30),
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { error: 'must have at least 32 characters' }),
+  API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(300),
+  TRUST_PROXY: z.enum(['on', 'off']).default('off'),
 });
 
 export interface Config {
@@ -79,6 +92,16 @@ export interface Config {
   production: UpstreamSettings | undefined;
   /** How long an upstream call may take, answer included, before the console answers 504. */
   upstreamTimeoutMs: number;
+  /** A session unused this long ends. */
+  sessionIdleMs: number;
+  /** A session ends this long after its login. */
+  sessionMaxMs: number;
+  /** Signs session cookies; undefined: a random one kept in DATA_DIR/session.key. */
+  sessionSecret: string | undefined;
+  /** Requests per minute each account (or, before login, each address) may make to /api. */
+  apiRateLimit: number;
+  /** Behind a reverse proxy that terminates TLS: believe its X-Forwarded-For/-Proto. */
+  trustProxy: boolean;
 }
 
 export interface UpstreamSettings {
@@ -108,5 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production:
       s.QITECH_PRODUCTION_API_KEY === undefined ? undefined : { url: s.QITECH_PRODUCTION_URL, apiKey: s.QITECH_PRODUCTION_API_KEY },
     upstreamTimeoutMs: s.QITECH_TIMEOUT_MS,
+    sessionIdleMs: s.SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: s.SESSION_MAX_HOURS * 3_600_000,
+    sessionSecret: s.SESSION_SECRET,
+    apiRateLimit: s.API_RATE_LIMIT,
+    trustProxy: s.TRUST_PROXY === 'on',
   };
 }

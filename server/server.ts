@@ -31,6 +31,14 @@ try {
   app.log.info(
     `Face Registration Console on http://${config.host}:${String(config.port)} (environments: ${environments.join(', ') || 'none'})`,
   );
+  if (app.setupToken !== undefined) {
+    // No account yet: the first admin is made through this link, once (or with `npm run user -- add`).
+    // The token is in the fragment, which browsers never send: it stays out of every server log.
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    process.stdout.write(
+      `\nNo account exists yet. Create the first administrator at:\n  http://${host}:${String(config.port)}/setup#token=${app.setupToken}\n(or: npm run user -- add NAME --role admin)\n\n`,
+    );
+  }
 } catch (error) {
   app.log.fatal(error);
   process.exit(1);

@@ -16,7 +16,7 @@ export class Problem extends Error {
     statusCode: number,
     title: string,
     description: string,
-    options: { imageStatus?: string; headers?: Record<string, string>; upstreamStatus?: number } = {},
+    options: { imageStatus?: string; headers?: Record<string, string>; upstreamStatus?: number; extra?: Record<string, number> } = {},
   ) {
     super(`${title}: ${description}`);
     this.statusCode = statusCode;
@@ -25,7 +25,11 @@ export class Problem extends Error {
     this.imageStatus = options.imageStatus;
     this.headers = options.headers ?? {};
     this.upstreamStatus = options.upstreamStatus;
+    this.extra = options.extra ?? {};
   }
+
+  /** More fields of the body, such as `retry_after_seconds`. */
+  readonly extra: Record<string, number>;
 
   get body(): ErrorBody {
     return {
@@ -33,6 +37,7 @@ export class Problem extends Error {
       description: this.description,
       ...(this.imageStatus === undefined ? {} : { image_status: this.imageStatus }),
       ...(this.upstreamStatus === undefined ? {} : { upstream_status: this.upstreamStatus }),
+      ...this.extra,
     };
   }
 }

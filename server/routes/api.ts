@@ -10,8 +10,11 @@ import {
   registrationAnswerSchema,
   registrationRequestSchema,
 } from '../../contract/registration.ts';
+import { CONSENT_HEADER, mayUse } from '../../contract/access.ts';
+import { CONSENT_TERM } from '../../contract/consent.ts';
+import type { AccessGuard } from '../access/plugin.ts';
 import { EMULATOR_BODY_LIMIT } from '../emulator/plugin.ts';
-import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody } from '../lib/problem.ts';
+import { Problem, methodNotAllowed, parseOrRefuse as parse, requireBody } from '../lib/problem.ts';
 import { redactUrl } from '../lib/logging.ts';
 import { UpstreamFault } from '../lib/upstream.ts';
 import type { Upstream, UpstreamAnswer } from '../lib/upstream.ts';
@@ -26,11 +29,19 @@ export interface Environment {
 
 export interface ApiOptions {
   environments: readonly Environment[];
+  /** Who may do what (every route asks), and the audit trail (every call is written to it). */
+  guard: AccessGuard;
   /** How long an upstream may take (QITECH_TIMEOUT_MS), named in the timeout message. */
   upstreamTimeoutMs: number;
 }
 
 type Call = 'registration' | 'lookup' | 'image';
+
+/** An answer to send as it is: the upstream's success or its 4xx refusal. */
+interface Relayed {
+  status: number;
+  body: unknown;
+}
 
 /**
  * An upstream that gave no usable answer, as the console's own error. Each says what happened and
@@ -72,7 +83,7 @@ function badAnswer(environment: Environment, status: number): Problem {
 }
 
 /** An upstream's HTTP answer as the console's answer: success and 4xx as they are, the rest explained. */
-function answerOrProblem(environment: Environment, success: z.ZodMiniType, answer: UpstreamAnswer): { status: number; body: unknown } {
+function answerOrProblem(environment: Environment, success: z.ZodMiniType, answer: UpstreamAnswer): Relayed {
   const { status } = answer;
   if (status >= 200 && status < 300) {
     const parsed = success.safeParse(answer.body);
@@ -113,9 +124,7 @@ const registrationKeySchema = keySchema('registration_key');
  * contract's shape. Only these four calls exist: this is no proxy to QI Tech.
  */
 export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
-  jsonErrors(app);
-  jsonBodiesOnly(app);
-
+  const { guard } = options;
   const byName = new Map(options.environments.map((environment) => [environment.name, environment]));
   const listing: EnvironmentsAnswer = {
     environments: options.environments.map(({ name, synthetic }) => ({ name, synthetic })),
@@ -165,7 +174,10 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     }
   };
 
-  app.get('/environments', (): EnvironmentsAnswer => listing);
+  app.get('/environments', (request): EnvironmentsAnswer => {
+    const account = guard.require(request, 'lookup');
+    return { environments: listing.environments.filter(({ name }) => mayUse(account, name)) };
+  });
   methodNotAllowed(app, '/environments', ['GET']);
 
   const registration = '/:env/face_recognition/registration';
@@ -173,51 +185,114 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   const byDocument = '/:env/face_recognition/registration/document_number/:document_number';
   const image = '/:env/face_recognition/image';
 
-  app.post(registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply) => {
-    const environment = environmentOf(request);
-    const body = parse(registrationRequestSchema, requireBody(request));
-    const answer = await relay(
-      request,
-      environment,
-      'registration',
-      registrationAnswerSchema,
-      'POST',
-      '/face_recognition/registration',
-      body,
-    );
-    return reply.code(answer.status).send(answer.body);
-  });
+  interface Note {
+    environment?: EnvironmentName;
+    cpf?: string;
+    registrationKey?: string;
+    consentTerm?: string;
+  }
 
-  /** The two look-ups: the same call on another path. */
-  const lookup = async (request: FastifyRequest, reply: FastifyReply, environment: Environment, path: string) => {
-    const answer = await relay(request, environment, 'lookup', registrationAnswerSchema, 'GET', path);
-    return reply.code(answer.status).send(answer.body);
+  /**
+   * One audited call: who, which environment, the CPF (masked by the store), the registration key,
+   * and the outcome — what the console answered, refusals and upstream faults included.
+   */
+  const audited =
+    (action: 'register' | 'image' | 'lookup_key' | 'lookup_document', handler: (request: FastifyRequest, note: Note) => Promise<Relayed>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const note: Note = {};
+      let answer: Relayed;
+      try {
+        answer = await handler(request, note);
+      } catch (error) {
+        const problem = error instanceof Problem ? error : undefined;
+        guard.audit(request, { action, ...note, outcome: problem?.title ?? 'internal_error', status: problem?.statusCode ?? 500 });
+        throw error;
+      }
+      const body = answer.body as { registration_key?: unknown; title?: unknown };
+      const key = typeof body.registration_key === 'string' ? body.registration_key : note.registrationKey;
+      guard.audit(request, {
+        action,
+        ...note,
+        ...(key === undefined ? {} : { registrationKey: key }),
+        outcome: answer.status < 400 ? 'ok' : String(body.title),
+        status: answer.status,
+      });
+      return reply.code(answer.status).send(answer.body);
+    };
+
+  /** The environment named in the path, if this account may work in it with this capability. */
+  const enter = (request: FastifyRequest, note: Note, capability: 'register' | 'lookup'): Environment => {
+    // Who first: nobody learns which environments exist without logging in.
+    guard.require(request, capability);
+    const environment = environmentOf(request);
+    note.environment = environment.name;
+    guard.require(request, capability, environment.name);
+    return environment;
   };
 
-  app.get(byKey, (request, reply) => {
-    const environment = environmentOf(request);
-    const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
-    return lookup(request, reply, environment, `/face_recognition/registration/${encodeURIComponent(key)}`);
-  });
+  app.post(
+    registration,
+    { bodyLimit: EMULATOR_BODY_LIMIT },
+    audited('register', async (request, note) => {
+      const environment = enter(request, note, 'register');
+      const body = parse(registrationRequestSchema, requireBody(request));
+      note.cpf = body.document_number;
+      const consent = request.headers[CONSENT_HEADER];
+      if (consent !== CONSENT_TERM.version) {
+        throw new Problem(
+          400,
+          'consent_required',
+          `A face is registered only with the customer's consent: confirm they accepted the consent term (version ${CONSENT_TERM.version}), sent as the ${CONSENT_HEADER} header.`,
+        );
+      }
+      note.consentTerm = consent;
+      return relay(request, environment, 'registration', registrationAnswerSchema, 'POST', '/face_recognition/registration', body);
+    }),
+  );
 
-  app.get(byDocument, (request, reply) => {
-    const environment = environmentOf(request);
-    const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
-    return lookup(request, reply, environment, `/face_recognition/registration/document_number/${encodeURIComponent(documentNumber)}`);
-  });
+  app.get(
+    byKey,
+    audited('lookup_key', async (request, note) => {
+      const environment = enter(request, note, 'lookup');
+      const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
+      note.registrationKey = key;
+      return relay(
+        request,
+        environment,
+        'lookup',
+        registrationAnswerSchema,
+        'GET',
+        `/face_recognition/registration/${encodeURIComponent(key)}`,
+      );
+    }),
+  );
 
-  app.post(image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply) => {
-    const environment = environmentOf(request);
-    const body = parse(imageUploadRequestSchema, requireBody(request));
-    const answer = await relay(request, environment, 'image', imageAnswerSchema, 'POST', '/face_recognition/image', body);
-    return reply.code(answer.status).send(answer.body);
-  });
+  app.get(
+    byDocument,
+    audited('lookup_document', async (request, note) => {
+      const environment = enter(request, note, 'lookup');
+      const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
+      note.cpf = documentNumber;
+      const path = `/face_recognition/registration/document_number/${encodeURIComponent(documentNumber)}`;
+      return relay(request, environment, 'lookup', registrationAnswerSchema, 'GET', path);
+    }),
+  );
+
+  app.post(
+    image,
+    { bodyLimit: EMULATOR_BODY_LIMIT },
+    audited('image', async (request, note) => {
+      const environment = enter(request, note, 'register');
+      const body = parse(imageUploadRequestSchema, requireBody(request));
+      return relay(request, environment, 'image', imageAnswerSchema, 'POST', '/face_recognition/image', body);
+    }),
+  );
 
   methodNotAllowed(app, registration, ['POST']);
   methodNotAllowed(app, byKey, ['GET']);
   methodNotAllowed(app, byDocument, ['GET']);
   methodNotAllowed(app, image, ['POST']);
 
-  // Every other /api path is refused by jsonErrors' JSON 404.
+  // Every other /api path is refused by the /api scope's JSON 404.
   done();
 };

@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { CONSENT_HEADER } from '../../contract/access.ts';
+import type { Account } from '../../contract/access.ts';
+import { CONSENT_TERM } from '../../contract/consent.ts';
+import { hashPassword } from '../access/passwords.ts';
+import { SESSION_COOKIE } from '../access/plugin.ts';
+import { openAccessStore } from '../access/store.ts';
+import type { AccessStore } from '../access/store.ts';
 import { onTestFinished } from 'vitest';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
@@ -29,15 +36,54 @@ export function tempDir(prefix = 'frc-test-'): string {
   return dir;
 }
 
-/** The whole console on its own SQLite file, closed when the test ends. */
+/** The password of every account the tests make. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+let testHash: Promise<string> | undefined;
+/** One scrypt hash per test process: hashing for each app would cost ~0.1 s a test. */
+export function testPasswordHash(): Promise<string> {
+  testHash ??= hashPassword(TEST_PASSWORD);
+  return testHash;
+}
+
+/** Makes accounts in a data folder's access store, as `npm run user -- add` does. */
+export async function seedAccounts(store: AccessStore, accounts: Account[]): Promise<void> {
+  const hash = await testPasswordHash();
+  for (const account of accounts) store.createAccount(account, hash);
+}
+
+/** Logs in through the API; the session cookie to send with later requests. */
+export async function logIn(app: FastifyInstance, name: string, password = TEST_PASSWORD): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/session', payload: { name, password } });
+  if (response.statusCode !== 200) throw new Error(`login of ${name} failed: ${String(response.statusCode)} ${response.body}`);
+  const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
+  if (cookie === undefined) throw new Error('no session cookie');
+  return `${SESSION_COOKIE}=${cookie.value}`;
+}
+
+export interface TestAppOptions {
+  /** Log in as this admin and send its cookie (and the consent header) with every inject; false: anonymous. */
+  loginAs?: string | false;
+  /** More accounts to make before the app starts. */
+  accounts?: Account[];
+}
+
+/**
+ * The whole console on its own SQLite files, closed when the test ends. Unless told otherwise, an
+ * admin is logged in and `app.inject` sends its session cookie and the consent header, so tests of
+ * other matters read as before; the access tests make their own sessions.
+ */
 export async function buildTestApp(
   overrides: Partial<Config> = {},
   logStream?: { write(line: string): void },
   distDir?: string,
+  { loginAs = 'test-admin', accounts = [] }: TestAppOptions = {},
 ): Promise<FastifyInstance> {
   const config: Config = { ...loadConfig({}), dataDir: tempDir(), ...overrides };
+  const access = openAccessStore(config.dataDir);
+  await seedAccounts(access, [...(loginAs === false ? [] : [{ name: loginAs, role: 'admin' as const, environments: null }]), ...accounts]);
   const app = await buildServer({
     config,
+    access,
     logger: logStream !== undefined,
     ...(logStream === undefined ? {} : { logStream }),
     ...(distDir === undefined ? {} : { distDir }),
@@ -46,6 +92,12 @@ export async function buildTestApp(
     await app.close();
   });
   await app.ready();
+  if (loginAs !== false) {
+    const cookie = await logIn(app, loginAs);
+    const inject = app.inject.bind(app);
+    app.inject = ((options: InjectOptions) =>
+      inject({ ...options, headers: { cookie, [CONSENT_HEADER]: CONSENT_TERM.version, ...options.headers } })) as typeof app.inject;
+  }
   return app;
 }
 

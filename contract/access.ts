@@ -1,0 +1,168 @@
+import * as z from 'zod/mini';
+import { environmentNameSchema } from './console.ts';
+import type { EnvironmentName } from './console.ts';
+
+/**
+ * Who may do what. The server enforces it on every /api route; the SPA only hides what a role
+ * cannot do. One table for both, so they cannot disagree.
+ */
+export const ROLES = ['admin', 'registrar', 'support', 'qa'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** What a person does through the console: `register` covers obtaining an image key too. */
+export type Capability = 'register' | 'lookup' | 'audit' | 'accounts';
+
+const CAPABILITIES: Record<Role, readonly Capability[]> = {
+  admin: ['register', 'lookup', 'audit', 'accounts'],
+  registrar: ['register', 'lookup'],
+  support: ['lookup'],
+  qa: ['register', 'lookup'],
+};
+
+/** Environments a role may reach at most; an account may be limited further. */
+const ROLE_ENVIRONMENTS: Record<Role, readonly EnvironmentName[] | 'all'> = {
+  admin: 'all',
+  registrar: 'all',
+  support: 'all',
+  qa: ['local', 'sandbox'],
+};
+
+export interface Account {
+  name: string;
+  role: Role;
+  /** null: every environment the role allows. */
+  environments: EnvironmentName[] | null;
+}
+
+export function can(account: Pick<Account, 'role'>, capability: Capability): boolean {
+  return CAPABILITIES[account.role].includes(capability);
+}
+
+/** Whether the account may work in this environment at all (registering or looking up). */
+export function mayUse(account: Account, environment: EnvironmentName): boolean {
+  const byRole = ROLE_ENVIRONMENTS[account.role];
+  if (byRole !== 'all' && !byRole.includes(environment)) return false;
+  return account.environments === null || account.environments.includes(environment);
+}
+
+/** Account names: what people type to log in. */
+export const accountNameSchema = z
+  .string()
+  .check(z.trim(), z.toLowerCase(), z.minLength(2), z.maxLength(64), z.regex(/^[a-z0-9][a-z0-9._@-]*$/));
+
+/** Long enough to resist guessing; long passphrases welcome. */
+export const PASSWORD_MIN = 10;
+export const passwordSchema = z.string().check(z.minLength(PASSWORD_MIN), z.maxLength(200));
+
+export const accountSchema = z.object({
+  name: z.string(),
+  role: roleSchema,
+  environments: z.nullable(z.array(environmentNameSchema)),
+});
+
+/** GET /api/session: who is logged in (null: nobody), and whether the console still needs its first admin. */
+export const sessionAnswerSchema = z.object({
+  account: z.nullable(accountSchema),
+  setup_required: z.boolean(),
+});
+export type SessionAnswer = z.infer<typeof sessionAnswerSchema>;
+
+/** POST /api/session. */
+export const loginRequestSchema = z.strictObject({
+  name: z.string().check(z.maxLength(200)),
+  password: z.string().check(z.maxLength(200)),
+});
+export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+/** POST /api/setup: the first admin, with the one-time token the server printed at start. */
+export const setupRequestSchema = z.strictObject({
+  token: z.string().check(z.maxLength(200)),
+  name: accountNameSchema,
+  password: passwordSchema,
+});
+export type SetupRequest = z.input<typeof setupRequestSchema>;
+
+/** GET /api/admin/accounts, POST /api/admin/accounts, PATCH /api/admin/accounts/{name}. */
+export const accountListSchema = z.object({
+  accounts: z.array(
+    z.object({
+      name: z.string(),
+      role: roleSchema,
+      environments: z.nullable(z.array(environmentNameSchema)),
+      disabled: z.boolean(),
+      created_at: z.string(),
+      last_login_at: z.nullable(z.string()),
+    }),
+  ),
+});
+export const newAccountSchema = z.strictObject({
+  name: accountNameSchema,
+  password: passwordSchema,
+  role: roleSchema,
+  environments: z.optional(z.nullable(z.array(environmentNameSchema))),
+});
+export const accountChangeSchema = z.strictObject({
+  role: z.optional(roleSchema),
+  environments: z.optional(z.nullable(z.array(environmentNameSchema))),
+  disabled: z.optional(z.boolean()),
+  password: z.optional(passwordSchema),
+});
+
+/** The audit trail: every action and its outcome. */
+export const AUDIT_ACTIONS = [
+  'register',
+  'image',
+  'lookup_key',
+  'lookup_document',
+  'login',
+  'login_failed',
+  'logout',
+  'setup',
+  'access_refused',
+  'account_created',
+  'account_changed',
+] as const;
+export const auditActionSchema = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof auditActionSchema>;
+
+export const auditEntrySchema = z.object({
+  id: z.number(),
+  /** ISO 8601, UTC. */
+  at: z.string(),
+  /** The account acting (for login_failed: the name typed; null when none was given). */
+  actor: z.nullable(z.string()),
+  action: auditActionSchema,
+  environment: z.nullable(environmentNameSchema),
+  /** `***.456.789-**`: never the whole CPF. */
+  cpf_masked: z.nullable(z.string()),
+  registration_key: z.nullable(z.string()),
+  /** `ok`, or the refusal's title (`image_quality`, `upstream_timeout`, `forbidden`…). */
+  outcome: z.string(),
+  /** The HTTP status the console answered. */
+  status: z.number(),
+  consent_term: z.nullable(z.string()),
+  address: z.nullable(z.string()),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** GET /api/admin/audit (JSON, newest first, `before` pages on) and /api/admin/audit.csv take these. */
+export const auditQuerySchema = z.strictObject({
+  /** ISO date or date-time; `to` is inclusive of its whole day when a date. */
+  from: z.optional(z.string()),
+  to: z.optional(z.string()),
+  user: z.optional(z.string()),
+  /** A whole CPF, masked or digits: matched exactly (the trail keeps a keyed hash of it, never the number). */
+  cpf: z.optional(z.string()),
+  action: z.optional(auditActionSchema),
+  before: z.optional(z.string()),
+  limit: z.optional(z.string()),
+});
+export const auditAnswerSchema = z.object({
+  entries: z.array(auditEntrySchema),
+  /** Pass as `before` for the next (older) page; null at the end. */
+  next_before: z.nullable(z.number()),
+});
+
+/** The header the SPA sends with a registration: the consent term's version the customer accepted. */
+export const CONSENT_HEADER = 'x-consent-term';

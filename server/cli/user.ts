@@ -1,0 +1,145 @@
+// `npm run user -- <command>`: the console's accounts from the command line, on DATA_DIR's database
+// (safe beside a running server). Every change is written to the audit trail as done by `cli:<user>`.
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ROLES, accountNameSchema, passwordSchema, roleSchema } from '../../contract/access.ts';
+import type { Account } from '../../contract/access.ts';
+import { environmentNameSchema } from '../../contract/console.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { hashPassword } from '../access/passwords.ts';
+import { openAccessStore } from '../access/store.ts';
+import { loadConfig } from '../config.ts';
+
+const USAGE = `Usage: npm run user -- <command>
+
+  add NAME --role ROLE [--env ENVS] [--password-stdin]
+                               create an account; without --password-stdin a strong password is
+                               made and printed once
+  list                         the accounts
+  set-role NAME ROLE           change an account's role (its sessions end)
+  set-env NAME ENVS            limit an account to environments (e.g. local,sandbox), or "all"
+  reset-password NAME [--password-stdin]
+  disable NAME | enable NAME
+
+ROLE: ${ROLES.join(', ')}. ENVS: comma-separated local, sandbox, production; or all.
+The database is DATA_DIR's (default ./data), as for npm start.`;
+
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function parseEnvironments(value: string | undefined): EnvironmentName[] | null {
+  if (value === undefined || value === 'all') return null;
+  return value.split(',').map((part) => {
+    const parsed = environmentNameSchema.safeParse(part.trim());
+    return parsed.success ? parsed.data : fail(`Unknown environment "${part}": use local, sandbox, production or all.`);
+  });
+}
+
+async function readPassword(fromStdin: boolean): Promise<{ password: string; generated: boolean }> {
+  if (!fromStdin) return { password: randomBytes(15).toString('base64url'), generated: true };
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.replace(/\r?\n$/, '');
+  const parsed = passwordSchema.safeParse(password);
+  if (!parsed.success) fail('The password must have 10 to 200 characters.');
+  return { password, generated: false };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, env: { type: 'string' }, 'password-stdin': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  const [command, rawName, extra] = positionals;
+  if (values.help === true || command === undefined) {
+    console.log(USAGE);
+    return command === undefined && values.help !== true ? 1 : 0;
+  }
+  const config = loadConfig();
+  const store = openAccessStore(config.dataDir);
+  const actor = `cli:${userInfo().username}`;
+  const audit = (action: 'account_created' | 'account_changed', outcome: string) => {
+    store.appendAudit({ actor, action, outcome, status: 0 });
+  };
+  try {
+    if (command === 'list') {
+      for (const a of store.listAccounts()) {
+        const environments = a.environments === null ? 'all' : a.environments.join(',');
+        console.log(
+          `${a.name}\t${a.role}\t${environments}\t${a.disabled ? 'disabled' : 'active'}\tlast login: ${a.lastLoginAt ?? 'never'}`,
+        );
+      }
+      return 0;
+    }
+    const nameResult = accountNameSchema.safeParse(rawName ?? '');
+    if (!nameResult.success) fail('NAME: 2 to 64 characters, lowercase letters, digits and . _ @ -, starting with a letter or digit.');
+    const name = nameResult.data;
+    const existing = store.findAccount(name);
+    if (command !== 'add' && existing === undefined) fail(`There is no account named ${name}.`);
+
+    switch (command) {
+      case 'add': {
+        const role = roleSchema.safeParse(values.role);
+        if (!role.success) fail(`--role is required: ${ROLES.join(', ')}.`);
+        const account: Account = { name, role: role.data, environments: parseEnvironments(values.env) };
+        const { password, generated } = await readPassword(values['password-stdin'] === true);
+        if (!store.createAccount(account, await hashPassword(password))) fail(`There is already an account named ${name}.`);
+        audit('account_created', `${name}:${account.role}`);
+        console.log(`Account ${name} created (${account.role}).`);
+        if (generated) console.log(`Password (shown once; give it to ${name} privately): ${password}`);
+        return 0;
+      }
+      case 'set-role': {
+        const role = roleSchema.safeParse(extra);
+        if (!role.success) fail(`ROLE: ${ROLES.join(', ')}.`);
+        store.updateAccount(name, { role: role.data });
+        audit('account_changed', `${name}:role`);
+        console.log(`${name} is now ${role.data}; their sessions have ended.`);
+        return 0;
+      }
+      case 'set-env': {
+        const environments = parseEnvironments(extra ?? fail('ENVS is required: e.g. local,sandbox or all.'));
+        store.updateAccount(name, { environments });
+        audit('account_changed', `${name}:environments`);
+        console.log(`${name} may use: ${environments === null ? 'all environments their role allows' : environments.join(', ')}.`);
+        return 0;
+      }
+      case 'reset-password': {
+        const { password, generated } = await readPassword(values['password-stdin'] === true);
+        store.updateAccount(name, { passwordHash: await hashPassword(password) });
+        store.clearLoginFailures(name);
+        audit('account_changed', `${name}:password`);
+        console.log(`Password of ${name} changed; their sessions have ended.`);
+        if (generated) console.log(`New password (shown once): ${password}`);
+        return 0;
+      }
+      case 'disable':
+      case 'enable': {
+        store.updateAccount(name, { disabled: command === 'disable' });
+        audit('account_changed', `${name}:disabled`);
+        console.log(`${name} ${command === 'disable' ? 'disabled; their sessions have ended' : 'enabled'}.`);
+        return 0;
+      }
+      default:
+        fail(`Unknown command "${command}".\n\n${USAGE}`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    console.error(error.message);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}
