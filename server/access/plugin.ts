@@ -266,6 +266,7 @@ export const accessRoutes: FastifyPluginCallback<AccessOptions & { guard: Access
   const logIn = async (request: FastifyRequest, account: StoredAccount) => {
     // A new session id at login: a session id planted before it is worth nothing after.
     await request.session.regenerate();
+    request.session.cookie.secure = request.protocol === 'https';
     request.session.account = account.name;
     request.session.loggedInAt = Date.now();
     store.recordLogin(account.name);

@@ -222,6 +222,8 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
 
   /** The environment named in the path, if this account may work in it with this capability. */
   const enter = (request: FastifyRequest, note: Note, capability: 'register' | 'lookup'): Environment => {
+    const named = byName.get((request.params as { env: string }).env as EnvironmentName);
+    if (named !== undefined) note.environment = named.name;
     // Who first: nobody learns which environments exist without logging in.
     guard.require(request, capability);
     const environment = environmentOf(request);

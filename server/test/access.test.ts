@@ -1,0 +1,467 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CONSENT_HEADER, ROLES } from '../../contract/access.ts';
+import type { Account, Role } from '../../contract/access.ts';
+import { CONSENT_TERM } from '../../contract/consent.ts';
+import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/plugin.ts';
+import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
+import type { Config } from '../config.ts';
+import { CPF_A, TEST_PASSWORD, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';
+import { misbehavingUpstream } from './misbehaving-upstream.ts';
+
+const FACE = fixtureBase64('face-single-centered.jpg');
+const KEY = '6f1c2b8e-3d4a-4b5c-8d6e-7f8091a2b3c4';
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** One account per role, plus a registrar limited to the local environment. */
+const ACCOUNTS: Account[] = [
+  ...ROLES.map((role) => ({ name: `${role}-1`, role, environments: null })),
+  { name: 'registrar-local', role: 'registrar', environments: ['local'] },
+];
+
+/** A production whose QI Tech answers every call well, so "allowed" reaches an answer. */
+async function goodUpstream(): Promise<string> {
+  const upstream = await misbehavingUpstream((request, response) => {
+    const body = request.url?.endsWith('/image')
+      ? { image_key: KEY, file_size: 10, width_px: 300, height_px: 300, created_at: '2026-11-26T12:00:00Z' }
+      : { registration_key: KEY };
+    response.writeHead(request.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  onTestFinished(() => upstream.close());
+  return upstream.url;
+}
+
+async function consoleWithAccounts(overrides: Partial<Config> = {}) {
+  const url = await goodUpstream();
+  return buildTestApp({ production: { url, apiKey: 'k' }, sandbox: { url, apiKey: 'k' }, ...overrides }, undefined, undefined, {
+    loginAs: false,
+    accounts: ACCOUNTS,
+  });
+}
+
+function as(app: FastifyInstance, cookie: string | undefined) {
+  return (options: InjectOptions) =>
+    app.inject({
+      ...options,
+      headers: { ...(cookie === undefined ? {} : { cookie }), [CONSENT_HEADER]: CONSENT_TERM.version, ...options.headers },
+    });
+}
+
+const api = (env: string) => `/api/${env}/face_recognition`;
+const ROUTES = {
+  environments: { method: 'GET', url: '/api/environments' },
+  register: { method: 'POST', url: `${api('local')}/registration`, payload: { document_number: CPF_A, image: FACE } },
+  image: { method: 'POST', url: `${api('local')}/image`, payload: { image: FACE } },
+  lookupKey: { method: 'GET', url: `${api('local')}/registration/${KEY}` },
+  lookupDocument: { method: 'GET', url: `${api('local')}/registration/document_number/${CPF_A}` },
+  registerProduction: { method: 'POST', url: `${api('production')}/registration`, payload: { document_number: CPF_A, image: FACE } },
+  lookupProduction: { method: 'GET', url: `${api('production')}/registration/document_number/${CPF_A}` },
+  lookupSandbox: { method: 'GET', url: `${api('sandbox')}/registration/document_number/${CPF_A}` },
+  listAccounts: { method: 'GET', url: '/api/admin/accounts' },
+  createAccount: {
+    method: 'POST',
+    url: '/api/admin/accounts',
+    payload: { name: 'new-person', password: 'a-long-password', role: 'support' },
+  },
+  changeAccount: { method: 'PATCH', url: '/api/admin/accounts/support-1', payload: { environments: ['local', 'sandbox'] } },
+  audit: { method: 'GET', url: '/api/admin/audit' },
+  auditCsv: { method: 'GET', url: '/api/admin/audit.csv' },
+} as const satisfies Record<string, InjectOptions>;
+type Route = keyof typeof ROUTES;
+
+/** Who may do what: every route, each role; the rest must be refused. */
+const ALLOWED: Record<Role | 'registrar-local', readonly Route[]> = {
+  admin: Object.keys(ROUTES) as Route[],
+  registrar: [
+    'environments',
+    'register',
+    'image',
+    'lookupKey',
+    'lookupDocument',
+    'registerProduction',
+    'lookupProduction',
+    'lookupSandbox',
+  ],
+  support: ['environments', 'lookupKey', 'lookupDocument', 'lookupProduction', 'lookupSandbox'],
+  qa: ['environments', 'register', 'image', 'lookupKey', 'lookupDocument', 'lookupSandbox'],
+  'registrar-local': ['environments', 'register', 'image', 'lookupKey', 'lookupDocument'],
+};
+
+describe('the role matrix: every /api route, each role, allowed and refused', () => {
+  it('answers no data without a login, for every route', async () => {
+    const app = await consoleWithAccounts();
+    const anonymous = as(app, undefined);
+    for (const [route, options] of Object.entries(ROUTES)) {
+      const response = await anonymous(options);
+      expect(`${route} ${String(response.statusCode)}`).toBe(`${route} 401`);
+      const body = refusal(response, 401, 'not_authenticated');
+      expect(Object.keys(body).sort()).toEqual(['description', 'title']);
+    }
+  });
+
+  it.each(Object.keys(ALLOWED) as (keyof typeof ALLOWED)[])('%s: its routes answer, the others are refused with 403', async (who) => {
+    const app = await consoleWithAccounts();
+    const name = who === 'registrar-local' ? who : `${who}-1`;
+    const call = as(app, await logIn(app, name));
+    for (const [route, options] of Object.entries(ROUTES) as [Route, InjectOptions][]) {
+      const response = await call(options);
+      if (ALLOWED[who].includes(route)) {
+        expect(`${route} ${String(response.statusCode)}`).toMatch(new RegExp(`^${route} (200|201|404)$`));
+        if (response.statusCode === 404) expect(json(response).title).toBe('registration_not_found');
+      } else {
+        expect(`${route} ${String(response.statusCode)}`).toBe(`${route} 403`);
+        expect(['forbidden', 'environment_forbidden']).toContain(json(response).title);
+      }
+    }
+  });
+
+  it('lists to each account only the environments it may use', async () => {
+    const app = await consoleWithAccounts();
+    const names = async (account: string) =>
+      (json(await as(app, await logIn(app, account))(ROUTES.environments)).environments as { name: string }[]).map((e) => e.name);
+    expect(await names('admin-1')).toEqual(['local', 'sandbox', 'production']);
+    expect(await names('qa-1')).toEqual(['local', 'sandbox']);
+    expect(await names('registrar-local')).toEqual(['local']);
+  });
+});
+
+describe('logging in and out', () => {
+  it('logs in with the right password only, sets a strict httpOnly cookie on /api, and logs out', async () => {
+    const app = await consoleWithAccounts();
+    refusal(
+      await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'support-1', password: 'wrong password' } }),
+      401,
+      'invalid_credentials',
+    );
+    const login = await app.inject({ method: 'POST', url: '/api/session', payload: { name: ' Support-1 ', password: TEST_PASSWORD } });
+    expect(login.statusCode).toBe(200);
+    expect(json(login)).toEqual({ account: { name: 'support-1', role: 'support', environments: null } });
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(/^frc_session=/);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/api');
+    expect(setCookie).not.toContain('Secure');
+    const cookie = setCookie.split(';')[0] ?? '';
+    expect(json(await app.inject({ method: 'GET', url: '/api/session', headers: { cookie } })).account).toMatchObject({
+      name: 'support-1',
+    });
+
+    const out = await app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie } });
+    expect(out.statusCode).toBe(204);
+    // The old cookie is worth nothing now.
+    refusal(await app.inject({ method: 'GET', url: '/api/environments', headers: { cookie } }), 401, 'session_expired');
+  });
+
+  it('marks the cookie Secure when the console is reached over HTTPS through a trusted proxy', async () => {
+    const app = await buildTestApp({ trustProxy: true }, undefined, undefined, { loginAs: false, accounts: ACCOUNTS });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/session',
+      headers: { 'x-forwarded-proto': 'https' },
+      payload: { name: 'admin-1', password: TEST_PASSWORD },
+    });
+    expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
+    expect(String(login.headers['set-cookie'])).toContain('SameSite=Strict');
+  });
+
+  it(`throttles an account after ${String(LOGIN_MAX_PER_ACCOUNT)} failures, even with the right password, and says when to retry`, async () => {
+    const app = await consoleWithAccounts();
+    const attempt = (name: string, password: string) => app.inject({ method: 'POST', url: '/api/session', payload: { name, password } });
+    for (let i = 0; i < LOGIN_MAX_PER_ACCOUNT; i += 1)
+      refusal(await attempt('support-1', `wrong-${String(i)}`), 401, 'invalid_credentials');
+    const blocked = await attempt('support-1', TEST_PASSWORD);
+    const body = refusal(blocked, 429, 'too_many_attempts');
+    expect(body.retry_after_seconds).toBeGreaterThan(800);
+    expect(Number(blocked.headers['retry-after'])).toBe(body.retry_after_seconds);
+    expect(body.description).toMatch(/Try again in 15 minute/);
+    // Another account from the same address is not locked out by it.
+    expect((await attempt('qa-1', TEST_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it(`throttles an address after ${String(LOGIN_MAX_PER_ADDRESS)} failures across accounts`, async () => {
+    const app = await consoleWithAccounts();
+    for (let i = 0; i < LOGIN_MAX_PER_ADDRESS; i += 1) {
+      refusal(
+        await app.inject({ method: 'POST', url: '/api/session', payload: { name: `nobody-${String(i)}`, password: 'x' } }),
+        401,
+        'invalid_credentials',
+      );
+    }
+    const body = refusal(
+      await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'admin-1', password: TEST_PASSWORD } }),
+      429,
+      'too_many_attempts',
+    );
+    expect(body.description).toContain('from this address');
+    // Another address is still welcome.
+    const elsewhere = await app.inject({
+      method: 'POST',
+      url: '/api/session',
+      remoteAddress: '10.0.0.9',
+      payload: { name: 'admin-1', password: TEST_PASSWORD },
+    });
+    expect(elsewhere.statusCode).toBe(200);
+  });
+
+  it('refuses a disabled account after the right password, and ends its open sessions at once', async () => {
+    const app = await consoleWithAccounts();
+    const cookie = await logIn(app, 'support-1');
+    const admin = as(app, await logIn(app, 'admin-1'));
+    expect((await admin({ method: 'PATCH', url: '/api/admin/accounts/support-1', payload: { disabled: true } })).statusCode).toBe(200);
+    refusal(await as(app, cookie)(ROUTES.lookupDocument), 401, 'session_expired');
+    refusal(
+      await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'support-1', password: TEST_PASSWORD } }),
+      403,
+      'account_disabled',
+    );
+  });
+});
+
+describe('sessions end', () => {
+  it('after the idle timeout', async () => {
+    const app = await consoleWithAccounts({ sessionIdleMs: 400 });
+    const call = as(app, await logIn(app, 'support-1'));
+    expect((await call(ROUTES.environments)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    refusal(await call(ROUTES.environments), 401, 'session_expired');
+  });
+
+  it('at the absolute lifetime, however active', async () => {
+    const app = await consoleWithAccounts({ sessionIdleMs: 60_000, sessionMaxMs: 700 });
+    const call = as(app, await logIn(app, 'support-1'));
+    const started = Date.now();
+    while (Date.now() - started < 500) {
+      expect((await call(ROUTES.environments)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const body = refusal(await call(ROUTES.environments), 401, 'session_expired');
+    expect(body.description).toContain('Log in again');
+  });
+});
+
+describe('the first admin', () => {
+  it('is made once, with the token printed at start, and is logged in', async () => {
+    const app = await buildTestApp({}, undefined, undefined, { loginAs: false });
+    expect(json(await app.inject({ method: 'GET', url: '/api/session' }))).toEqual({ account: null, setup_required: true });
+    const token = app.setupToken ?? '';
+    expect(token.length).toBeGreaterThan(20);
+    const payload = { token: 'x'.repeat(token.length), name: 'ana', password: 'a-long-password' };
+    refusal(await app.inject({ method: 'POST', url: '/api/setup', payload }), 403, 'invalid_setup_token');
+    const made = await app.inject({ method: 'POST', url: '/api/setup', payload: { ...payload, token } });
+    expect(made.statusCode).toBe(201);
+    expect(json(made)).toEqual({ account: { name: 'ana', role: 'admin', environments: null } });
+    const cookie = String(made.headers['set-cookie']).split(';')[0] ?? '';
+    expect((await app.inject({ method: 'GET', url: '/api/admin/accounts', headers: { cookie } })).statusCode).toBe(200);
+    refusal(
+      await app.inject({ method: 'POST', url: '/api/setup', payload: { ...payload, token, name: 'eve' } }),
+      404,
+      'setup_not_available',
+    );
+    expect(json(await app.inject({ method: 'GET', url: '/api/session' })).setup_required).toBe(false);
+  });
+
+  it('has no setup link when accounts exist', async () => {
+    const app = await consoleWithAccounts();
+    expect(app.setupToken).toBeUndefined();
+  });
+});
+
+describe('the audit trail', () => {
+  it('records each action — who, when, environment, masked CPF, key, outcome, consent — and never a picture or a whole CPF', async () => {
+    const dataDir = tempDir();
+    const app = await consoleWithAccounts({ dataDir });
+    // A failed login keeps the name typed only when it is an account's (a password typed as a name stays out).
+    const failedLogin = (name: string) => app.inject({ method: 'POST', url: '/api/session', payload: { name, password: 'wrong' } });
+    refusal(await failedLogin('registrar-1'), 401, 'invalid_credentials');
+    refusal(await failedLogin('my secret pw'), 401, 'invalid_credentials');
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    const created = await registrar(ROUTES.register);
+    expect(created.statusCode).toBe(201);
+    const key = json(created).registration_key as string;
+    await registrar({ method: 'GET', url: `${api('local')}/registration/${key}` });
+    await registrar(ROUTES.lookupDocument);
+    await registrar(ROUTES.image);
+    refusal(await registrar({ ...ROUTES.register, headers: { [CONSENT_HEADER]: '' } }), 400, 'consent_required');
+    refusal(await registrar(ROUTES.audit), 403, 'forbidden');
+    const support = as(app, await logIn(app, 'support-1'));
+    refusal(await support(ROUTES.register), 403, 'forbidden');
+    await registrar({ method: 'DELETE', url: '/api/session' });
+
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const { entries } = json(await admin({ method: 'GET', url: '/api/admin/audit?limit=500' })) as { entries: Record<string, unknown>[] };
+    const pick = (e: Record<string, unknown>) => [
+      e.actor,
+      e.action,
+      e.environment,
+      e.cpf_masked,
+      e.registration_key,
+      e.outcome,
+      e.status,
+      e.consent_term,
+    ];
+    expect(entries.reverse().map(pick)).toEqual([
+      ['registrar-1', 'login_failed', null, null, null, 'invalid_credentials', 401, null],
+      [null, 'login_failed', null, null, null, 'invalid_credentials', 401, null],
+      ['registrar-1', 'login', null, null, null, 'ok', 200, null],
+      ['registrar-1', 'register', 'local', '***.982.247-**', key, 'ok', 201, CONSENT_TERM.version],
+      ['registrar-1', 'lookup_key', 'local', null, key, 'ok', 200, null],
+      ['registrar-1', 'lookup_document', 'local', '***.982.247-**', key, 'ok', 200, null],
+      ['registrar-1', 'image', 'local', null, null, 'ok', 201, null],
+      ['registrar-1', 'register', 'local', '***.982.247-**', null, 'consent_required', 400, null],
+      ['registrar-1', 'access_refused', null, null, null, 'forbidden', 403, null],
+      ['support-1', 'login', null, null, null, 'ok', 200, null],
+      ['support-1', 'register', 'local', null, null, 'forbidden', 403, null],
+      ['registrar-1', 'logout', null, null, null, 'ok', 204, null],
+      ['admin-1', 'login', null, null, null, 'ok', 200, null],
+    ]);
+    expect(entries.every((e) => typeof e.at === 'string' && e.address === '127.0.0.1')).toBe(true);
+
+    // Neither in the answers nor anywhere in the database file: no whole CPF, no picture.
+    const file = readFileSync(accessDatabaseFile(dataDir)).toString('latin1');
+    for (const text of [JSON.stringify(entries), file]) {
+      expect(text).not.toContain(CPF_A);
+      expect(text).not.toContain(CPF_A.replace(/\D/g, ''));
+      expect(text).not.toContain(FACE.slice(0, 64));
+    }
+  });
+
+  it('filters by period, user, CPF and action', async () => {
+    const app = await consoleWithAccounts();
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    await registrar(ROUTES.register);
+    await registrar({ method: 'GET', url: `${api('local')}/registration/document_number/111.444.777-35` });
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const find = async (query: string) =>
+      (
+        json(await admin({ method: 'GET', url: `/api/admin/audit?${query}` })) as { entries: { action: string; actor: string }[] }
+      ).entries.map((e) => `${e.actor} ${e.action}`);
+    expect(await find(`cpf=${CPF_A}`)).toEqual(['registrar-1 register']);
+    expect(await find('cpf=11144477735')).toEqual(['registrar-1 lookup_document']);
+    expect(await find('user=registrar-1&action=login')).toEqual(['registrar-1 login']);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await find(`from=${today}&to=${today}&action=register`)).toEqual(['registrar-1 register']);
+    expect(await find('to=2020-01-01')).toEqual([]);
+    refusal(await admin({ method: 'GET', url: '/api/admin/audit?from=yesterday' }), 400, 'invalid_request');
+    refusal(await admin({ method: 'GET', url: '/api/admin/audit?action=delete_everything' }), 400, 'invalid_request');
+    // Paging: newest first, next_before until the end.
+    const first = json(await admin({ method: 'GET', url: '/api/admin/audit?limit=2' })) as {
+      entries: { id: number }[];
+      next_before: number;
+    };
+    const second = json(await admin({ method: 'GET', url: `/api/admin/audit?limit=2&before=${String(first.next_before)}` })) as {
+      entries: { id: number }[];
+    };
+    expect(Math.max(...second.entries.map((e) => e.id))).toBeLessThan(Math.min(...first.entries.map((e) => e.id)));
+  });
+
+  it('exports CSV with the same filters, cells that cannot run as formulas', async () => {
+    const app = await consoleWithAccounts();
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    await registrar(ROUTES.register);
+    const admin = as(app, await logIn(app, 'admin-1'));
+    await admin({ method: 'PATCH', url: '/api/admin/accounts/support-1', payload: { role: 'qa' } });
+    const csv = await admin({ method: 'GET', url: `/api/admin/audit.csv?cpf=${CPF_A}` });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe('id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(
+      /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1$/,
+    );
+    const all = await admin({ method: 'GET', url: '/api/admin/audit.csv' });
+    expect(all.body).toContain('account_changed');
+  });
+
+  it('cannot be rewritten: updates and deletes are refused by the database itself', () => {
+    const store = openAccessStore(tempDir());
+    store.appendAudit({ actor: 'a', action: 'login', outcome: 'ok', status: 200 });
+    expect(() => store.db.prepare("UPDATE audit SET actor = 'b'").run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    store.close();
+  });
+});
+
+describe('requests from elsewhere and too many requests', () => {
+  it('refuses a write from another site (Origin, Sec-Fetch-Site) and accepts the console’s own', async () => {
+    const app = await consoleWithAccounts();
+    const call = as(app, await logIn(app, 'registrar-1'));
+    refusal(await call({ ...ROUTES.image, headers: { origin: 'https://evil.example' } }), 403, 'cross_site_request');
+    refusal(await call({ ...ROUTES.image, headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'cross_site_request');
+    refusal(await call({ ...ROUTES.image, headers: { 'sec-fetch-site': 'same-site' } }), 403, 'cross_site_request');
+    expect(
+      (await call({ ...ROUTES.image, headers: { origin: 'http://localhost:80', host: 'localhost:80', 'sec-fetch-site': 'same-origin' } }))
+        .statusCode,
+    ).toBe(201);
+  });
+
+  it('limits each account’s requests a minute', async () => {
+    const app = await consoleWithAccounts({ apiRateLimit: 3 });
+    const support = as(app, await logIn(app, 'support-1'));
+    for (let i = 0; i < 3; i += 1) expect((await support(ROUTES.environments)).statusCode).toBe(200);
+    refusal(await support(ROUTES.environments), 429, 'rate_limited');
+    // Another account has its own allowance.
+    const qa = as(app, await logIn(app, 'qa-1'));
+    expect((await qa(ROUTES.environments)).statusCode).toBe(200);
+  });
+
+  it('sends the security headers on the page and the API', async () => {
+    const app = await consoleWithAccounts();
+    for (const url of ['/', '/api/session']) {
+      const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+      const csp = String(response.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['permissions-policy']).toContain('camera=(self)');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+});
+
+describe('npm run user', () => {
+  it('adds an account that can log in, lists it, disables it, and each change is audited', async () => {
+    const dataDir = tempDir();
+    const run = (args: string[], input?: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli/user.ts'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir },
+        input: input ?? '',
+        encoding: 'utf8',
+      });
+    expect(run(['add', 'Maria.Silva', '--role', 'support', '--env', 'local,sandbox', '--password-stdin'], 'a-long-password\n')).toContain(
+      'Account maria.silva created (support).',
+    );
+    const generated = run(['add', 'joao', '--role', 'registrar']);
+    const password = /Password \(shown once; give it to joao privately\): (\S+)/.exec(generated)?.[1] ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(run(['list'])).toMatch(/maria\.silva\tsupport\tlocal,sandbox\tactive/);
+
+    const app = await buildTestApp({ dataDir }, undefined, undefined, { loginAs: false });
+    expect((await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'joao', password } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'maria.silva', password: 'a-long-password' } })).statusCode,
+    ).toBe(200);
+    run(['disable', 'joao']);
+    refusal(await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'joao', password } }), 403, 'account_disabled');
+    expect(() => run(['add', 'x', '--role', 'boss'])).toThrow();
+
+    const store = openAccessStore(dataDir);
+    const trail = store.queryAudit({ limit: 50, action: 'account_created' }).map((e) => [e.actor?.startsWith('cli:'), e.outcome]);
+    store.close();
+    expect(trail).toEqual([
+      [true, 'joao:registrar'],
+      [true, 'maria.silva:support'],
+    ]);
+  }, 30_000);
+});
