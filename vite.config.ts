@@ -105,6 +105,10 @@ export default defineConfig({
   },
   server: {
     // `npm run dev`: Vite serves the SPA with hot reload and sends the API to `npm start`'s server.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/emulator': 'http://127.0.0.1:8080' },
+    // changeOrigin false: the console server compares Origin with Host to refuse cross-site writes.
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+      '/emulator': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+    },
   },
 });

@@ -76,7 +76,8 @@ export default defineConfig({
         // faceAssets: the face detector's models and wasm at the addresses the build gives them.
         plugins: [react(), faceAssets()],
         // The SPA calls /api on its own origin: here, the real console server of src/test/console-server.ts.
-        server: { proxy: { '/api': `http://127.0.0.1:${String(TEST_CONSOLE_PORT)}` } },
+        // changeOrigin false: the console server compares Origin with Host to refuse cross-site writes.
+        server: { proxy: { '/api': { target: `http://127.0.0.1:${String(TEST_CONSOLE_PORT)}`, changeOrigin: false } } },
         // One React for the app and Testing Library, pre-bundled together.
         resolve: { dedupe: ['react', 'react-dom'] },
         optimizeDeps: {

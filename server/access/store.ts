@@ -212,7 +212,8 @@ export class AccessStore {
         name,
       );
     if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined) {
-      // What the account could do has changed: its open sessions end, and it logs in again.
+      // What the account could do has changed: its open sessions end, and it logs in again (an
+      // admin changing their own account keeps the session they are using: it is saved again).
       this.endSessionsOf(name);
     }
     return true;

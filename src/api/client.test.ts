@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CONSENT_HEADER } from '../../contract/access.ts';
+import { CONSENT_TERM } from '../../contract/consent.ts';
 import { environmentsAnswerSchema } from '../../contract/console.ts';
 import { generateCpf } from '../../contract/cpf.ts';
 import { registrationAnswerSchema } from '../../contract/registration.ts';
@@ -118,6 +120,7 @@ describe('registrationQueries', () => {
     const created = await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
       method: 'POST',
       body: { document_number: cpf, image_key },
+      headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
     });
     expect(await client.query({ ...registrationQueries.byDocument('local', cpf), staleTime: 0 })).toEqual(created);
   });

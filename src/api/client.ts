@@ -13,8 +13,15 @@ export class ApiError extends Error {
   readonly imageStatus: string | undefined;
   /** QI Tech's own HTTP status, when the console server answers about an upstream that did answer. */
   readonly upstreamStatus: number | undefined;
+  /** How long to wait before trying again, when the server says (`too_many_attempts`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, title: string, description: string, details: { imageStatus?: string; upstreamStatus?: number } = {}) {
+  constructor(
+    status: number,
+    title: string,
+    description: string,
+    details: { imageStatus?: string; upstreamStatus?: number; retryAfterSeconds?: number } = {},
+  ) {
     super(`${String(status)} ${title}: ${description}`);
     this.name = 'ApiError';
     this.status = status;
@@ -22,6 +29,7 @@ export class ApiError extends Error {
     this.description = description;
     this.imageStatus = details.imageStatus;
     this.upstreamStatus = details.upstreamStatus;
+    this.retryAfterSeconds = details.retryAfterSeconds;
   }
 
   /** A refusal of what was sent (4xx): retrying it unchanged cannot succeed. */
@@ -31,22 +39,29 @@ export class ApiError extends Error {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
+  /** Headers of this call besides accept and content-type (the consent term's version, for one). */
+  headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
 }
 
 /**
  * The one fetch wrapper: JSON in, JSON out, the answer parsed with its contract schema, every
- * failure an ApiError. Only `/api` is ever called; keys and upstreams stay on the server.
+ * failure an ApiError. Only `/api` is ever called; keys and upstreams stay on the server. The
+ * session cookie goes along by itself (same origin). An answer without a body (204) is
+ * `undefined`, which only a schema such as `z.undefined()` accepts.
  */
 export async function apiRequest<S extends z.ZodMiniType>(path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
       method: options.method ?? 'GET',
-      headers:
-        options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
@@ -65,10 +80,11 @@ export async function apiRequest<S extends z.ZodMiniType>(path: string, schema: 
   if (!response.ok) {
     const parsed = errorBodySchema.safeParse(payload);
     if (parsed.success) {
-      const { title, description, image_status, upstream_status } = parsed.data;
+      const { title, description, image_status, upstream_status, retry_after_seconds } = parsed.data;
       throw new ApiError(response.status, title, description, {
         ...(image_status === undefined ? {} : { imageStatus: image_status }),
         ...(upstream_status === undefined ? {} : { upstreamStatus: upstream_status }),
+        ...(typeof retry_after_seconds === 'number' ? { retryAfterSeconds: retry_after_seconds } : {}),
       });
     }
     throw new ApiError(response.status, 'unexpected_answer', `The server answered HTTP ${String(response.status)} without an explanation.`);

@@ -1,4 +1,5 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
+import { CONSENT_HEADER } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
 import type { RegistrationRequest } from '../../contract/registration.ts';
@@ -35,15 +36,28 @@ export const registrationQueries = {
     }),
 };
 
+/** A registration, and the version of the consent term the customer accepted for it. */
+export interface Registration {
+  request: RegistrationRequest;
+  consentTerm: string;
+}
+
 export const registerFace = (env: EnvironmentName) =>
   mutationOptions({
     mutationKey: ['register', env],
-    mutationFn: (request: RegistrationRequest) =>
-      apiRequest(`${base(env)}/registration`, registrationAnswerSchema, { method: 'POST', body: request }),
+    // The request holds the picture: nothing keeps it once the call is over.
+    gcTime: 0,
+    mutationFn: ({ request, consentTerm }: Registration) =>
+      apiRequest(`${base(env)}/registration`, registrationAnswerSchema, {
+        method: 'POST',
+        body: request,
+        headers: { [CONSENT_HEADER]: consentTerm },
+      }),
   });
 
 export const uploadImage = (env: EnvironmentName) =>
   mutationOptions({
     mutationKey: ['image', env],
+    gcTime: 0,
     mutationFn: (image: string) => apiRequest(`${base(env)}/image`, imageAnswerSchema, { method: 'POST', body: { image } }),
   });

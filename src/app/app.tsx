@@ -1,14 +1,25 @@
-import { QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { Suspense, lazy, useState } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Route, Switch } from 'wouter';
+import { Link, Redirect, Route, Switch, useLocation, useSearch } from 'wouter';
+import { can } from '../../contract/access.ts';
+import type { Account, Capability } from '../../contract/access.ts';
 import { createQueryClient } from '../api/query-client.ts';
+import { sessionQueries } from '../api/session.ts';
 import { AnnouncerProvider } from '../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
+import { LoginPage } from '../features/access/components/login-page.tsx';
+import { SessionDialog } from '../features/access/components/session-dialog.tsx';
 import { RegisterPage } from '../features/registration/components/register-page.tsx';
-import { Layout } from './layout.tsx';
+import { BareLayout, Layout } from './layout.tsx';
+import { useLogOut, useSessionLost } from './session.ts';
 
 // Support agents open look-ups; desks open the register page first, which must load fast.
 const LookupPage = lazy(() => import('../features/lookup/components/lookup-page.tsx'));
+// Administrators only, and rarely: neither weighs on the first page.
+const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
+const SetupPage = lazy(() => import('../features/access/components/setup-page.tsx'));
 
 function NotFound() {
   const { t } = useTranslation();
@@ -27,22 +38,149 @@ function Loading() {
   return <p role="status">{t('app.loading')}</p>;
 }
 
+/** A page the account's role cannot use: said in words, never a blank page. */
+function Forbidden({ account, capability }: { account: Account; capability: Capability }) {
+  const { t } = useTranslation();
+  return (
+    <section aria-labelledby="forbidden-heading">
+      <h1 id="forbidden-heading">{t('app.forbidden.heading')}</h1>
+      <div className="alert warning" role="alert">
+        <p>{t(`app.forbidden.${capability}`, { role: t(`roles.${account.role}`) })}</p>
+        <p>{t('app.forbidden.help')}</p>
+      </div>
+      <p>
+        <Link href="/">{t('app.home')}</Link>
+      </p>
+    </section>
+  );
+}
+
+function Allowed({ account, capability, children }: { account: Account; capability: Capability; children: ReactNode }) {
+  return can(account, capability) ? children : <Forbidden account={account} capability={capability} />;
+}
+
+/** The start page: registering for whoever may; a look-up for support, which may not register. */
+function Home({ account }: { account: Account }) {
+  const search = useSearch();
+  if (can(account, 'register')) return <RegisterPage />;
+  if (can(account, 'lookup')) return <Redirect to={`/lookup${search === '' ? '' : `?${search}`}`} replace />;
+  return <Forbidden account={account} capability="register" />;
+}
+
+function Routes({ account }: { account: Account }) {
+  const lookup = (
+    <Allowed account={account} capability="lookup">
+      <LookupPage />
+    </Allowed>
+  );
+  return (
+    <Switch>
+      <Route path="/">
+        <Home account={account} />
+      </Route>
+      <Route path="/lookup">{lookup}</Route>
+      <Route path="/lookup/key/:key">{lookup}</Route>
+      <Route path="/lookup/document/:cpf">{lookup}</Route>
+      <Route path="/audit">
+        <Allowed account={account} capability="audit">
+          <AuditPage />
+        </Allowed>
+      </Route>
+      <Route component={NotFound} />
+    </Switch>
+  );
+}
+
+/** Where `next` may lead after logging in: a page of this console, never another site. */
+function safeNext(next: string | null): string {
+  return next !== null && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+/**
+ * The console behind its session: who is logged in decides what shows. Nobody: the login page
+ * (`/login?next=` where the person was), or the first admin's setup. Someone: the console, with a
+ * login dialog over the page whenever a call finds the session gone.
+ */
+export function Console() {
+  const { t } = useTranslation();
+  const session = useQuery(sessionQueries.current());
+  const [location] = useLocation();
+  const search = useSearch();
+  const [lost, dismissLost] = useSessionLost();
+  const logOut = useLogOut(dismissLost);
+
+  if (session.isPending) {
+    return (
+      <BareLayout>
+        <Loading />
+      </BareLayout>
+    );
+  }
+  if (session.isError) {
+    return (
+      <BareLayout>
+        <ApiErrorMessage error={session.error} heading={t('app.sessionFailed')} />
+        <button type="button" className="button" onClick={() => void session.refetch()}>
+          {t('app.retry')}
+        </button>
+      </BareLayout>
+    );
+  }
+
+  const { account, setup_required } = session.data;
+  if (account === null) {
+    if (setup_required) {
+      if (location !== '/setup') return <Redirect to="/setup" replace />;
+      return (
+        <BareLayout>
+          <Suspense fallback={<Loading />}>
+            <SetupPage />
+          </Suspense>
+        </BareLayout>
+      );
+    }
+    if (location !== '/login') {
+      const here = `${location}${search === '' ? '' : `?${search}`}`;
+      // After "Sair" the next person starts afresh, not on the page the last one left open.
+      return <Redirect to={here === '/' || logOut.done ? '/login' : `/login?next=${encodeURIComponent(here)}`} replace />;
+    }
+    return (
+      <BareLayout>
+        <LoginPage />
+      </BareLayout>
+    );
+  }
+
+  if (location === '/login' || location === '/setup') {
+    return <Redirect to={safeNext(new URLSearchParams(search).get('next'))} replace />;
+  }
+
+  return (
+    <>
+      <Layout account={account} logOut={logOut}>
+        <Suspense fallback={<Loading />}>
+          <Routes account={account} />
+        </Suspense>
+      </Layout>
+      {lost !== null && (
+        <SessionDialog
+          account={account}
+          reason={lost}
+          onResumed={dismissLost}
+          onDismissed={dismissLost}
+          onLogOut={() => void logOut.run()}
+        />
+      )}
+    </>
+  );
+}
+
 export function App() {
   const [queryClient] = useState(createQueryClient);
   return (
     <QueryClientProvider client={queryClient}>
       <AnnouncerProvider>
-        <Layout>
-          <Suspense fallback={<Loading />}>
-            <Switch>
-              <Route path="/" component={RegisterPage} />
-              <Route path="/lookup" component={LookupPage} />
-              <Route path="/lookup/key/:key" component={LookupPage} />
-              <Route path="/lookup/document/:cpf" component={LookupPage} />
-              <Route component={NotFound} />
-            </Switch>
-          </Suspense>
-        </Layout>
+        <Console />
       </AnnouncerProvider>
     </QueryClientProvider>
   );

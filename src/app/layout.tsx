@@ -1,11 +1,16 @@
+import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useSearchParams } from 'wouter';
+import { can, mayUse } from '../../contract/access.ts';
+import type { Account } from '../../contract/access.ts';
+import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
 import { EnvironmentContext, pathFor, useEnvironmentState } from '../lib/environment.tsx';
 import { LANGUAGES, changeLanguage } from '../lib/i18n/i18n.ts';
 import type { Language } from '../lib/i18n/i18n.ts';
+import type { LogOut } from './session.ts';
 
 function LanguageSwitch() {
   const { t, i18n } = useTranslation();
@@ -23,13 +28,64 @@ function LanguageSwitch() {
   );
 }
 
-export function Layout({ children }: { children: ReactNode }) {
+/** The pages before anyone is logged in (login, first setup): the console's name and the language, nothing else. */
+export function BareLayout({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <a className="skip-link" href="#content">
+        {t('app.skip')}
+      </a>
+      <header className="header">
+        <div className="header-row">
+          <p className="brand">{t('app.title')}</p>
+          <div className="header-controls">
+            <LanguageSwitch />
+          </div>
+        </div>
+      </header>
+      <main id="content" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+/** Who is logged in, and the way out. */
+function AccountControl({ account, logOut }: { account: Account; logOut: LogOut }) {
+  const { t } = useTranslation();
+  return (
+    <div className="header-control account">
+      <span data-testid="account">{t('app.account.who', { name: account.name, role: t(`roles.${account.role}`) })}</span>
+      <button type="button" className="button secondary small" disabled={logOut.pending} onClick={() => void logOut.run()}>
+        {logOut.pending ? t('app.account.loggingOut') : t('app.account.logout')}
+      </button>
+    </div>
+  );
+}
+
+const NAV = [
+  { capability: 'register', path: '/', label: 'app.nav.register', current: (location: string) => location === '/' },
+  { capability: 'lookup', path: '/lookup', label: 'app.nav.lookup', current: (location: string) => location.startsWith('/lookup') },
+  { capability: 'audit', path: '/audit', label: 'app.nav.audit', current: (location: string) => location.startsWith('/audit') },
+] as const;
+
+export function Layout({ account, logOut, children }: { account: Account; logOut: LogOut; children: ReactNode }) {
   const { t } = useTranslation();
   const { query, state } = useEnvironmentState();
   const [location] = useLocation();
   const [, setParams] = useSearchParams();
   const env: EnvironmentName | undefined = state?.current.name;
-  const isLookup = location.startsWith('/lookup');
+  const main = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    // Just logged in: the submit button that had focus is gone; the page's content takes it.
+    if (document.activeElement === null || document.activeElement === document.body) main.current?.focus();
+  }, []);
+
+  // The server lists only the environments this account may use: one in the link may exist but not be its.
+  const requested = environmentNameSchema.safeParse(state?.unknownRequested);
+  const notAllowed = requested.success && !mayUse(account, requested.data);
 
   return (
     <>
@@ -41,16 +97,16 @@ export function Layout({ children }: { children: ReactNode }) {
           <p className="brand">{t('app.title')}</p>
           <nav aria-label={t('app.nav.label')}>
             <ul className="nav">
-              <li>
-                <Link href={env === undefined ? '/' : pathFor('/', env)} aria-current={isLookup ? undefined : 'page'}>
-                  {t('app.nav.register')}
-                </Link>
-              </li>
-              <li>
-                <Link href={env === undefined ? '/lookup' : pathFor('/lookup', env)} aria-current={isLookup ? 'page' : undefined}>
-                  {t('app.nav.lookup')}
-                </Link>
-              </li>
+              {NAV.filter((item) => can(account, item.capability)).map((item) => (
+                <li key={item.path}>
+                  <Link
+                    href={env === undefined ? item.path : pathFor(item.path, env)}
+                    aria-current={item.current(location) ? 'page' : undefined}
+                  >
+                    {t(item.label)}
+                  </Link>
+                </li>
+              ))}
             </ul>
           </nav>
           <div className="header-controls">
@@ -80,6 +136,7 @@ export function Layout({ children }: { children: ReactNode }) {
               )}
             </label>
             <LanguageSwitch />
+            <AccountControl account={account} logOut={logOut} />
           </div>
         </div>
         {state !== null ? (
@@ -93,7 +150,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </p>
         )}
       </header>
-      <main id="content" tabIndex={-1}>
+      <main id="content" tabIndex={-1} ref={main}>
+        {logOut.error !== null && <ApiErrorMessage error={logOut.error} heading={t('app.account.logoutFailed')} />}
         {query.isPending ? (
           <p role="status">{t('app.loading')}</p>
         ) : query.isError ? (
@@ -112,7 +170,12 @@ export function Layout({ children }: { children: ReactNode }) {
             {state.unknownRequested !== undefined && (
               <div className="alert warning" role="alert">
                 <p>
-                  {t('app.unknownEnvironment', { env: state.unknownRequested, fallback: t(`environments.${state.current.name}.name`) })}
+                  {notAllowed
+                    ? t('app.environmentNotAllowed', {
+                        env: t(`environments.${requested.data}.name`),
+                        fallback: t(`environments.${state.current.name}.name`),
+                      })
+                    : t('app.unknownEnvironment', { env: state.unknownRequested, fallback: t(`environments.${state.current.name}.name`) })}
                 </p>
               </div>
             )}

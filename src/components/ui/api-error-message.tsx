@@ -4,14 +4,19 @@ import { ApiError } from '../../api/client.ts';
 /**
  * An error in the reader's language where the console knows its title, QI Tech's own
  * description otherwise (it is the only explanation there is). Messages about a failed upstream
- * may name its HTTP status (`{{status}}`).
+ * may name its HTTP status (`{{status}}`); a refusal to try again yet, the minutes to wait (`{{minutes}}`).
  */
 export function useErrorText(): (error: unknown) => string {
   const { t, i18n } = useTranslation();
   return (error) => {
     if (error instanceof ApiError) {
       const key = `errors.${error.title}`;
-      const values = { description: error.description, status: error.upstreamStatus === undefined ? '?' : String(error.upstreamStatus) };
+      const values = {
+        description: error.description,
+        status: error.upstreamStatus === undefined ? '?' : String(error.upstreamStatus),
+        // `too_many_attempts` says when to try again, in whole minutes rounded up.
+        minutes: String(Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60))),
+      };
       if (i18n.exists(key)) return t(key as 'errors.generic', values);
       return t('errors.generic', values);
     }

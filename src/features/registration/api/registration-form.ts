@@ -10,10 +10,13 @@ const imageKeySchema = keySchema('image_key');
 /**
  * The register form's fields, checked with the contract's own CPF schema (the one the server
  * applies to the request). The picture itself is not a text field: it is checked at submit.
+ * `consent`: the customer accepted the consent term shown (the server refuses a registration
+ * without its version, `consent_required`).
  */
 export const registrationFormSchema = z
   .object({
     document_number: cpfSchema,
+    consent: z.boolean().check(z.refine((accepted) => accepted, { error: 'the customer must accept the consent term' })),
     source: z.enum(PICTURE_SOURCES),
     image_key: z.string(),
   })

@@ -1,14 +1,18 @@
 import { QueryClient } from '@tanstack/react-query';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfProblem, generateCpf } from '../../../../contract/cpf.ts';
+import { CONSENT_HEADER, auditAnswerSchema } from '../../../../contract/access.ts';
+import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
 import { apiRequest } from '../../../api/client.ts';
 import { registrationQueries } from '../../../api/registrations.ts';
+import { changeLanguage } from '../../../lib/i18n/i18n.ts';
 import { fixture, fixtureBase64 } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
+import { logInAs, testAccount } from '../../../test/session.ts';
 import { RegisterPage } from './register-page.tsx';
 
 const submit = () => userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
@@ -27,9 +31,13 @@ async function registeredKey(env: EnvironmentName, cpf: string): Promise<string 
   return (await client.query(registrationQueries.byDocument(env, cpf)))?.registration_key ?? null;
 }
 
-/** Fills the CPF (typed as digits, as a person does) and an image key. */
+const CONSENT_LABEL = `O cliente leu e aceitou o termo de consentimento (versão ${CONSENT_TERM.version})`;
+const acceptConsent = () => userEvent.click(screen.getByRole('checkbox', { name: CONSENT_LABEL }));
+
+/** Fills the CPF (typed as digits, as a person does), the customer's consent and an image key. */
 async function fillForm(cpf: string, key: string) {
   await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
+  await acceptConsent();
   await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
   await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), key);
 }
@@ -67,6 +75,7 @@ describe('the register form', () => {
   it('wants a picture before anything is sent', async () => {
     await renderConsole(<RegisterPage />);
     await userEvent.click(screen.getByRole('button', { name: 'Gerar CPF de teste' }));
+    await acceptConsent();
     await submit();
     expect(await screen.findByRole('alert')).toHaveTextContent('Capture ou escolha uma foto antes de cadastrar.');
     expect(screen.getByRole('group', { name: 'Origem da foto' })).toHaveFocus();
@@ -81,6 +90,7 @@ describe('the register form', () => {
   it('checks the image key, and shows the emulator refusal of an unknown one in Portuguese, keeping the form', async () => {
     await renderConsole(<RegisterPage />);
     await userEvent.click(screen.getByRole('button', { name: 'Gerar CPF de teste' }));
+    await acceptConsent();
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
     const key = screen.getByLabelText('Chave de imagem (image_key)');
     await userEvent.type(key, 'abc');
@@ -97,6 +107,61 @@ describe('the register form', () => {
     // Nothing the person typed was lost.
     expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue('0B7E7C43-1D7E-4C39-8F1F-0E1F5D6B2A11');
     expect(cpfProblem(screen.getByLabelText<HTMLInputElement>('CPF do cliente').value)).toBeNull();
+    expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).toBeChecked();
+  });
+});
+
+describe('the consent term', () => {
+  it('is shown with its version, must be accepted, goes with the registration to the audit trail, and is asked again for the next customer', async () => {
+    const cpf = generateCpf();
+    const key = await imageKey('local');
+    await renderConsole(<RegisterPage />);
+    expect(screen.getByRole('group', { name: `Termo de consentimento (versão ${CONSENT_TERM.version})` })).toHaveTextContent(
+      CONSENT_TERM['pt-BR'],
+    );
+    await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
+    await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
+    await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), key);
+    await submit();
+
+    const checkbox = screen.getByRole('checkbox', { name: CONSENT_LABEL });
+    expect(await screen.findByText('Marque o aceite do termo de consentimento: sem ele o rosto não pode ser cadastrado.')).toBeVisible();
+    expect(checkbox).toHaveAttribute('aria-invalid', 'true');
+    expect(checkbox).toHaveAccessibleDescription('Marque o aceite do termo de consentimento: sem ele o rosto não pode ser cadastrado.');
+    expect(checkbox).toHaveFocus();
+    expect(await registeredKey('local', cpf)).toBeNull();
+
+    await userEvent.keyboard(' ');
+    await waitFor(() => expect(screen.queryByText(/Marque o aceite do termo/)).toBeNull());
+    await submit();
+    expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+    const created = screen.getByTestId('registration-key').textContent;
+
+    // The trail keeps, with the registration, the version the customer accepted (the header sent).
+    await logInAs('admin');
+    const { entries } = await apiRequest(`/admin/audit?action=register&cpf=${cpf}`, auditAnswerSchema);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      actor: testAccount('registrar').name,
+      environment: 'local',
+      registration_key: created,
+      consent_term: CONSENT_TERM.version,
+      outcome: 'ok',
+      status: 201,
+    });
+
+    await userEvent.click(screen.getByRole('button', { name: 'Cadastrar outro cliente' }));
+    expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).not.toBeChecked();
+  });
+
+  it('is shown in English when the console is', async () => {
+    await renderConsole(<RegisterPage />);
+    await act(() => changeLanguage('en'));
+    expect(screen.getByRole('group', { name: `Consent term (version ${CONSENT_TERM.version})` })).toHaveTextContent(CONSENT_TERM.en);
+    expect(
+      screen.getByRole('checkbox', { name: `The customer has read and accepted the consent term (version ${CONSENT_TERM.version})` }),
+    ).toBeVisible();
+    await act(() => changeLanguage('pt-BR'));
   });
 });
 
@@ -104,6 +169,7 @@ describe('a photo the face rules refuse', () => {
   it('cannot be sent in production, and no "send anyway" is offered', async () => {
     await renderConsole(<RegisterPage />, { environment: { name: 'production', synthetic: false } });
     await userEvent.type(screen.getByLabelText('CPF do cliente'), '52998224725');
+    await acceptConsent();
     await userEvent.click(screen.getByRole('radio', { name: 'Enviar foto' }));
     const photo = new File([await fixture('faces-two.jpg')], 'faces-two.jpg', { type: 'image/jpeg' });
     await userEvent.upload(screen.getByLabelText('Escolher foto'), photo);
@@ -168,6 +234,7 @@ describe('in production', () => {
       await apiRequest('/production/face_recognition/registration', registrationAnswerSchema, {
         method: 'POST',
         body: { document_number: cpf, image_key: await imageKey('production') },
+        headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
       })
     ).registration_key;
     await renderConsole(<RegisterPage />, { environment: PRODUCTION });

@@ -4,6 +4,7 @@ import { Suspense, lazy, useEffect, useId, useRef, useState } from 'react';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'wouter';
+import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { OUTCOME_UNKNOWN_TITLES } from '../../../../contract/console.ts';
 import { cpfProblem, generateCpf, maskCpfPartial } from '../../../../contract/cpf.ts';
 import type { RegistrationRequest } from '../../../../contract/registration.ts';
@@ -81,7 +82,7 @@ export function RegisterPage() {
 
   const form = useForm<RegistrationFormInput, unknown, RegistrationForm>({
     resolver: zodResolver(registrationFormSchema),
-    defaultValues: { document_number: maskCpfPartial(params.get('cpf') ?? ''), source: 'webcam', image_key: '' },
+    defaultValues: { document_number: maskCpfPartial(params.get('cpf') ?? ''), consent: false, source: 'webcam', image_key: '' },
     // Errors appear on submit, then follow each change: no message jumps in while the person moves on.
     mode: 'onSubmit',
     reValidateMode: 'onChange',
@@ -114,10 +115,13 @@ export function RegisterPage() {
 
   const registered = (key: string, cpf: string, late: boolean) => {
     void queryClient.invalidateQueries({ queryKey: registrationQueries.all(env) });
-    // The picture is dropped the moment it is registered: nothing of the face stays in the page.
+    // The picture is dropped the moment it is registered: nothing of the face stays in the page,
+    // nor in the mutation's remembered variables.
+    mutation.reset();
     setPicture(null);
     setCameraOn(false);
-    form.reset({ document_number: '', source: form.getValues('source'), image_key: '' });
+    // The next customer accepts the term for themselves.
+    form.reset({ document_number: '', consent: false, source: form.getValues('source'), image_key: '' });
     setPhase({ step: 'done', key, cpf, at: new Date(), late });
   };
 
@@ -138,13 +142,17 @@ export function RegisterPage() {
   const send = (request: RegistrationRequest, before: string | null) => {
     setPhase({ step: 'sending', request, before });
     announce(t('register.sending'));
-    mutation.mutate(request, {
-      onSuccess: (answer) => registered(answer.registration_key, request.document_number, false),
-      onError: (error) => {
-        if (outcomeUnknown(error)) void verify(request, before, error);
-        else setPhase({ step: 'failed', request, error });
+    // Sent only from a submit the form validated, or a confirmation of one: an unticked term drops those (startOver).
+    mutation.mutate(
+      { request, consentTerm: CONSENT_TERM.version },
+      {
+        onSuccess: (answer) => registered(answer.registration_key, request.document_number, false),
+        onError: (error) => {
+          if (outcomeUnknown(error)) void verify(request, before, error);
+          else setPhase({ step: 'failed', request, error });
+        },
       },
-    });
+    );
   };
 
   const onValid = async (values: RegistrationForm) => {
@@ -212,6 +220,8 @@ export function RegisterPage() {
   const cpfError = form.formState.errors.document_number;
   const cpfMessage =
     cpfError === undefined ? undefined : cpfValue === '' ? t('cpf.errors.required') : t(`cpf.errors.${cpfProblem(cpfValue) ?? 'format'}`);
+  const consentMessage = form.formState.errors.consent === undefined ? undefined : t('register.consent.required');
+  const termLanguage = i18n.language === 'en' ? 'en' : 'pt-BR';
   const keyError =
     form.formState.errors.image_key === undefined
       ? undefined
@@ -300,6 +310,44 @@ export function RegisterPage() {
             </p>
           )}
         </div>
+
+        <fieldset className="consent" aria-describedby={`${id}-consent-intro`}>
+          <legend>{t('register.consent.legend', { version: CONSENT_TERM.version })}</legend>
+          <p id={`${id}-consent-intro`} className="hint">
+            {t('register.consent.intro')}
+          </p>
+          <blockquote className="consent-term" lang={termLanguage} data-testid="consent-term">
+            <p>{CONSENT_TERM[termLanguage]}</p>
+          </blockquote>
+          <Controller
+            control={form.control}
+            name="consent"
+            render={({ field }) => (
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  ref={field.ref}
+                  name={field.name}
+                  checked={field.value}
+                  onChange={(event) => {
+                    field.onChange(event.target.checked);
+                    startOver();
+                  }}
+                  onBlur={field.onBlur}
+                  disabled={busy}
+                  aria-invalid={consentMessage !== undefined}
+                  aria-describedby={consentMessage === undefined ? undefined : `${id}-consent-error`}
+                />
+                {t('register.consent.accept', { version: CONSENT_TERM.version })}
+              </label>
+            )}
+          />
+          {consentMessage !== undefined && (
+            <p id={`${id}-consent-error`} className="field-error">
+              {consentMessage}
+            </p>
+          )}
+        </fieldset>
 
         <fieldset
           className="sources"

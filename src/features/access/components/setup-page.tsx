@@ -1,0 +1,150 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
+import { useForm, useWatch } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+import { PASSWORD_MIN } from '../../../../contract/access.ts';
+import { ApiError } from '../../../api/client.ts';
+import { sessionQueries, setUp } from '../../../api/session.ts';
+import { useAnnounce } from '../../../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { setupFormSchema } from '../api/access-forms.ts';
+import type { SetupForm, SetupFormInput } from '../api/access-forms.ts';
+
+/** The one-time token of the link the server prints (`/setup#token=…`): in the fragment, so no server log ever holds it. */
+function tokenFromAddress(): string | null {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  return token === null || token === '' ? null : token;
+}
+
+/** `/setup`: the console has no account yet; the person holding the server's link creates the first admin. */
+export default function SetupPage() {
+  const { t } = useTranslation();
+  const id = useId();
+  const queryClient = useQueryClient();
+  const announce = useAnnounce();
+  const [token] = useState(tokenFromAddress);
+  const mutation = useMutation(setUp());
+  const form = useForm<SetupFormInput, unknown, SetupForm>({
+    resolver: zodResolver(setupFormSchema),
+    defaultValues: { name: '', password: '', confirm: '' },
+    mode: 'onSubmit',
+    reValidateMode: 'onChange',
+  });
+  const { errors } = form.formState;
+  const [name, password] = useWatch({ control: form.control, name: ['name', 'password'] });
+
+  useEffect(() => {
+    // Read once, then out of the address: not in the history, not in a bookmark, not on the screen.
+    if (window.location.hash !== '')
+      window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  }, []);
+
+  const onValid = (values: SetupForm) => {
+    if (token === null) return;
+    mutation.mutate(
+      { token, name: values.name, password: values.password },
+      {
+        onSuccess: ({ account }) => {
+          queryClient.setQueryData(sessionQueries.current().queryKey, { account, setup_required: false });
+          announce(t('login.welcome', { name: account.name }));
+        },
+      },
+    );
+  };
+
+  const nameMessage = errors.name === undefined ? undefined : name.trim() === '' ? t('setup.nameRequired') : t('setup.nameInvalid');
+  const passwordMessage =
+    errors.password === undefined
+      ? undefined
+      : password.length < PASSWORD_MIN
+        ? t('setup.passwordShort', { min: PASSWORD_MIN })
+        : t('setup.passwordLong');
+  const confirmMessage = errors.confirm === undefined ? undefined : t('setup.mismatch');
+  const unavailable = mutation.error instanceof ApiError && mutation.error.title === 'setup_not_available';
+
+  return (
+    <section aria-labelledby={`${id}-heading`} className="narrow">
+      <h1 id={`${id}-heading`}>{t('setup.heading')}</h1>
+      <p className="intro">{t('setup.intro')}</p>
+      {token === null ? (
+        <div className="alert warning" role="alert">
+          <p>{t('setup.noToken')}</p>
+        </div>
+      ) : (
+        <form className="stack" noValidate onSubmit={(event) => void form.handleSubmit(onValid)(event)}>
+          <div className="field">
+            <label htmlFor={`${id}-name`}>{t('setup.name')}</label>
+            <input
+              id={`${id}-name`}
+              {...form.register('name')}
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              aria-invalid={nameMessage !== undefined}
+              aria-describedby={`${id}-name-hint${nameMessage === undefined ? '' : ` ${id}-name-error`}`}
+            />
+            <p id={`${id}-name-hint`} className="hint">
+              {t('setup.nameHint')}
+            </p>
+            {nameMessage !== undefined && (
+              <p id={`${id}-name-error`} className="field-error">
+                {nameMessage}
+              </p>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-password`}>{t('setup.password')}</label>
+            <input
+              id={`${id}-password`}
+              type="password"
+              {...form.register('password')}
+              autoComplete="new-password"
+              aria-invalid={passwordMessage !== undefined}
+              aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
+            />
+            <p id={`${id}-password-hint`} className="hint">
+              {t('setup.passwordHint', { min: PASSWORD_MIN })}
+            </p>
+            {passwordMessage !== undefined && (
+              <p id={`${id}-password-error`} className="field-error">
+                {passwordMessage}
+              </p>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-confirm`}>{t('setup.confirm')}</label>
+            <input
+              id={`${id}-confirm`}
+              type="password"
+              {...form.register('confirm')}
+              autoComplete="new-password"
+              aria-invalid={confirmMessage !== undefined}
+              aria-describedby={confirmMessage === undefined ? undefined : `${id}-confirm-error`}
+            />
+            {confirmMessage !== undefined && (
+              <p id={`${id}-confirm-error`} className="field-error">
+                {confirmMessage}
+              </p>
+            )}
+          </div>
+          {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('setup.failed')} />}
+          <div className="actions">
+            <button type="submit" className="button primary" disabled={mutation.isPending}>
+              {mutation.isPending ? t('setup.submitting') : t('setup.submit')}
+            </button>
+            {unavailable && (
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => void queryClient.invalidateQueries(sessionQueries.current())}
+              >
+                {t('setup.toLogin')}
+              </button>
+            )}
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}

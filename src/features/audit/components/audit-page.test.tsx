@@ -1,0 +1,177 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { userEvent } from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { CONSENT_HEADER } from '../../../../contract/access.ts';
+import { CONSENT_TERM } from '../../../../contract/consent.ts';
+import { generateCpf } from '../../../../contract/cpf.ts';
+import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
+import { ApiError, apiRequest } from '../../../api/client.ts';
+import { registrationQueries } from '../../../api/registrations.ts';
+import { fixtureBase64 } from '../../../test/fixtures.ts';
+import { renderConsole } from '../../../test/render.tsx';
+import { logInAs, testAccount } from '../../../test/session.ts';
+import AuditPage from './audit-page.tsx';
+import { QueryClient } from '@tanstack/react-query';
+
+// The real trail of the test server: the registrar works, then the admin reads what was done.
+// Each test follows a CPF of its own, so the other test files' entries never get in the way.
+
+/** Registers a face for this CPF in local as the logged-in account; its registration key. */
+async function register(cpf: string): Promise<string> {
+  const image = await fixtureBase64('face-single-centered.jpg');
+  const { image_key } = await apiRequest('/local/face_recognition/image', imageAnswerSchema, { method: 'POST', body: { image } });
+  const answer = await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
+    method: 'POST',
+    body: { document_number: cpf, image_key },
+    headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
+  });
+  return answer.registration_key;
+}
+
+/** Looks the CPF up as the console does (an audited lookup_document). */
+async function lookUp(cpf: string): Promise<void> {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  await client.query(registrationQueries.byDocument('local', cpf));
+}
+
+const masked = (cpf: string) => `***.${cpf.slice(4, 7)}.${cpf.slice(8, 11)}-**`;
+const table = () => screen.getByRole('table', { name: 'Registros da auditoria, do mais recente ao mais antigo' });
+const bodyRows = () => within(table()).getAllByRole('row').slice(1);
+/** The texts of the cells of a row of the table's body (0: the newest shown). */
+function cells(index: number): string[] {
+  const row = bodyRows()[index];
+  if (row === undefined) throw new Error(`no row ${String(index)}`);
+  return within(row)
+    .getAllByRole('cell')
+    .map((cell) => cell.textContent);
+}
+
+/** A day on São Paulo's calendar, as the date inputs and the address give it. */
+const saoPauloDay = (offsetDays = 0) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo' }).format(new Date(Date.now() + offsetDays * 86_400_000));
+
+describe('the audit page', () => {
+  it('lists what was done, newest first, with the masked CPF, the key, the outcome and the consent version', async () => {
+    const cpf = generateCpf();
+    await lookUp(cpf);
+    const key = await register(cpf);
+    await logInAs('admin');
+    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(2);
+    const registrar = testAccount('registrar').name;
+    expect(cells(0)).toEqual([
+      expect.stringMatching(/^\d{2}\/\d{2}\/\d{4},? \d{2}:\d{2}:\d{2}$/),
+      registrar,
+      'Cadastro de rosto',
+      'Local (emulador)',
+      masked(cpf),
+      key,
+      'Concluído',
+      '201',
+      CONSENT_TERM.version,
+    ]);
+    expect(cells(1)).toEqual([
+      expect.stringMatching(/^\d{2}\/\d{2}\/\d{4}/),
+      registrar,
+      'Consulta pelo CPF',
+      'Local (emulador)',
+      masked(cpf),
+      '—',
+      // No registration yet: the emulator's 404, as the console answered it.
+      'registration_not_found',
+      '404',
+      '—',
+    ]);
+    expect(screen.getByText('Registros mostrados: 2', { selector: 'p' })).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Carregar mais antigos' })).toBeNull();
+  });
+
+  it('filters by action and CPF, keeps the filters in the address, and exports the same selection', async () => {
+    const cpf = generateCpf();
+    await lookUp(cpf);
+    const key = await register(cpf);
+    await logInAs('admin');
+    const { location } = await renderConsole(<AuditPage />, { path: '/audit?env=local' });
+    await screen.findByRole('table');
+
+    await userEvent.type(screen.getByLabelText('CPF'), '123');
+    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+    expect(screen.getByText('O CPF tem 11 dígitos, como 123.456.789-09.')).toBeVisible();
+    expect(screen.getByLabelText('CPF')).toHaveFocus();
+    expect(location.history.at(-1)).toBe('/audit?env=local');
+
+    await userEvent.clear(screen.getByLabelText('CPF'));
+    await userEvent.type(screen.getByLabelText('CPF'), cpf.replace(/\D/g, ''));
+    await userEvent.selectOptions(screen.getByLabelText('Ação'), 'Cadastro de rosto');
+    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+
+    await waitFor(() => expect(location.history.at(-1)).toBe(`/audit?env=local&cpf=${encodeURIComponent(cpf)}&action=register`));
+    await waitFor(() => expect(bodyRows()).toHaveLength(1));
+    expect(cells(0)[5]).toBe(key);
+
+    const link = screen.getByRole('link', { name: 'Exportar CSV' });
+    expect(link).toHaveAttribute('href', `/api/admin/audit.csv?cpf=${encodeURIComponent(cpf)}&action=register`);
+    expect(link).toHaveAttribute('download');
+    const csv = await (await fetch(link.getAttribute('href') ?? '')).text();
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(key);
+    expect(lines[1]).toContain(masked(cpf));
+
+    // A CPF nobody touched.
+    await userEvent.clear(screen.getByLabelText('CPF'));
+    await userEvent.type(screen.getByLabelText('CPF'), generateCpf().replace(/\D/g, ''));
+    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+    expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
+    expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('opens a shared link with its filters, periods counted in São Paulo days', async () => {
+    const cpf = generateCpf();
+    const key = await register(cpf);
+    await logInAs('admin');
+    const today = saoPauloDay();
+    const { unmount } = await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&action=register&from=${today}&to=${today}` });
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(1);
+    expect(cells(0)[5]).toBe(key);
+    expect(screen.getByLabelText('CPF')).toHaveValue(cpf);
+    expect(screen.getByLabelText('Ação')).toHaveValue('register');
+    expect(screen.getByLabelText('De')).toHaveValue(today);
+    expect(screen.getByLabelText('Até')).toHaveValue(today);
+    unmount();
+
+    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&to=${saoPauloDay(-1)}` });
+    expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
+  });
+
+  it('loads older entries fifty at a time', async () => {
+    const cpf = generateCpf();
+    for (let batch = 0; batch < 5; batch += 1) await Promise.all(Array.from({ length: 11 }, () => lookUp(cpf)));
+    await logInAs('admin');
+    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&action=lookup_document` });
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(50);
+    const more = screen.getByRole('button', { name: 'Carregar mais antigos' });
+    await userEvent.click(more);
+    await waitFor(() => expect(bodyRows()).toHaveLength(55));
+    expect(screen.getByText('Registros mostrados: 55', { selector: 'p' })).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Carregar mais antigos' })).toBeNull();
+    await waitFor(() => expect(screen.getByText('Não há registros mais antigos.')).toHaveFocus());
+    const times = bodyRows().map((row) => row.querySelector('time')?.getAttribute('datetime') ?? '');
+    // Newest first throughout.
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('says so when the trail cannot be read (the server refuses it to a registrar)', async () => {
+    await renderConsole(<AuditPage />, { path: '/audit' });
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Não foi possível carregar a auditoria.Seu perfil não permite fazer isto. Se o seu trabalho precisa, peça a um administrador do console.',
+    );
+    const refused: unknown = await apiRequest('/admin/audit', registrationAnswerSchema).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).title).toBe('forbidden');
+  });
+});

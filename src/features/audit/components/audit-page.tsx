@@ -1,0 +1,284 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { SyntheticEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useLocation, useSearch } from 'wouter';
+import { AUDIT_ACTIONS } from '../../../../contract/access.ts';
+import type { AuditAction, AuditEntry } from '../../../../contract/access.ts';
+import { cpfProblem } from '../../../../contract/cpf.ts';
+import { useAnnounce } from '../../../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { CpfInput } from '../../../components/ui/cpf-input.tsx';
+import { formatDateTime } from '../../../lib/i18n/i18n.ts';
+import { auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch } from '../api/audit.ts';
+import type { AuditFilters } from '../api/audit.ts';
+
+interface FilterFields {
+  from: string;
+  to: string;
+  user: string;
+  cpf: string;
+  action: AuditAction | '';
+}
+
+/** The filter form: edited freely, applied to the address (and so to the list) on "Filtrar". */
+function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (filters: AuditFilters) => void }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [fields, setFields] = useState<FilterFields>({
+    from: initial.from ?? '',
+    to: initial.to ?? '',
+    user: initial.user ?? '',
+    cpf: initial.cpf ?? '',
+    action: initial.action ?? '',
+  });
+  const [errors, setErrors] = useState<{ cpf?: string; period?: string }>({});
+  const cpfField = useRef<HTMLInputElement>(null);
+  const toField = useRef<HTMLInputElement>(null);
+  const set = (name: keyof FilterFields) => (value: string) => setFields((current) => ({ ...current, [name]: value }));
+
+  const submit = (event: SyntheticEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const problem = fields.cpf === '' ? null : cpfProblem(fields.cpf);
+    const next = {
+      ...(problem === null ? {} : { cpf: t(`cpf.errors.${problem}`) }),
+      ...(fields.from !== '' && fields.to !== '' && fields.to < fields.from ? { period: t('audit.filters.badPeriod') } : {}),
+    };
+    setErrors(next);
+    if (next.cpf !== undefined) cpfField.current?.focus();
+    else if (next.period !== undefined) toField.current?.focus();
+    else {
+      onApply({
+        ...(fields.from === '' ? {} : { from: fields.from }),
+        ...(fields.to === '' ? {} : { to: fields.to }),
+        ...(fields.user.trim() === '' ? {} : { user: fields.user.trim() }),
+        ...(fields.cpf === '' ? {} : { cpf: fields.cpf }),
+        ...(fields.action === '' ? {} : { action: fields.action }),
+      });
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <fieldset className="filters">
+        <legend>{t('audit.filters.legend')}</legend>
+        <div className="filter-grid">
+          <div className="field">
+            <label htmlFor={`${id}-from`}>{t('audit.filters.from')}</label>
+            <input id={`${id}-from`} type="date" value={fields.from} onChange={(event) => set('from')(event.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-to`}>{t('audit.filters.to')}</label>
+            <input
+              id={`${id}-to`}
+              ref={toField}
+              type="date"
+              value={fields.to}
+              onChange={(event) => set('to')(event.target.value)}
+              aria-invalid={errors.period !== undefined}
+              aria-describedby={errors.period === undefined ? undefined : `${id}-period-error`}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-user`}>{t('audit.filters.user')}</label>
+            <input
+              id={`${id}-user`}
+              value={fields.user}
+              onChange={(event) => set('user')(event.target.value)}
+              autoCapitalize="none"
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-cpf`}>{t('audit.filters.cpf')}</label>
+            <CpfInput
+              id={`${id}-cpf`}
+              ref={cpfField}
+              value={fields.cpf}
+              onChange={set('cpf')}
+              aria-invalid={errors.cpf !== undefined}
+              aria-describedby={`${id}-cpf-hint${errors.cpf === undefined ? '' : ` ${id}-cpf-error`}`}
+            />
+            <p id={`${id}-cpf-hint`} className="hint">
+              {t('audit.filters.cpfHint')}
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-action`}>{t('audit.filters.action')}</label>
+            <select id={`${id}-action`} value={fields.action} onChange={(event) => set('action')(event.target.value)}>
+              <option value="">{t('audit.filters.anyAction')}</option>
+              {AUDIT_ACTIONS.map((action) => (
+                <option key={action} value={action}>
+                  {t(`audit.actions.${action}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        {errors.cpf !== undefined && (
+          <p id={`${id}-cpf-error`} className="field-error">
+            {errors.cpf}
+          </p>
+        )}
+        {errors.period !== undefined && (
+          <p id={`${id}-period-error`} className="field-error">
+            {errors.period}
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" className="button">
+            {t('audit.filters.apply')}
+          </button>
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => {
+              setFields({ from: '', to: '', user: '', cpf: '', action: '' });
+              setErrors({});
+              onApply({});
+            }}
+          >
+            {t('audit.filters.clear')}
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}
+
+function Row({ entry }: { entry: AuditEntry }) {
+  const { t, i18n } = useTranslation();
+  const none = '—';
+  return (
+    <tr>
+      <td>
+        <time dateTime={entry.at}>{formatDateTime(new Date(entry.at), i18n.language)}</time>
+      </td>
+      <td>{entry.actor ?? none}</td>
+      <td>{t(`audit.actions.${entry.action}`)}</td>
+      <td>{entry.environment === null ? none : t(`environments.${entry.environment}.name`)}</td>
+      <td className="nowrap">{entry.cpf_masked ?? none}</td>
+      <td>{entry.registration_key === null ? none : <code>{entry.registration_key}</code>}</td>
+      <td>{entry.outcome === 'ok' ? t('audit.ok') : <code>{entry.outcome}</code>}</td>
+      <td>{entry.status}</td>
+      <td className="nowrap">{entry.consent_term ?? none}</td>
+    </tr>
+  );
+}
+
+function Entries({ filters }: { filters: AuditFilters }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const announce = useAnnounce();
+  const query = useInfiniteQuery(auditQueries.list(filters));
+  const entries = query.data?.pages.flatMap((page) => page.entries) ?? [];
+  const pages = query.data?.pages.length ?? 0;
+  const count = entries.length;
+  const end = useRef<HTMLParagraphElement>(null);
+
+  useEffect(() => {
+    if (pages === 0) return;
+    announce(count === 0 ? t('audit.empty') : pages === 1 ? t('audit.shown', { count }) : t('audit.loadedMore', { count }));
+  }, [pages, count, announce, t]);
+
+  useEffect(() => {
+    // The "older" button that had focus is gone with the last page: the sentence saying so takes it.
+    if (!query.hasNextPage && pages > 1 && document.activeElement === document.body) end.current?.focus();
+  }, [query.hasNextPage, pages]);
+
+  if (query.isPending) return <p role="status">{t('app.loading')}</p>;
+  // A failed "older entries" keeps what was shown (isFetchNextPageError); only a first load without data stops here.
+  if (query.data === undefined) {
+    return (
+      <div>
+        <ApiErrorMessage error={query.error} heading={t('audit.failed')} />
+        <button type="button" className="button" onClick={() => void query.refetch()}>
+          {t('app.retry')}
+        </button>
+      </div>
+    );
+  }
+  if (count === 0) {
+    return (
+      <div className="result empty">
+        <p>{t('audit.empty')}</p>
+      </div>
+    );
+  }
+  return (
+    <>
+      <div className="table-wrap" role="region" aria-labelledby={`${id}-caption`} tabIndex={0}>
+        <table className="audit-table">
+          <caption id={`${id}-caption`}>{t('audit.caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('audit.columns.at')}</th>
+              <th scope="col">{t('audit.columns.user')}</th>
+              <th scope="col">{t('audit.columns.action')}</th>
+              <th scope="col">{t('audit.columns.environment')}</th>
+              <th scope="col">{t('audit.columns.cpf')}</th>
+              <th scope="col">{t('audit.columns.key')}</th>
+              <th scope="col">{t('audit.columns.outcome')}</th>
+              <th scope="col">{t('audit.columns.status')}</th>
+              <th scope="col">{t('audit.columns.consent')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((entry) => (
+              <Row key={entry.id} entry={entry} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="hint">{t('audit.shown', { count })}</p>
+      {query.isFetchNextPageError && <ApiErrorMessage error={query.error} heading={t('audit.failed')} />}
+      {query.hasNextPage ? (
+        <div className="actions">
+          <button type="button" className="button secondary" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+            {query.isFetchingNextPage ? t('audit.loadingMore') : t('audit.more')}
+          </button>
+        </div>
+      ) : (
+        pages > 1 && (
+          <p ref={end} tabIndex={-1}>
+            {t('audit.end')}
+          </p>
+        )
+      )}
+    </>
+  );
+}
+
+/** `/audit`: the trail, filtered by the address's query so a filtered view can be shared. */
+export default function AuditPage() {
+  const { t } = useTranslation();
+  const id = useId();
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const filters = filtersFromSearch(new URLSearchParams(search));
+  const filtersKey = JSON.stringify(filters);
+
+  const apply = (next: AuditFilters) => {
+    const query = filtersToSearch(next, new URLSearchParams(search)).toString();
+    navigate(`${location}${query === '' ? '' : `?${query}`}`);
+  };
+
+  return (
+    <section aria-labelledby={`${id}-heading`}>
+      <h1 id={`${id}-heading`}>{t('audit.heading')}</h1>
+      <p className="intro">{t('audit.intro')}</p>
+      {/* A new address (back, a shared link) shows its own filters in the form. */}
+      <FiltersForm key={`filters-${filtersKey}`} initial={filters} onApply={apply} />
+      <p className="export">
+        <a className="button secondary" href={auditCsvHref(filters)} download aria-describedby={`${id}-export-hint`}>
+          {t('audit.export')}
+        </a>{' '}
+        <span id={`${id}-export-hint`} className="hint">
+          {t('audit.exportHint')}
+        </span>
+      </p>
+      <Entries key={`entries-${filtersKey}`} filters={filters} />
+    </section>
+  );
+}
