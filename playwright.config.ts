@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/support/browsers.ts';
+import { consoleDataDir } from './e2e/support/accounts.ts';
 import { port, upstreams } from './e2e/support/upstreams.ts';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `frc-e2e-${name}-`));
@@ -42,6 +43,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
+      testIgnore: /audit\.spec\.ts$/,
       use: {
         ...devices['Desktop Chrome'],
         // Debian's Chromium where it exists (Playwright's own elsewhere), with a fake camera that
@@ -49,6 +51,13 @@ export default defineConfig({
         // another camera (no face, denied, none) use `cameraPage` of e2e/support/browsers.ts.
         launchOptions: chromiumLaunchOptions('face'),
       },
+    },
+    {
+      // Last: an administrator reads the audit trail of everything the other tests did.
+      name: 'audit',
+      testMatch: /audit\.spec\.ts$/,
+      dependencies: ['chromium'],
+      use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions('face') },
     },
   ],
   webServer: [
@@ -79,7 +88,7 @@ export default defineConfig({
       env: {
         PORT: String(port),
         HOST: '127.0.0.1',
-        DATA_DIR: tmp('console'),
+        DATA_DIR: consoleDataDir,
         LOG_LEVEL: 'warn',
         QITECH_SANDBOX_URL: `http://127.0.0.1:${String(upstreams.proxy.port)}`,
         QITECH_SANDBOX_API_KEY: upstreams.sandbox.key,

@@ -1,9 +1,12 @@
 import type { APIRequestContext, Page, Request } from '@playwright/test';
+import { CONSENT_HEADER } from '../contract/access.ts';
+import { CONSENT_TERM } from '../contract/consent.ts';
 import { generateCpf } from '../contract/cpf.ts';
 import { MAX_IMAGE_BYTES } from '../contract/image.ts';
 import { expectNoAxeViolations } from './support/axe.ts';
 import { expect, test } from './support/browsers.ts';
 import { pictures } from './support/fixtures.ts';
+import { acceptConsent } from './support/register.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -12,6 +15,8 @@ async function seedRegistration(request: APIRequestContext, cpf: string): Promis
   const { readFileSync } = await import('node:fs');
   const response = await request.post('/api/local/face_recognition/registration', {
     data: { document_number: cpf, image: readFileSync(pictures.faceSingleCentered).toString('base64') },
+    // As the console sends it once the person has ticked the customer's consent.
+    headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
   });
   expect(response.status()).toBe(201);
   return ((await response.json()) as { registration_key: string }).registration_key;
@@ -34,6 +39,7 @@ async function uploadPhoto(page: Page, path: string) {
 
 test('webcam capture → register → key shown → look up by key → look up by CPF', async ({ page, request }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByRole('button', { name: 'Gerar CPF de teste' }).click();
   const cpf = await page.getByLabel('CPF do cliente').inputValue();
   expect(cpf).toMatch(/^\d{3}\.\d{3}\.\d{3}-\d{2}$/);
@@ -92,6 +98,7 @@ test('webcam capture → register → key shown → look up by key → look up b
 
 test('a 12 MP photo is sent as a JPEG under 3 MB and registered', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await uploadPhoto(page, pictures.faceLarge12mp);
   await expect(page.getByTestId('picture-details')).toContainText('1280 × 960 px');
@@ -107,6 +114,7 @@ test('a 12 MP photo is sent as a JPEG under 3 MB and registered', async ({ page 
 
 test('while a registration is sent the button is disabled and progress is shown', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await uploadPhoto(page, pictures.faceSingleSmallImage);
   await expect(page.getByTestId('picture-preview')).toBeVisible();
@@ -127,6 +135,7 @@ test('while a registration is sent the button is disabled and progress is shown'
 
 test('a file that is not an image gets a clear message and sends nothing', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   const calls = recordApiCalls(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await uploadPhoto(page, pictures.notAnImage);
@@ -155,6 +164,7 @@ test('registering a CPF again asks for confirmation, showing the existing key', 
   const cpf = generateCpf();
   const existing = await seedRegistration(request, cpf);
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(cpf);
   await uploadPhoto(page, pictures.faceSingleSmallImage);
   await expect(page.getByTestId('picture-preview')).toBeVisible();
@@ -180,6 +190,7 @@ test('registering a CPF again asks for confirmation, showing the existing key', 
 
 test('the image-key path: get a key by sending a photo, then register with it', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await page.getByRole('radio', { name: 'Chave de imagem (SDK)' }).check();
   const keyField = page.getByLabel('Chave de imagem (image_key)');
@@ -268,6 +279,7 @@ test('with no face in view the camera never captures by itself, says why, and th
 }) => {
   const page = await cameraPage('no-face');
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await page.getByRole('button', { name: 'Ativar câmera' }).click();
   await expect(page.getByTestId('face-guidance')).toHaveText(/Nenhum rosto encontrado/, { timeout: 20_000 });
@@ -290,6 +302,7 @@ test('with no face in view the camera never captures by itself, says why, and th
 
 test('an uploaded photo is checked: a face only too small is offered a crop that passes', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await uploadPhoto(page, pictures.faceTooSmall);
   await expect(page.getByTestId('picture-check')).toContainText('Aproxime o rosto', { timeout: 20_000 });
@@ -302,6 +315,7 @@ test('an uploaded photo is checked: a face only too small is offered a crop that
 
 test('an uploaded photo with two people is refused before sending, with the reason', async ({ page }) => {
   await page.goto('/');
+  await acceptConsent(page);
   await page.getByLabel('CPF do cliente').fill(generateCpf());
   await uploadPhoto(page, pictures.facesTwo);
   await expect(page.getByTestId('picture-check')).toContainText('Apenas uma pessoa na imagem', { timeout: 20_000 });

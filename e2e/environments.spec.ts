@@ -3,6 +3,7 @@ import { generateCpf } from '../contract/cpf.ts';
 import { expectNoAxeViolations } from './support/axe.ts';
 import { expect, test } from './support/browsers.ts';
 import { pictures } from './support/fixtures.ts';
+import { acceptConsent } from './support/register.ts';
 import { armFault } from './support/upstreams.ts';
 
 // sandbox and production are configured as an administrator would (playwright.config.ts): each an
@@ -40,6 +41,7 @@ async function keyOf(request: APIRequestContext, env: string, cpf: string): Prom
 
 async function fillRegistration(page: Page, cpf: string) {
   await page.getByLabel('CPF do cliente').fill(cpf);
+  await acceptConsent(page);
   await page.getByRole('radio', { name: 'Enviar foto' }).check();
   await page.getByLabel('Escolher foto').setInputFiles(pictures.faceSingleCentered);
   await expect(page.getByTestId('picture-check')).toContainText('Rosto aprovado na verificação de qualidade.', { timeout: 20_000 });

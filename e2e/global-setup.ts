@@ -4,6 +4,7 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCameraVideo } from '../scripts/fixtures/camera-video.ts';
 import { makeLargePhoto } from '../scripts/fixtures/large-photo.ts';
+import { seedAccounts } from './support/accounts.ts';
 import { cameraVideos, cameraVideoSources, pictures } from './support/fixtures.ts';
 
 const GENERATOR = join(import.meta.dirname, '..', 'scripts', 'fixtures', 'camera-video.ts');
@@ -16,6 +17,8 @@ function stale(out: string, inputs: string[]): boolean {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // The staff accounts, in the console's database (the server may already be running: SQLite is shared).
+  seedAccounts();
   const jobs: Promise<unknown>[] = [];
   if (!existsSync(pictures.faceLarge12mp)) {
     // makeLargePhoto keeps any file already at its path: make it aside, so that an interrupted

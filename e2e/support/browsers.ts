@@ -1,9 +1,11 @@
 // Chromium for the end-to-end tests: the flags of the `chromium` project (playwright.config.ts),
 // and a `test` whose `cameraPage` fixture opens a page in a Chromium of its own with another
 // camera: a video without a face, camera permission denied, or no camera at all.
-import { chromium, test as base } from '@playwright/test';
+import { chromium, expect, request, test as base } from '@playwright/test';
 import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.ts';
+import type { Role } from '../../contract/access.ts';
+import { E2E_PASSWORD, e2eAccount } from './accounts.ts';
 import { cameraVideos } from './fixtures.ts';
 
 export { chromiumExecutable };
@@ -63,7 +65,19 @@ export function launchWithCamera(camera: Camera, headless?: boolean): Promise<Br
   return chromium.launch(chromiumLaunchOptions(camera, headless));
 }
 
+/** Fails a test whose page broke the Content-Security-Policy: the console must run under it whole. */
+function watchCsp(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Content-Security-Policy/.test(message.text()))
+      violations.push(message.text());
+  });
+  return violations;
+}
+
 interface CameraFixtures {
+  /** Whose session the test's pages (and `request`) carry: `test.use({ role: 'support' })`. Default: registrar. */
+  role: Role;
   /**
    * Opens a page in a new Chromium whose camera is `camera`, with the project's base URL, locale,
    * time zone and viewport (so `page.goto('/')` works); closed at the end of the test.
@@ -73,8 +87,24 @@ interface CameraFixtures {
 
 /** `test` of @playwright/test with the `cameraPage` fixture. */
 export const test = base.extend<CameraFixtures>({
-  cameraPage: async ({ baseURL, locale, timezoneId, viewport, headless }, use) => {
+  role: ['registrar', { option: true }],
+  // Logged in through the API with the seeded account: every page and `request` starts with its session.
+  storageState: async ({ role, baseURL }, use) => {
+    const api = await request.newContext({ ...(baseURL === undefined ? {} : { baseURL }) });
+    const login = await api.post('/api/session', { data: { name: e2eAccount(role), password: E2E_PASSWORD } });
+    expect(login.status(), await login.text()).toBe(200);
+    const state = await api.storageState();
+    await api.dispose();
+    await use(state);
+  },
+  page: async ({ page }, use) => {
+    const violations = watchCsp(page);
+    await use(page);
+    expect(violations).toEqual([]);
+  },
+  cameraPage: async ({ baseURL, locale, timezoneId, viewport, headless, storageState }, use) => {
     const opened: { browser: Browser; context: BrowserContext }[] = [];
+    const violations: string[][] = [];
     await use(async (camera, options) => {
       const browser = await launchWithCamera(camera, headless);
       const context = await browser.newContext({
@@ -82,16 +112,20 @@ export const test = base.extend<CameraFixtures>({
         ...(locale === undefined ? {} : { locale }),
         ...(timezoneId === undefined ? {} : { timezoneId }),
         viewport,
+        ...(storageState === undefined ? {} : { storageState }),
         ...options,
       });
       opened.push({ browser, context });
-      return context.newPage();
+      const page = await context.newPage();
+      violations.push(watchCsp(page));
+      return page;
     });
     for (const { browser, context } of opened) {
       await context.close();
       await browser.close();
     }
+    expect(violations.flat()).toEqual([]);
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };

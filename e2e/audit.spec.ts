@@ -1,0 +1,55 @@
+import { expect, test } from './support/browsers.ts';
+import { expectNoAxeViolations } from './support/axe.ts';
+
+// Runs after every other test (project `audit`, playwright.config.ts): the administrator finds in
+// the audit trail what the run did — logins, registrations, look-ups, refusals — and exports it.
+test.use({ role: 'admin' });
+
+test('the audit page shows each kind of action of the run, filters it, and exports CSV', async ({ page }) => {
+  await page.goto('/audit');
+  await expect(page.getByRole('heading', { level: 1, name: 'Auditoria' })).toBeVisible();
+  const table = page.getByRole('table');
+  await expect(table).toBeVisible();
+  await expectNoAxeViolations(page);
+
+  const action = page.getByRole('combobox', { name: 'Ação' });
+  const filter = async (value: string) => {
+    await action.selectOption(value);
+    await page.getByRole('button', { name: 'Filtrar' }).click();
+    await expect(page).toHaveURL(new RegExp(`action=${value}`));
+  };
+
+  // Registrations of the run, in local, sandbox and production, with the consent term's version.
+  await filter('register');
+  const registrations = table.getByRole('row');
+  await expect(registrations.filter({ hasText: 'e2e-registrar' }).first()).toBeVisible();
+  for (const environment of ['Local (emulador)', 'Sandbox (QI Tech)', 'Produção']) {
+    await expect(registrations.filter({ hasText: environment }).first()).toBeVisible();
+  }
+  await expect(registrations.filter({ hasText: '2026-11-26' }).first()).toBeVisible();
+  // The upstream that answered too late is there too, with its outcome.
+  await expect(registrations.filter({ hasText: 'upstream_timeout' }).first()).toBeVisible();
+  // CPFs only masked.
+  const text = (await table.textContent()) ?? '';
+  expect(text).toMatch(/\*\*\*\.\d{3}\.\d{3}-\*\*/);
+  expect(text).not.toMatch(/\d{3}\.\d{3}\.\d{3}-\d{2}/);
+
+  for (const kind of ['lookup_document', 'lookup_key', 'image', 'login', 'login_failed', 'logout']) {
+    await filter(kind);
+    await expect(table.getByRole('row').nth(1), kind).toBeVisible();
+  }
+
+  // The CSV carries the same filter.
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Exportar CSV' }).click();
+  const csv = await download;
+  const path = await csv.path();
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n');
+  expect(lines[0]).toBe('id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address');
+  expect(lines.length).toBeGreaterThan(1);
+  expect(lines.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);
+});
