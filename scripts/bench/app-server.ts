@@ -4,16 +4,21 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashPassword } from '../../server/access/passwords.ts';
+import { openAccessStore } from '../../server/access/store.ts';
 import { exited, freePort, startProcess } from '../../server/test/process.ts';
 import { makeCameraVideo } from '../fixtures/camera-video.ts';
 import { baseChromiumArgs, cameraArgs } from '../../e2e/support/browsers.ts';
 import { cameraVideoSources, cameraVideos } from '../../e2e/support/fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const BENCH_PASSWORD = 'bench-password-long';
 
 export interface RunningApp {
   /** e.g. http://127.0.0.1:41234, without a trailing slash */
   origin: string;
+  /** `frc_session=…` of a logged-in registrar, for pages measured as staff see them. */
+  cookie: string;
   stop(): Promise<void>;
 }
 
@@ -38,9 +43,21 @@ export async function startBuiltApp(): Promise<RunningApp> {
   await run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-'));
+  const store = openAccessStore(dataDir);
+  store.createAccount({ name: 'bench', role: 'registrar', environments: null }, await hashPassword(BENCH_PASSWORD));
+  store.close();
   const child = await startProcess('server/server.ts', { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir }, port);
+  const origin = `http://127.0.0.1:${String(port)}`;
+  const login = await fetch(`${origin}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', password: BENCH_PASSWORD }),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (login.status !== 200 || !cookie.startsWith('frc_session=')) throw new Error(`bench login failed: ${String(login.status)}`);
   return {
-    origin: `http://127.0.0.1:${String(port)}`,
+    origin,
+    cookie,
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
