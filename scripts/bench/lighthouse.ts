@@ -134,7 +134,10 @@ export async function benchLighthouse(): Promise<string> {
       for (const preset of PRESETS) {
         const runs: Figures[] = [];
         for (let run = 0; run < RUNS; run += 1) {
-          const result = await withRetry(() => lighthouse(`${app.origin}${page.path}`, page.loggedIn ? app.cookie : undefined, preset, chromeFlags, outDir, run), warnings);
+          const result = await withRetry(
+            () => lighthouse(`${app.origin}${page.path}`, page.loggedIn ? app.cookie : undefined, preset, chromeFlags, outDir, run),
+            warnings,
+          );
           version = result.lighthouseVersion;
           for (const warning of result.runWarnings) warnings.add(warning);
           runs.push(figures(result));
