@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -11,6 +11,7 @@ import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
 import type { Config } from '../config.ts';
 import { CPF_A, TEST_PASSWORD, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';
 import { misbehavingUpstream } from './misbehaving-upstream.ts';
+import { exited, freePort } from './process.ts';
 
 const FACE = fixtureBase64('face-single-centered.jpg');
 const KEY = '6f1c2b8e-3d4a-4b5c-8d6e-7f8091a2b3c4';
@@ -463,5 +464,52 @@ describe('npm run user', () => {
       [true, 'joao:registrar'],
       [true, 'maria.silva:support'],
     ]);
+  }, 30_000);
+});
+
+describe('a fresh start with no configuration', () => {
+  it('prints a one-time setup link; it makes the first admin, who is logged in', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/server.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: tempDir(), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(async () => {
+      child.kill('SIGTERM');
+      await exited(child);
+    });
+    let output = '';
+    const link = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /http:\/\/127\.0\.0\.1:\d+\/setup#token=[\w-]+/.exec(output);
+        if (found) resolve(found[0]);
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`the server exited with ${String(code)}: ${output}`));
+      });
+    });
+    expect(output).toContain('npm run user -- add NAME --role admin');
+    const url = new URL(link);
+    // The token is in the fragment: browsers never send it, so no server log can hold it.
+    expect(url.pathname).toBe('/setup');
+    const token = url.hash.replace('#token=', '');
+    const made = await fetch(`http://127.0.0.1:${String(port)}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, name: 'ana', password: 'a-long-password' }),
+    });
+    expect(made.status).toBe(201);
+    const cookie = (made.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^frc_session=/);
+    const session = await fetch(`http://127.0.0.1:${String(port)}/api/session`, { headers: { cookie } });
+    expect(await session.json()).toEqual({ account: { name: 'ana', role: 'admin', environments: null }, setup_required: false });
+    const again = await fetch(`http://127.0.0.1:${String(port)}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, name: 'eve', password: 'a-long-password' }),
+    });
+    expect(again.status).toBe(404);
   }, 30_000);
 });
