@@ -122,6 +122,7 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
 
   const prune = setInterval(() => {
     store.pruneSessions();
+    store.pruneLoginFailures(Date.now() - LOGIN_WINDOW_MS);
   }, 10 * 60_000);
   prune.unref();
   app.addHook('onClose', () => {

@@ -273,6 +273,11 @@ export class AccessStore {
     return row ?? { count: 0, oldest: null };
   }
 
+  /** Failures older than the throttling window count for nothing any more. */
+  pruneLoginFailures(before: number): void {
+    this.db.prepare('DELETE FROM login_failures WHERE at <= ?').run(before);
+  }
+
   clearLoginFailures(account: string): void {
     this.db.prepare('DELETE FROM login_failures WHERE account = ?').run(account);
   }

@@ -383,6 +383,16 @@ describe('the audit trail', () => {
     expect(all.body).toContain('account_changed');
   });
 
+  it('forgets login failures older than the throttling window', () => {
+    const store = openAccessStore(tempDir());
+    const now = Date.now();
+    store.recordLoginFailure('ana', '10.0.0.1', now - 20 * 60_000);
+    store.recordLoginFailure('ana', '10.0.0.1', now - 60_000);
+    store.pruneLoginFailures(now - 15 * 60_000);
+    expect(store.loginFailures('account', 'ana', 0)).toEqual({ count: 1, oldest: now - 60_000 });
+    store.close();
+  });
+
   it('cannot be rewritten: updates and deletes are refused by the database itself', () => {
     const store = openAccessStore(tempDir());
     store.appendAudit({ actor: 'a', action: 'login', outcome: 'ok', status: 200 });
