@@ -81,6 +81,14 @@ describe('the register form', () => {
     expect(screen.getByRole('group', { name: 'Origem da foto' })).toHaveFocus();
   });
 
+  it('says everything missing at once: CPF, consent and picture on the first submit', async () => {
+    await renderConsole(<RegisterPage />);
+    await submit();
+    expect(await screen.findByText('Informe o CPF do cliente.')).toBeVisible();
+    expect(screen.getByText(/Marque o aceite do termo de consentimento/)).toBeVisible();
+    expect(screen.getByText('Capture ou escolha uma foto antes de cadastrar.')).toBeVisible();
+  });
+
   it('explains the camera before the browser asks for it', async () => {
     await renderConsole(<RegisterPage />);
     expect(screen.getByText(/A câmera só é ligada quando você clicar em “Ativar câmera”/)).toBeVisible();

@@ -186,7 +186,11 @@ export function RegisterPage() {
       setPhase({ step: 'failed', request, error });
     }
   };
-  const submit = () => form.handleSubmit(onValid)();
+  /** The form's own rules refused it: a missing picture is said at the same time, not after. */
+  const onInvalid = () => {
+    if (form.getValues('source') !== 'key' && picture === null) setPictureError(true);
+  };
+  const submit = () => form.handleSubmit(onValid, onInvalid)();
 
   /**
    * What is sent must be what is on screen: an edit while a confirmation or a "send again" waits
@@ -261,7 +265,7 @@ export function RegisterPage() {
     <section aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>{t('register.heading')}</h1>
       <p className="intro">{t('register.intro')}</p>
-      <form onSubmit={(event) => void form.handleSubmit(onValid)(event)} noValidate className="register-form">
+      <form onSubmit={(event) => void form.handleSubmit(onValid, onInvalid)(event)} noValidate className="register-form">
         <div className="field">
           <label htmlFor={`${id}-cpf`}>{t('cpf.label')}</label>
           <div className="inline">
