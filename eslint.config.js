@@ -3,7 +3,7 @@ import pluginQuery from '@tanstack/eslint-plugin-query';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-const FEATURES = ['registration', 'lookup', 'access', 'audit'];
+const FEATURES = ['registration', 'lookup', 'access', 'audit', 'accounts'];
 const NO_SERVER = { regex: '/server/', message: 'The SPA talks to the server over HTTP only.' };
 
 export default tseslint.config(

@@ -155,7 +155,7 @@ describe('what each role sees', () => {
     await logInAs('admin');
     await renderConsole(<Console />, { path: '/?env=local' });
     await screen.findByRole('heading', { name: 'Cadastrar rosto' });
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Auditoria']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Auditoria', 'Contas']);
     await userEvent.click(within(nav()).getByRole('link', { name: 'Auditoria' }));
     expect(await screen.findByRole('heading', { name: 'Auditoria', level: 1 })).toBeVisible();
   });

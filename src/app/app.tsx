@@ -19,6 +19,7 @@ import { useLogOut, useSessionLost } from './session.ts';
 const LookupPage = lazy(() => import('../features/lookup/components/lookup-page.tsx'));
 // Administrators only, and rarely: neither weighs on the first page.
 const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
+const AccountsPage = lazy(() => import('../features/accounts/components/accounts-page.tsx'));
 const SetupPage = lazy(() => import('../features/access/components/setup-page.tsx'));
 
 function NotFound() {
@@ -84,6 +85,11 @@ function Routes({ account }: { account: Account }) {
       <Route path="/audit">
         <Allowed account={account} capability="audit">
           <AuditPage />
+        </Allowed>
+      </Route>
+      <Route path="/accounts">
+        <Allowed account={account} capability="accounts">
+          <AccountsPage />
         </Allowed>
       </Route>
       <Route component={NotFound} />

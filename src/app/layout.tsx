@@ -68,6 +68,12 @@ const NAV = [
   { capability: 'register', path: '/', label: 'app.nav.register', current: (location: string) => location === '/' },
   { capability: 'lookup', path: '/lookup', label: 'app.nav.lookup', current: (location: string) => location.startsWith('/lookup') },
   { capability: 'audit', path: '/audit', label: 'app.nav.audit', current: (location: string) => location.startsWith('/audit') },
+  {
+    capability: 'accounts',
+    path: '/accounts',
+    label: 'app.nav.accounts',
+    current: (location: string) => location.startsWith('/accounts'),
+  },
 ] as const;
 
 export function Layout({ account, logOut, children }: { account: Account; logOut: LogOut; children: ReactNode }) {
