@@ -53,3 +53,16 @@ test('the audit page shows each kind of action of the run, filters it, and expor
   expect(lines.length).toBeGreaterThan(1);
   expect(lines.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);
 });
+
+test('the accounts page lists the run’s accounts, with no accessibility violation', async ({ page }) => {
+  await page.goto('/accounts');
+  await expect(page.getByRole('heading', { level: 1, name: 'Contas' })).toBeVisible();
+  const table = page.getByRole('table', { name: 'Contas do console' });
+  for (const name of ['e2e-admin', 'e2e-registrar', 'e2e-support', 'e2e-qa']) {
+    await expect(table.getByRole('rowheader', { name: new RegExp(`^${name}`) })).toBeVisible();
+  }
+  await expectNoAxeViolations(page);
+  await page.getByRole('button', { name: 'Alterar a conta e2e-support' }).click();
+  await expect(page.getByRole('heading', { name: 'Alterar a conta e2e-support' })).toBeVisible();
+  await expectNoAxeViolations(page);
+});
