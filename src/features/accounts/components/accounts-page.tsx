@@ -501,7 +501,8 @@ export default function AccountsPage() {
     <section aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>{t('accounts.heading')}</h1>
       <p className="intro">{t('accounts.intro')}</p>
-      <Accounts own={session.data?.account?.name} />
+      {/* The list waits for the session: one's own row is marked, and guarded, from the start. */}
+      {session.data === undefined ? <p role="status">{t('app.loading')}</p> : <Accounts own={session.data.account?.name} />}
       <NewAccount />
     </section>
   );
