@@ -8,6 +8,7 @@ import { ApiError } from '../../../api/client.ts';
 import { sessionQueries, setUp } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { Field } from '../../../components/ui/field.tsx';
 import { setupFormSchema } from '../api/access-forms.ts';
 import type { SetupForm, SetupFormInput } from '../api/access-forms.ts';
 
@@ -73,61 +74,22 @@ export default function SetupPage() {
         </div>
       ) : (
         <form className="stack" noValidate onSubmit={(event) => void form.handleSubmit(onValid)(event)}>
-          <div className="field">
-            <label htmlFor={`${id}-name`}>{t('setup.name')}</label>
-            <input
-              id={`${id}-name`}
-              {...form.register('name')}
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              aria-invalid={nameMessage !== undefined}
-              aria-describedby={`${id}-name-hint${nameMessage === undefined ? '' : ` ${id}-name-error`}`}
-            />
-            <p id={`${id}-name-hint`} className="hint">
-              {t('setup.nameHint')}
-            </p>
-            {nameMessage !== undefined && (
-              <p id={`${id}-name-error`} className="field-error">
-                {nameMessage}
-              </p>
+          <Field id={`${id}-name`} label={t('setup.name')} hint={t('setup.nameHint')} error={nameMessage}>
+            {(control) => (
+              <input {...control} {...form.register('name')} autoComplete="username" autoCapitalize="none" spellCheck={false} />
             )}
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-password`}>{t('setup.password')}</label>
-            <input
-              id={`${id}-password`}
-              type="password"
-              {...form.register('password')}
-              autoComplete="new-password"
-              aria-invalid={passwordMessage !== undefined}
-              aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
-            />
-            <p id={`${id}-password-hint`} className="hint">
-              {t('setup.passwordHint', { min: PASSWORD_MIN })}
-            </p>
-            {passwordMessage !== undefined && (
-              <p id={`${id}-password-error`} className="field-error">
-                {passwordMessage}
-              </p>
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-confirm`}>{t('setup.confirm')}</label>
-            <input
-              id={`${id}-confirm`}
-              type="password"
-              {...form.register('confirm')}
-              autoComplete="new-password"
-              aria-invalid={confirmMessage !== undefined}
-              aria-describedby={confirmMessage === undefined ? undefined : `${id}-confirm-error`}
-            />
-            {confirmMessage !== undefined && (
-              <p id={`${id}-confirm-error`} className="field-error">
-                {confirmMessage}
-              </p>
-            )}
-          </div>
+          </Field>
+          <Field
+            id={`${id}-password`}
+            label={t('setup.password')}
+            hint={t('setup.passwordHint', { min: PASSWORD_MIN })}
+            error={passwordMessage}
+          >
+            {(control) => <input {...control} type="password" {...form.register('password')} autoComplete="new-password" />}
+          </Field>
+          <Field id={`${id}-confirm`} label={t('setup.confirm')} error={confirmMessage}>
+            {(control) => <input {...control} type="password" {...form.register('confirm')} autoComplete="new-password" />}
+          </Field>
           {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('setup.failed')} />}
           <div className="actions">
             <button type="submit" className="button primary" disabled={mutation.isPending}>

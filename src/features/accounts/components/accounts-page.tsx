@@ -10,6 +10,7 @@ import { ApiError } from '../../../api/client.ts';
 import { sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { Field } from '../../../components/ui/field.tsx';
 import { formatDateTime } from '../../../lib/i18n/i18n.ts';
 import {
   ENVIRONMENT_NAMES,
@@ -141,26 +142,9 @@ function NewAccount() {
     <section aria-labelledby={`${id}-heading`} className="narrow">
       <h2 id={`${id}-heading`}>{t('accounts.form.heading')}</h2>
       <form className="stack" noValidate onSubmit={(event) => void form.handleSubmit(onValid)(event)}>
-        <div className="field">
-          <label htmlFor={`${id}-name`}>{t('accounts.form.name')}</label>
-          <input
-            id={`${id}-name`}
-            {...form.register('name')}
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            aria-invalid={nameMessage !== undefined}
-            aria-describedby={`${id}-name-hint${nameMessage === undefined ? '' : ` ${id}-name-error`}`}
-          />
-          <p id={`${id}-name-hint`} className="hint">
-            {t('accounts.form.nameHint')}
-          </p>
-          {nameMessage !== undefined && (
-            <p id={`${id}-name-error`} className="field-error">
-              {nameMessage}
-            </p>
-          )}
-        </div>
+        <Field id={`${id}-name`} label={t('accounts.form.name')} hint={t('accounts.form.nameHint')} error={nameMessage}>
+          {(control) => <input {...control} {...form.register('name')} autoComplete="off" autoCapitalize="none" spellCheck={false} />}
+        </Field>
         <div className="field">
           <label htmlFor={`${id}-role`}>{t('accounts.form.role')}</label>
           <select id={`${id}-role`} {...form.register('role')}>
@@ -184,25 +168,14 @@ function NewAccount() {
           }}
           error={environmentsMessage}
         />
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{t('accounts.form.password')}</label>
-          <input
-            id={`${id}-password`}
-            type="password"
-            {...form.register('password')}
-            autoComplete="new-password"
-            aria-invalid={passwordMessage !== undefined}
-            aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
-          />
-          <p id={`${id}-password-hint`} className="hint">
-            {t('accounts.form.passwordHint', { min: PASSWORD_MIN })}
-          </p>
-          {passwordMessage !== undefined && (
-            <p id={`${id}-password-error`} className="field-error">
-              {passwordMessage}
-            </p>
-          )}
-        </div>
+        <Field
+          id={`${id}-password`}
+          label={t('accounts.form.password')}
+          hint={t('accounts.form.passwordHint', { min: PASSWORD_MIN })}
+          error={passwordMessage}
+        >
+          {(control) => <input {...control} type="password" {...form.register('password')} autoComplete="new-password" />}
+        </Field>
         {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('accounts.form.failed')} />}
         {created !== null && <p className="success-text">{created}</p>}
         <div className="actions">
