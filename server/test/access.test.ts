@@ -222,6 +222,20 @@ describe('logging in and out', () => {
   });
 });
 
+describe('an admin changing their own account', () => {
+  it('ends their other sessions, keeps the one they use (with the change), and cannot disable it or drop admin', async () => {
+    const app = await consoleWithAccounts();
+    const here = as(app, await logIn(app, 'admin-1'));
+    const elsewhere = as(app, await logIn(app, 'admin-1'));
+    const change = await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { environments: ['local'] } });
+    expect(change.statusCode).toBe(200);
+    expect(json(await here(ROUTES.environments))).toEqual({ environments: [{ name: 'local', synthetic: true }] });
+    refusal(await elsewhere(ROUTES.environments), 401, 'session_expired');
+    refusal(await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { disabled: true } }), 409, 'own_account');
+    refusal(await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { role: 'support' } }), 409, 'own_account');
+  });
+});
+
 describe('sessions end', () => {
   it('after the idle timeout', async () => {
     const app = await consoleWithAccounts({ sessionIdleMs: 400 });

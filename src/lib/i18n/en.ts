@@ -355,7 +355,7 @@ export const en: Messages = {
       heading: 'Change the account {{name}}',
       hint: "Each change is saved on its own and ends this account's open sessions.",
       ownHint:
-        'This is your own account: you cannot disable it nor take its administrator role away. Changing your password or your environments ends your session, and you will have to log in again.',
+        'This is your own account: you cannot disable it nor take its administrator role away. Changing your password or your environments ends your other sessions; this one goes on, with the change.',
       saveRole: 'Save role',
       saveEnvironments: 'Save environments',
       password: 'New password',

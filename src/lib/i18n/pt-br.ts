@@ -359,7 +359,7 @@ export const ptBR = {
       heading: 'Alterar a conta {{name}}',
       hint: 'Cada alteração é salva separadamente e encerra as sessões abertas desta conta.',
       ownHint:
-        'Esta é a sua conta: você não pode desativá-la nem tirar dela o perfil de administrador. Alterar a sua senha ou os seus ambientes encerra a sua sessão, e será preciso entrar de novo.',
+        'Esta é a sua conta: você não pode desativá-la nem tirar dela o perfil de administrador. Alterar a sua senha ou os seus ambientes encerra as suas outras sessões; esta continua, já com a alteração.',
       saveRole: 'Salvar perfil',
       saveEnvironments: 'Salvar ambientes',
       password: 'Nova senha',
