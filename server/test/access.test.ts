@@ -222,6 +222,41 @@ describe('logging in and out', () => {
   });
 });
 
+describe('bad input on the access routes', () => {
+  it('is refused with a clear 4xx, never a 5xx', async () => {
+    const app = await consoleWithAccounts();
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const cases: [InjectOptions, number, string][] = [
+      [{ method: 'POST', url: '/api/session', payload: { name: 'admin-1' } }, 400, 'invalid_request'],
+      [{ method: 'POST', url: '/api/session', payload: 'name=admin-1', headers: { 'content-type': 'text/plain' } }, 406, 'invalid_json'],
+      [{ method: 'POST', url: '/api/session', payload: { name: 'a', password: 'b', extra: 1 } }, 400, 'invalid_request'],
+      [{ method: 'POST', url: '/api/setup', payload: { token: 't', name: 'ana', password: 'short' } }, 400, 'invalid_request'],
+      [
+        { method: 'POST', url: '/api/admin/accounts', payload: { name: 'x y', password: 'a-long-password', role: 'support' } },
+        400,
+        'invalid_request',
+      ],
+      [
+        { method: 'POST', url: '/api/admin/accounts', payload: { name: 'xy', password: 'a-long-password', role: 'boss' } },
+        400,
+        'invalid_request',
+      ],
+      [
+        { method: 'POST', url: '/api/admin/accounts', payload: { name: 'support-1', password: 'a-long-password', role: 'support' } },
+        409,
+        'account_exists',
+      ],
+      [{ method: 'PATCH', url: '/api/admin/accounts/support-1', payload: { owner: 'me' } }, 400, 'invalid_request'],
+      [{ method: 'PATCH', url: '/api/admin/accounts/nobody', payload: { disabled: true } }, 404, 'account_not_found'],
+      [{ method: 'GET', url: '/api/admin/audit?limit=100000' }, 400, 'invalid_request'],
+      [{ method: 'GET', url: '/api/admin/audit?before=x' }, 400, 'invalid_request'],
+      [{ method: 'PUT', url: '/api/session' }, 405, 'method_not_allowed'],
+    ];
+    // refusal() also demands a description a person can act on.
+    for (const [options, status, title] of cases) refusal(await admin(options), status, title);
+  });
+});
+
 describe('an admin changing their own account', () => {
   it('ends their other sessions, keeps the one they use (with the change), and cannot disable it or drop admin', async () => {
     const app = await consoleWithAccounts();

@@ -28,8 +28,8 @@ function LanguageSwitch() {
   );
 }
 
-/** The pages before anyone is logged in (login, first setup): the console's name and the language, nothing else. */
-export function BareLayout({ children }: { children: ReactNode }) {
+/** The skip link and the header with the console's name, around what each layout puts in it. */
+function Masthead({ children, below }: { children: ReactNode; below?: ReactNode }) {
   const { t } = useTranslation();
   return (
     <>
@@ -39,11 +39,23 @@ export function BareLayout({ children }: { children: ReactNode }) {
       <header className="header">
         <div className="header-row">
           <p className="brand">{t('app.title')}</p>
-          <div className="header-controls">
-            <LanguageSwitch />
-          </div>
+          {children}
         </div>
+        {below}
       </header>
+    </>
+  );
+}
+
+/** The pages before anyone is logged in (login, first setup): the console's name and the language, nothing else. */
+export function BareLayout({ children }: { children: ReactNode }) {
+  return (
+    <>
+      <Masthead>
+        <div className="header-controls">
+          <LanguageSwitch />
+        </div>
+      </Masthead>
       <main id="content" tabIndex={-1}>
         {children}
       </main>
@@ -95,67 +107,64 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
 
   return (
     <>
-      <a className="skip-link" href="#content">
-        {t('app.skip')}
-      </a>
-      <header className="header">
-        <div className="header-row">
-          <p className="brand">{t('app.title')}</p>
-          <nav aria-label={t('app.nav.label')}>
-            <ul className="nav">
-              {NAV.filter((item) => can(account, item.capability)).map((item) => (
-                <li key={item.path}>
-                  <Link
-                    href={env === undefined ? item.path : pathFor(item.path, env)}
-                    aria-current={item.current(location) ? 'page' : undefined}
-                  >
-                    {t(item.label)}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className="header-controls">
-            <label className="header-control">
-              <span>{t('app.environment')}</span>
-              {state === null ? (
-                // The same control while the environments load, so the header keeps its size.
-                <select disabled>
-                  <option>{query.isPending ? t('app.loading') : '—'}</option>
-                </select>
-              ) : (
-                <select
-                  value={state.current.name}
-                  onChange={(event) => {
-                    setParams((params) => {
-                      params.set('env', event.target.value);
-                      return params;
-                    });
-                  }}
+      <Masthead
+        below={
+          state !== null ? (
+            <p className={`banner banner-${state.current.name}`} data-testid="environment-banner">
+              {t(`environments.${state.current.name}.banner`)}
+            </p>
+          ) : (
+            // Holds the banner's place while the environments load, so the page does not jump down.
+            <p className="banner" aria-hidden="true">
+              {'\u00a0'}
+            </p>
+          )
+        }
+      >
+        <nav aria-label={t('app.nav.label')}>
+          <ul className="nav">
+            {NAV.filter((item) => can(account, item.capability)).map((item) => (
+              <li key={item.path}>
+                <Link
+                  href={env === undefined ? item.path : pathFor(item.path, env)}
+                  aria-current={item.current(location) ? 'page' : undefined}
                 >
-                  {state.all.map((e) => (
-                    <option key={e.name} value={e.name}>
-                      {t(`environments.${e.name}.name`)}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </label>
-            <LanguageSwitch />
-            <AccountControl account={account} logOut={logOut} />
-          </div>
+                  {t(item.label)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="header-controls">
+          <label className="header-control">
+            <span>{t('app.environment')}</span>
+            {state === null ? (
+              // The same control while the environments load, so the header keeps its size.
+              <select disabled>
+                <option>{query.isPending ? t('app.loading') : '—'}</option>
+              </select>
+            ) : (
+              <select
+                value={state.current.name}
+                onChange={(event) => {
+                  setParams((params) => {
+                    params.set('env', event.target.value);
+                    return params;
+                  });
+                }}
+              >
+                {state.all.map((e) => (
+                  <option key={e.name} value={e.name}>
+                    {t(`environments.${e.name}.name`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </label>
+          <LanguageSwitch />
+          <AccountControl account={account} logOut={logOut} />
         </div>
-        {state !== null ? (
-          <p className={`banner banner-${state.current.name}`} data-testid="environment-banner">
-            {t(`environments.${state.current.name}.banner`)}
-          </p>
-        ) : (
-          // Holds the banner's place while the environments load, so the page does not jump down.
-          <p className="banner" aria-hidden="true">
-            {'\u00a0'}
-          </p>
-        )}
-      </header>
+      </Masthead>
       <main id="content" tabIndex={-1} ref={main}>
         {logOut.error !== null && <ApiErrorMessage error={logOut.error} heading={t('app.account.logoutFailed')} />}
         {query.isPending ? (
