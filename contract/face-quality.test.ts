@@ -6,7 +6,9 @@ import {
   eyeOpenness,
   faceRegionStats,
   judgeFace,
+  mainFaceDominates,
   meshBoundingBox,
+  mouthMeasures,
 } from './face-quality.ts';
 import type { DetectedFace, FaceDetection } from './face-quality.ts';
 
@@ -25,6 +27,8 @@ function face(overrides: Partial<DetectedFace> = {}): DetectedFace {
     eyes: { left: 0.3, right: 0.3 },
     luminance: 140,
     sharpness: 500,
+    mouth: { gap: 0.02, lift: 0.05 },
+    eyeShade: 0.6,
     ...overrides,
   };
 }
@@ -36,8 +40,9 @@ const status = (d: FaceDetection) => {
 };
 
 describe('judgeFace', () => {
-  it('passes a good face', () => {
-    expect(judgeFace(detection(face()))).toEqual({ ok: true });
+  it('passes a good face, and says which face it judged', () => {
+    const good = face();
+    expect(judgeFace(detection(good))).toEqual({ ok: true, faces: [good], warnings: [] });
   });
 
   it('no_face: nothing, or only candidates the detector or the mesh doubts', () => {
@@ -47,10 +52,61 @@ describe('judgeFace', () => {
     expect(status(detection(face({ detectorScore: T.minDetectorScore, meshScore: T.minMeshScore })))).toBe('ok');
   });
 
-  it('multiple_faces: two confident faces; a doubtful second one does not count', () => {
-    const other = face({ box: { x: 10, y: 10, width: 50, height: 50 } });
+  it('no_face: a blob the detector scores 0.34 is nothing, however sure the mesh is', () => {
+    expect(status(detection(face({ detectorScore: 0.34, meshScore: 1 })))).toBe('no_face');
+  });
+
+  it('multiple_faces: two confident faces of a similar size; a doubtful second one does not count', () => {
+    const other = face({ box: { x: 10, y: 10, width: 200, height: 200 } });
     expect(status(detection(face(), other))).toBe('multiple_faces');
     expect(status(detection(face(), { ...other, meshScore: 0.04 }))).toBe('ok');
+    expect(status(detection(face(), { ...other, detectorScore: T.minDetectorScore - 0.01 }))).toBe('ok');
+  });
+
+  it('counts overlapping detections of one face once', () => {
+    const main = face();
+    const sliver = face({ detectorScore: 0.8, box: { x: 550, y: 300, width: 200, height: 400 } });
+    const verdict = judgeFace(detection(sliver, main));
+    expect(verdict.ok).toBe(true);
+    expect(verdict.faces).toEqual([main]);
+    // Less than the overlap threshold inside the main face: a face of its own.
+    const beside = face({ box: { x: 690, y: 300, width: 200, height: 400 } });
+    expect(status(detection(main, beside))).toBe('multiple_faces');
+  });
+
+  it('ignores a second detection far less confident or far smaller than the main face', () => {
+    const main = face({ detectorScore: 0.9 });
+    const box = { x: 20, y: 20, width: 200, height: 200 };
+    expect(status(detection(main, face({ box, detectorScore: 0.9 * T.minSecondaryScoreRatio - 0.01 })))).toBe('ok');
+    expect(status(detection(main, face({ box, detectorScore: 0.9 * T.minSecondaryScoreRatio + 0.01 })))).toBe('multiple_faces');
+    const side = Math.sqrt(400 * 400 * T.minSecondaryAreaRatio);
+    expect(status(detection(main, face({ box: { ...box, width: side - 1, height: side - 1 } })))).toBe('ok');
+    expect(status(detection(main, face({ box: { ...box, width: side + 1, height: side + 1 } })))).toBe('multiple_faces');
+  });
+
+  it('the main face is the largest; it dominates others of at most half its area', () => {
+    const main = face();
+    const half = face({ box: { x: 20, y: 20, width: 200, height: 400 } });
+    const verdict = judgeFace(detection(half, main));
+    expect(verdict.faces[0]).toBe(main);
+    expect(mainFaceDominates(verdict.faces)).toBe(true);
+    const almost = face({ box: { x: 20, y: 20, width: 300, height: 400 } });
+    expect(mainFaceDominates(judgeFace(detection(almost, main)).faces)).toBe(false);
+    expect(mainFaceDominates([main])).toBe(false);
+  });
+
+  it('warns of an open mouth, a smile and covered eyes, and never refuses for them', () => {
+    const wide = face({ mouth: { gap: T.maxMouthGap + 0.01, lift: T.maxMouthLift + 0.01 }, eyeShade: T.minEyeShade - 0.01 });
+    expect(judgeFace(detection(wide))).toMatchObject({ ok: true, warnings: ['mouth_open', 'not_neutral', 'eyes_covered'] });
+    const edge = face({ mouth: { gap: T.maxMouthGap, lift: T.maxMouthLift }, eyeShade: T.minEyeShade });
+    expect(judgeFace(detection(edge)).warnings).toEqual([]);
+    // Unknown measures warn of nothing; a refused face keeps its warnings.
+    expect(judgeFace(detection(face({ mouth: { gap: NaN, lift: NaN }, eyeShade: NaN }))).warnings).toEqual([]);
+    expect(judgeFace(detection({ ...wide, luminance: 5 }))).toMatchObject({
+      ok: false,
+      status: 'too_dark',
+      warnings: ['mouth_open', 'not_neutral', 'eyes_covered'],
+    });
   });
 
   it('not_center: cut by an edge or nearer to it than the margin, on each side', () => {
@@ -105,7 +161,7 @@ describe('judgeFace', () => {
 
   it('judges in the documented order', () => {
     const everythingWrong = face({
-      box: { x: -5, y: 0, width: 100, height: 100 },
+      box: { x: -5, y: 0, width: 200, height: 200 },
       yaw: rad(40),
       eyes: { left: 0, right: 0 },
       luminance: 5,
@@ -123,7 +179,7 @@ describe('judgeFace', () => {
   it('gives every status a sentence a person can act on', () => {
     for (const s of FACE_STATUSES) expect(FACE_STATUS_DESCRIPTIONS[s].length).toBeGreaterThan(30);
     const verdict = judgeFace(detection());
-    expect(verdict).toEqual({ ok: false, status: 'no_face', description: FACE_STATUS_DESCRIPTIONS.no_face });
+    expect(verdict).toEqual({ ok: false, status: 'no_face', description: FACE_STATUS_DESCRIPTIONS.no_face, faces: [], warnings: [] });
   });
 });
 
@@ -146,6 +202,25 @@ describe('measuring helpers', () => {
     const { left, right } = eyeOpenness(mesh);
     expect(left).toBeCloseTo(0.3);
     expect(right).toBeCloseTo(0.1);
+  });
+
+  it("mouthMeasures: the lips' gap and the corners' lift over the mouth's width, the same on a tilted head", () => {
+    expect(mouthMeasures([[0, 0, 0]])).toEqual({ gap: NaN, lift: NaN });
+    const mesh = Array.from({ length: 468 }, () => [0, 0, 0]);
+    // Corners at y 100, lips' middle 10 px lower (a smile), lips 5 px apart, mouth 100 px wide.
+    Object.assign(mesh, { 61: [0, 100, 0], 291: [100, 100, 0], 13: [50, 107.5, 0], 14: [50, 112.5, 0] });
+    const upright = mouthMeasures(mesh);
+    expect(upright.gap).toBeCloseTo(0.05);
+    expect(upright.lift).toBeCloseTo(0.1);
+    // The same mouth turned 30°.
+    const turn = (x: number, y: number) => [x * Math.cos(0.5236) - y * Math.sin(0.5236), x * Math.sin(0.5236) + y * Math.cos(0.5236), 0];
+    for (const i of [61, 291, 13, 14]) {
+      const [x = 0, y = 0] = mesh[i] ?? [];
+      mesh[i] = turn(x, y);
+    }
+    const tilted = mouthMeasures(mesh);
+    expect(tilted.gap).toBeCloseTo(0.05);
+    expect(tilted.lift).toBeCloseTo(0.1);
   });
 
   it('faceRegionStats: luma of the clamped region; a flat region has no sharpness, a checkerboard plenty', () => {

@@ -8,8 +8,12 @@
  * (`meshBoundingBox`, `eyeOpenness`, `faceRegionStats`) turn human's output and the picture's
  * pixels into a `FaceDetection`, so both sides measure with the same arithmetic.
  *
- * Thresholds and their margins come from the spike of docs/face-detection-notes.md (human 3.3.6,
- * tfjs 4.22.0, wasm backend) and docs/decisions/004-face-checks-in-the-emulator.md.
+ * Thresholds and their margins: first from the spike of docs/face-detection-notes.md (human
+ * 3.3.6, tfjs 4.22.0, wasm backend) and docs/decisions/004-face-checks-in-the-emulator.md; the
+ * face counting, the confidence floors and the advisory warnings from `npm run bench --
+ * face-quality` (437 portraits and variants made from them, Node and Chromium; figures in
+ * docs/benchmarks.md). A check every registration passes through must not stop staff when it is
+ * unsure: what it cannot tell from noise, it does not count.
  */
 
 /** The `image_status` values of a refused picture (`image_quality`), in the order they are judged. */
@@ -50,6 +54,13 @@ export interface DetectedFace {
   luminance: number;
   /** Variance of the Laplacian of the face region's luma, reduced to at most 200 px wide (see `faceRegionStats`). */
   sharpness: number;
+  /**
+   * Advisory measures (see `mouthMeasures`, `eyeShade`): the inner lips' gap and the mouth
+   * corners' lift, each over the mouth's width; the eyes' luma over the face region's. NaN when
+   * the mesh or the pixels do not give them (no warning then).
+   */
+  mouth: { gap: number; lift: number };
+  eyeShade: number;
 }
 
 /** What a detector saw in one picture, as it was sent (the pixels of the file, no EXIF rotation). */
@@ -59,7 +70,23 @@ export interface FaceDetection {
   faces: DetectedFace[];
 }
 
-export type FaceVerdict = { ok: true } | { ok: false; status: FaceStatus; description: string };
+/**
+ * QI Tech's documented rules that it gives no `image_status` for (mouth closed, neutral
+ * expression, nothing covering the eyes): said to staff as advice, never refused, neither by the
+ * console nor by the emulator.
+ */
+export const FACE_WARNINGS = ['mouth_open', 'not_neutral', 'eyes_covered'] as const;
+export type FaceWarning = (typeof FACE_WARNINGS)[number];
+
+/**
+ * The verdict on a picture, with what it was judged on: `faces`, the faces counted as a person
+ * would count them (the main one, the largest, first; see `countFaces`), and `warnings` on the
+ * main face (only when one face is judged).
+ */
+export type FaceVerdict = ({ ok: true } | { ok: false; status: FaceStatus; description: string }) & {
+  faces: DetectedFace[];
+  warnings: FaceWarning[];
+};
 
 /**
  * Every threshold of the rules, in one place. "Measured" figures are from the spike (Node, wasm;
@@ -68,13 +95,34 @@ export type FaceVerdict = { ok: true } | { ok: false; status: FaceStatus; descri
  */
 export const FACE_THRESHOLDS = {
   /**
-   * A face counts only when the detector scores it ≥ 0.2 AND the mesh confirms it ≥ 0.2.
-   * Measured: real faces 0.64–0.96 (detector) and 1.00 (mesh); the best non-face candidates were
-   * a cat at 0.83 (detector) but 0.01 (mesh) and a coffee cup at 0.46 / 0.04. The mesh does the
-   * separating: margin ×5 below a face's 1.00 and ×5 above the best non-face's 0.04.
+   * A detection is a face only when the detector scores it ≥ 0.5 AND the mesh confirms it ≥ 0.5;
+   * below, it is nothing (never a reason to refuse: a blob alone is `no_face`). Measured in
+   * `npm run bench -- face-quality` (docs/benchmarks.md): real faces the rules must judge (the
+   * portraits, mirrored, JPEG q10, darkened, small on a canvas, two side by side) score ≥ 0.6 with
+   * the detector and ≥ 0.96 with the mesh, but for a rare small face at 0.47 (then `no_face`
+   * instead of `face_too_small`); spurious detections (curtains, collars, slivers of a face)
+   * score 0.10–0.25, one at 0.48 with a mesh of 0.22; the cat 0.83 with a mesh of 0.01, the
+   * coffee cup 0.46 / 0.04. The detector itself reports down to 0.2 (FACE_DETECTOR_SETTINGS) so
+   * that the evaluation sees the blobs it ignores.
    */
-  minDetectorScore: 0.2,
-  minMeshScore: 0.2,
+  minDetectorScore: 0.5,
+  minMeshScore: 0.5,
+  /**
+   * Counting faces the way a person does (`countFaces`). Two detections are one face when the
+   * smaller lies ≥ 30% inside the larger (its area). Beside the main face (the largest), another
+   * counts only when its detector score is ≥ 0.6× the main face's and its area ≥ 0.1× the main
+   * face's (a face under about a third of the main one's width: someone far behind, a picture on a
+   * wall, a badge). Measured on the portraits set side by side: the second real face scored
+   * ≥ 0.73× the first and was ≥ 0.72× its area (margins 0.13 and ×7).
+   */
+  sameFaceOverlap: 0.3,
+  minSecondaryScoreRatio: 0.6,
+  minSecondaryAreaRatio: 0.1,
+  /**
+   * "Recortar no rosto principal" is offered for multiple_faces when the main face is at least
+   * this many times the area of every other counted face (and a crop around it leaves them out).
+   */
+  dominantAreaRatio: 2,
   /**
    * not_center: the mesh box must lie inside the picture, at least this fraction of the picture's
    * side from every edge (QI Tech: "The face is too close to image edges"). Measured: face-at-edge
@@ -119,7 +167,30 @@ export const FACE_THRESHOLDS = {
    * margin 13); of the small-image fixture: σ2 16 (refused). Only clearly blurred faces are refused.
    */
   minSharpness: 40,
+  /**
+   * Advisory warnings, never a refusal (QI Tech documents no `image_status` for them), measured
+   * on the 437 portraits (official portraits: many smile, lips apart) and, for the eyes, on the
+   * same portraits with a dark band painted over the eyes (`npm run bench -- face-quality`).
+   * mouth_open: the inner lips' gap over the mouth's width above 0.2. Portraits: median 0.13,
+   * 95th percentile 0.21; 33 of 437 (7.6%) warned, wide smiles showing teeth.
+   */
+  maxMouthGap: 0.2,
+  /**
+   * not_neutral: the lips' middle below the corners' line by more than 0.13 of the mouth's width
+   * (corners raised: a broad smile). Portraits: median 0.09, 95th percentile 0.14; 41 of 437
+   * (9.4%) warned. No neutral-only set to measure misses on: it warns of clear smiles only.
+   */
+  maxMouthLift: 0.13,
+  /**
+   * eyes_covered: the eyes' mean luma under 0.35 of the face region's. Portraits: minimum 0.33,
+   * 1st percentile 0.39 (1 of 437 warned, 0.2%); with the eyes painted over: 429 of 436 (98.4%)
+   * warned, 99th percentile 0.38.
+   */
+  minEyeShade: 0.35,
 } as const;
+
+/** The detector reports candidates down to this score so that the evaluation sees what the rules ignore. */
+export const DETECTOR_MIN_CONFIDENCE = 0.2;
 
 /** English sentences a person can act on; the SPA shows its own words by status. */
 export const FACE_STATUS_DESCRIPTIONS: Record<FaceStatus, string> = {
@@ -135,36 +206,91 @@ export const FACE_STATUS_DESCRIPTIONS: Record<FaceStatus, string> = {
   blurry: 'The picture is blurred. Hold the camera still, let it focus on the face, and take the photo again.',
 };
 
-const refuse = (status: FaceStatus): FaceVerdict => ({ ok: false, status, description: FACE_STATUS_DESCRIPTIONS[status] });
-
 const degrees = (radians: number) => (Math.abs(radians) * 180) / Math.PI;
 
-/** Whether a detected face counts as a face (both the detector and the mesh are confident). */
+/** Whether a detection is a face at all (both the detector and the mesh are confident). */
 export function isConfidentFace(face: DetectedFace, t = FACE_THRESHOLDS): boolean {
   return face.detectorScore >= t.minDetectorScore && face.meshScore >= t.minMeshScore;
+}
+
+const area = (box: FaceBox) => Math.max(0, box.width) * Math.max(0, box.height);
+
+/** The share of the smaller box that lies inside the larger (1: one contains the other). */
+export function boxOverlap(a: FaceBox, b: FaceBox): number {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  const smaller = Math.min(area(a), area(b));
+  return width <= 0 || height <= 0 || smaller === 0 ? 0 : (width * height) / smaller;
+}
+
+/**
+ * The faces a person would count, the main one (the largest confident face) first: detections
+ * the detector or the mesh doubts are nothing; one lying mostly inside a face already counted is
+ * that face again; one far less confident or far smaller than the main face is ignored.
+ */
+export function countFaces(detection: FaceDetection, t = FACE_THRESHOLDS): DetectedFace[] {
+  const confident = detection.faces
+    .filter((face) => isConfidentFace(face, t))
+    .sort((a, b) => area(b.box) - area(a.box) || b.detectorScore - a.detectorScore);
+  const [main] = confident;
+  if (main === undefined) return [];
+  const counted = [main];
+  for (const face of confident.slice(1)) {
+    if (counted.some((other) => boxOverlap(other.box, face.box) >= t.sameFaceOverlap)) continue;
+    if (face.detectorScore < main.detectorScore * t.minSecondaryScoreRatio) continue;
+    if (area(face.box) < area(main.box) * t.minSecondaryAreaRatio) continue;
+    counted.push(face);
+  }
+  return counted;
+}
+
+/** The advisory warnings on one face (NaN measures warn of nothing). */
+export function faceWarnings(face: DetectedFace, t = FACE_THRESHOLDS): FaceWarning[] {
+  const warnings: FaceWarning[] = [];
+  if (face.mouth.gap > t.maxMouthGap) warnings.push('mouth_open');
+  if (face.mouth.lift > t.maxMouthLift) warnings.push('not_neutral');
+  if (face.eyeShade < t.minEyeShade) warnings.push('eyes_covered');
+  return warnings;
+}
+
+/**
+ * Whether the main face clearly dominates several counted faces: at least `dominantAreaRatio`
+ * times the area of each other one. The SPA then offers to crop around it.
+ */
+export function mainFaceDominates(faces: readonly DetectedFace[], t = FACE_THRESHOLDS): boolean {
+  const [main, ...others] = faces;
+  return main !== undefined && others.length > 0 && others.every((face) => area(main.box) >= area(face.box) * t.dominantAreaRatio);
 }
 
 /**
  * The verdict on a detection: the first rule broken, in the order of FACE_STATUSES
  * (no_face → multiple_faces → not_center → face_too_small → not_frontal → eyes_closed →
- * too_dark → blurry), or ok.
+ * too_dark → blurry), or ok; with the faces counted and, for one face, the advisory warnings.
  */
 export function judgeFace(detection: FaceDetection, t = FACE_THRESHOLDS): FaceVerdict {
-  const faces = detection.faces.filter((face) => isConfidentFace(face, t));
+  const faces = countFaces(detection, t);
+  const refuse = (status: FaceStatus, warnings: FaceWarning[] = []): FaceVerdict => ({
+    ok: false,
+    status,
+    description: FACE_STATUS_DESCRIPTIONS[status],
+    faces,
+    warnings,
+  });
   const [face] = faces;
   if (face === undefined) return refuse('no_face');
   if (faces.length > 1) return refuse('multiple_faces');
+  const warnings = faceWarnings(face, t);
 
   const { width, height } = detection;
   const { box } = face;
   const margin = Math.min(box.x / width, box.y / height, (width - box.x - box.width) / width, (height - box.y - box.height) / height);
-  if (!(margin >= t.minEdgeMargin)) return refuse('not_center');
-  if (!((box.width * box.height) / (width * height) >= t.minFaceArea)) return refuse('face_too_small');
-  if (!(degrees(face.yaw) <= t.maxYawDegrees && degrees(face.pitch) <= t.maxPitchDegrees)) return refuse('not_frontal');
-  if (face.eyes.left < t.minEyeOpenness && face.eyes.right < t.minEyeOpenness) return refuse('eyes_closed');
-  if (!(face.luminance >= t.minLuminance)) return refuse('too_dark');
-  if (!(face.sharpness >= t.minSharpness)) return refuse('blurry');
-  return { ok: true };
+  if (!(margin >= t.minEdgeMargin)) return refuse('not_center', warnings);
+  if (!(area(box) / (width * height) >= t.minFaceArea)) return refuse('face_too_small', warnings);
+  if (!(degrees(face.yaw) <= t.maxYawDegrees && degrees(face.pitch) <= t.maxPitchDegrees)) return refuse('not_frontal', warnings);
+  if (face.eyes.left < t.minEyeOpenness && face.eyes.right < t.minEyeOpenness) return refuse('eyes_closed', warnings);
+  if (!(face.luminance >= t.minLuminance)) return refuse('too_dark', warnings);
+  if (!(face.sharpness >= t.minSharpness)) return refuse('blurry', warnings);
+  return { ok: true, faces, warnings };
 }
 
 /* ---------- measuring: shared by the Node detector and the SPA ---------- */
@@ -194,6 +320,87 @@ const gap = (mesh: readonly Point[], a: number, b: number) => Math.abs((mesh[a]?
 export function eyeOpenness(mesh: readonly Point[]): { left: number; right: number } {
   if (mesh.length < 468) return { left: NaN, right: NaN };
   return { left: gap(mesh, 374, 386) / gap(mesh, 443, 450), right: gap(mesh, 145, 159) / gap(mesh, 223, 230) };
+}
+
+const point = (mesh: readonly Point[], i: number): [number, number] => [mesh[i]?.[0] ?? NaN, mesh[i]?.[1] ?? NaN];
+
+/**
+ * The mouth from the 468-point face mesh, both over the mouth's width (corners 61 and 291):
+ * `gap`, the distance between the inner lips (13, 14), about 0 when closed; `lift`, how far the
+ * lips' middle lies below the line through the corners (positive: corners raised, a smile),
+ * measured across that line so that a tilted head reads the same. NaN without those points.
+ */
+export function mouthMeasures(mesh: readonly Point[]): { gap: number; lift: number } {
+  if (mesh.length < 468) return { gap: NaN, lift: NaN };
+  const [lx, ly] = point(mesh, 61);
+  const [rx, ry] = point(mesh, 291);
+  const [ux, uy] = point(mesh, 13);
+  const [dx, dy] = point(mesh, 14);
+  const width = Math.hypot(rx - lx, ry - ly);
+  const [mx, my] = [(ux + dx) / 2 - lx, (uy + dy) / 2 - ly];
+  // (−(ry − ly), rx − lx) is the corners' line turned a quarter: "down" in the picture for an upright face.
+  const below = (mx * -(ry - ly) + my * (rx - lx)) / width;
+  return { gap: Math.hypot(dx - ux, dy - uy) / width, lift: below / width };
+}
+
+/** The mesh's eye contours (MediaPipe indices): the person's right eye, then left. */
+const EYE_CONTOURS = [
+  [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246],
+  [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466],
+] as const;
+
+/** Mean luma (Rec. 601) of a box of interleaved 8-bit pixels, clamped to the picture; NaN when empty. */
+function meanLuma(
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  box: FaceBox,
+): { sum: number; count: number } {
+  const left = Math.max(0, Math.floor(box.x));
+  const top = Math.max(0, Math.floor(box.y));
+  const right = Math.min(width, Math.ceil(box.x + box.width));
+  const bottom = Math.min(height, Math.ceil(box.y + box.height));
+  let sum = 0;
+  let count = 0;
+  for (let y = top; y < bottom; y += 1) {
+    for (let x = left, i = (y * width + left) * channels; x < right; x += 1, i += channels) {
+      sum += channels >= 3 ? 0.299 * (pixels[i] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + 2] ?? 0) : (pixels[i] ?? 0);
+      count += 1;
+    }
+  }
+  return { sum, count };
+}
+
+/**
+ * How dark the eyes are against the face: the mean luma of both eyes' contour boxes (in the
+ * picture's pixels, the mesh scaled by `scale`) over `faceLuminance`. Open, uncovered eyes keep
+ * some skin, white and iris; dark glasses or a hand over them read far lower. NaN without a mesh.
+ */
+export function eyeShade(
+  mesh: readonly Point[],
+  scale: number,
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  faceLuminance: number,
+): number {
+  if (mesh.length < 468 || !(faceLuminance > 0)) return NaN;
+  let sum = 0;
+  let count = 0;
+  for (const contour of EYE_CONTOURS) {
+    const box = meshBoundingBox(contour.map((i) => mesh[i] ?? []));
+    const region = meanLuma(pixels, width, height, channels, {
+      x: box.x * scale,
+      y: box.y * scale,
+      width: box.width * scale,
+      height: box.height * scale,
+    });
+    sum += region.sum;
+    count += region.count;
+  }
+  return count === 0 ? NaN : sum / count / faceLuminance;
 }
 
 /** Width the face region is reduced to (at most) before the Laplacian, so that sharpness does not depend on resolution. */
@@ -274,7 +481,7 @@ export const FACE_DETECTOR_SETTINGS = {
   face: {
     enabled: true,
     // maxDetected defaults to 1: multiple_faces would never fire.
-    detector: { rotation: false, maxDetected: 5, minConfidence: FACE_THRESHOLDS.minDetectorScore },
+    detector: { rotation: false, maxDetected: 5, minConfidence: DETECTOR_MIN_CONFIDENCE },
     mesh: { enabled: true },
     // The mesh gives the eye measure; iris would add 2.4 MB and 15–20 ms a frame.
     iris: { enabled: false },
@@ -314,6 +521,7 @@ export function measureFace(
   const raw = meshBoundingBox(face.mesh);
   const box = { x: raw.x * scale, y: raw.y * scale, width: raw.width * scale, height: raw.height * scale };
   const angle = face.rotation?.angle;
+  const region = faceRegionStats(pixels, width, height, channels, box);
   return {
     detectorScore: face.boxScore,
     meshScore: face.faceScore,
@@ -321,6 +529,8 @@ export function measureFace(
     yaw: angle?.yaw ?? NaN,
     pitch: angle?.pitch ?? NaN,
     eyes: eyeOpenness(face.mesh),
-    ...faceRegionStats(pixels, width, height, channels, box),
+    ...region,
+    mouth: mouthMeasures(face.mesh),
+    eyeShade: eyeShade(face.mesh, scale, pixels, width, height, channels, region.luminance),
   };
 }
