@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { makeCameraVideo } from '../scripts/fixtures/camera-video.ts';
 import { makeLargePhoto } from '../scripts/fixtures/large-photo.ts';
 import { seedAccounts } from './support/accounts.ts';
-import { cameraVideos, cameraVideoSources, pictures } from './support/fixtures.ts';
+import { cameraVideoFramings, cameraVideos, cameraVideoSources, pictures } from './support/fixtures.ts';
 
 const GENERATOR = join(import.meta.dirname, '..', 'scripts', 'fixtures', 'camera-video.ts');
 
@@ -30,9 +30,9 @@ export default async function globalSetup(): Promise<void> {
       }),
     );
   }
-  for (const name of ['face', 'noFace'] as const) {
+  for (const name of Object.keys(cameraVideos) as (keyof typeof cameraVideos)[]) {
     const source = cameraVideoSources[name];
-    if (stale(cameraVideos[name], [source, GENERATOR])) jobs.push(makeCameraVideo(source, cameraVideos[name]));
+    if (stale(cameraVideos[name], [source, GENERATOR])) jobs.push(makeCameraVideo(source, cameraVideos[name], cameraVideoFramings[name]));
   }
   await Promise.all(jobs);
 }

@@ -1,12 +1,13 @@
 // Chromium for the end-to-end tests: the flags of the `chromium` project (playwright.config.ts),
 // and a `test` whose `cameraPage` fixture opens a page in a Chromium of its own with another
-// camera: a video without a face, camera permission denied, or no camera at all.
+// camera: a video without a face or of another person, camera permission denied, or no camera at all.
 import { chromium, expect, request, test as base } from '@playwright/test';
 import type { Browser, BrowserContext, BrowserContextOptions, LaunchOptions, Page } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../scripts/chromium.ts';
 import type { Role } from '../../contract/access.ts';
 import { E2E_PASSWORD, e2eAccount } from './accounts.ts';
 import { cameraVideos } from './fixtures.ts';
+import type { PortraitId } from './fixtures.ts';
 
 export { chromiumExecutable };
 
@@ -21,25 +22,31 @@ export const baseChromiumArgs = CHROMIUM_ARGS;
  *   `prompt` before the first request, `denied` after);
  * - `none`: no camera at all, permission granted: getUserMedia rejects with `NotFoundError`
  *   (Chromium's fake devices with zero cameras, so a real webcam on the machine is hidden too);
- * - `two`: two fake cameras showing Chromium's generated test pattern, permission granted.
+ * - `two`: two fake cameras showing Chromium's generated test pattern, permission granted;
+ * - `portrait-<ID>`: the camera shows one of `portraitIds` (fixtures.ts), a person the face checks
+ *   were never tuned on, as a desk webcam sees them (the portrait scaled to the frame's height on a
+ *   plain wall), permission granted.
  */
-export type Camera = 'face' | 'no-face' | 'denied' | 'none' | 'two';
+export type Camera = 'face' | 'no-face' | 'denied' | 'none' | 'two' | `portrait-${PortraitId}`;
+
+const portraitVideos: Record<`portrait-${PortraitId}`, string> = {
+  'portrait-A000014': cameraVideos.portraitA000014,
+  'portrait-B001270': cameraVideos.portraitB001270,
+  'portrait-H001053': cameraVideos.portraitH001053,
+};
+
+/** A fake camera that shows `video` (a Y4M file, looped), permission granted. */
+function fakeCameraShowing(video: string): string[] {
+  return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`];
+}
 
 /** Chromium's command-line flags for a camera. */
 export function cameraArgs(camera: Camera): string[] {
   switch (camera) {
     case 'face':
-      return [
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${cameraVideos.face}`,
-      ];
+      return fakeCameraShowing(cameraVideos.face);
     case 'no-face':
-      return [
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${cameraVideos.noFace}`,
-      ];
+      return fakeCameraShowing(cameraVideos.noFace);
     case 'denied':
       // No --use-fake-ui-for-media-stream: the permission prompt would be shown, and is denied.
       return ['--deny-permission-prompts', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraVideos.face}`];
@@ -48,6 +55,8 @@ export function cameraArgs(camera: Camera): string[] {
     case 'two':
       // Chromium's own generated pictures, on two fake cameras: a desk with a second webcam.
       return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=2'];
+    default:
+      return fakeCameraShowing(portraitVideos[camera]);
   }
 }
 
