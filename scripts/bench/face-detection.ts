@@ -1,19 +1,9 @@
 // `npm run bench -- face-detection`: the browser's face check (src/lib/face/face-detector.ts)
 // on the fake camera's 640x480 video in headless Chromium, and what it makes a browser download.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from '@playwright/test';
-import Fastify from 'fastify';
-import { build } from 'vite';
-import { spa } from '../../server/plugins/app/spa.ts';
 import { FACE_MODELS_PATH, FACE_WASM_PATH } from '../../src/lib/face/face-assets.ts';
-import { chromiumExecutable } from '../chromium.ts';
-import { benchChromiumArgs } from './app-server.ts';
+import { startDetectorSite } from './detector-site.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const DETECTOR = 'src/lib/face/face-detector.ts';
 const CHECKS = Number(process.env.BENCH_RUNS ?? 60);
 const TARGET_PER_SECOND = 15;
 const PAGE = '/__bench/face-detection';
@@ -49,35 +39,7 @@ const kb = (bytes: number) => (bytes / 1024).toFixed(1);
  * `judgePicture` calls on the live `<video>` of the fake camera, one after the other.
  */
 export async function benchFaceDetection(): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), 'frc-bench-face-'));
-  const outDir = join(work, 'dist');
-  // As `npm start` builds (an earlier suite's Vite dev server may have set development).
-  process.env.NODE_ENV = 'production';
-  await build({
-    root: ROOT,
-    configFile: join(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: {
-      outDir,
-      emptyOutDir: true,
-      manifest: true,
-      rolldownOptions: {
-        input: { index: join(ROOT, 'index.html'), 'face-detector': join(ROOT, DETECTOR) },
-        preserveEntrySignatures: 'exports-only',
-      },
-    },
-  });
-  const manifest = JSON.parse(readFileSync(join(outDir, '.vite', 'manifest.json'), 'utf8')) as Record<string, { file: string }>;
-  const entry = manifest[DETECTOR]?.file;
-  if (entry === undefined) throw new Error(`the build has no chunk for ${DETECTOR}`);
-
-  const server = Fastify({ logger: false });
-  await server.register(spa, { distDir: outDir });
-  const origin = await server.listen({ host: '127.0.0.1', port: 0 });
-  const browser = await chromium.launch({
-    ...(chromiumExecutable === undefined ? {} : { executablePath: chromiumExecutable }),
-    args: await benchChromiumArgs(),
-  });
+  const { origin, modulePath, browser, close } = await startDetectorSite();
   try {
     const context = await browser.newContext();
     await context.grantPermissions(['camera'], { origin });
@@ -159,15 +121,13 @@ export async function benchFaceDetection(): Promise<string> {
         }
         return { loadMs, times, totalMs: performance.now() - all, video: { width, height }, verdicts };
       },
-      { modulePath: `/${entry}`, checks: CHECKS },
+      { modulePath, checks: CHECKS },
     );
     const downloads = await Promise.all(pending);
     await context.close();
     return report(figures, downloads, outside, browser.version());
   } finally {
-    await browser.close();
-    await server.close();
-    rmSync(work, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
+import { benchFaceQuality } from './face-quality.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
 import { benchLighthouse } from './lighthouse.ts';
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<string>> = {
   'first-page-js': benchFirstPageJs,
   lighthouse: benchLighthouse,
   'face-detection': benchFaceDetection,
+  'face-quality': benchFaceQuality,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
