@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { playwright } from '@vitest/browser-playwright';
@@ -6,8 +6,10 @@ import sharp from 'sharp';
 import type { BrowserCommand } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, chromiumExecutable } from './scripts/chromium.ts';
+import { makeCoveredEyes, makeDominantFaceScene } from './scripts/fixtures/face-scenes.ts';
 import { makeLargePhoto } from './scripts/fixtures/large-photo.ts';
 import { TEST_CONSOLE_PORT } from './src/test/console-server.ts';
+import type { BrowserFaceCase } from './src/test/face-cases.ts';
 import { faceAssets } from './vite.config.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'images');
@@ -17,6 +19,8 @@ const generated = join(import.meta.dirname, 'tmp', 'test-images');
 /** Pictures the browser tests need that the committed fixtures do not hold, made once with sharp. */
 const makers: Record<string, (out: string) => Promise<unknown>> = {
   'large-photo.jpg': makeLargePhoto,
+  'two-faces-one-dominant.jpg': makeDominantFaceScene,
+  'covered-eyes.jpg': makeCoveredEyes,
   // Quadrants green | red over blue, stored turned a quarter left and tagged "rotate 90° clockwise"
   // (EXIF orientation 6), as a phone held upright stores a portrait.
   'orientation-6.jpg': async (out) => {
@@ -54,6 +58,31 @@ const imageFixture: BrowserCommand<[name: string]> = async (_context, name) => {
   }
   if (!existsSync(path)) throw new Error(`no image fixture named ${name}`);
   return `/@fs${path}`;
+};
+
+/**
+ * `commands.faceCases()`: the fixed subset of the face-quality evaluation
+ * (scripts/fixtures/face-cases.ts), each written once under tmp/ and judged by the emulator's
+ * detector, so that a browser test can judge the very same bytes and compare.
+ */
+const faceCases: BrowserCommand = async (): Promise<BrowserFaceCase[]> => {
+  const [{ faceTestCases }, { detectFaces }, { inspectPicture }, { judgeFace }] = await Promise.all([
+    import('./scripts/fixtures/face-cases.ts'),
+    import('./server/emulator/face-detector.ts'),
+    import('./server/emulator/image-check.ts'),
+    import('./contract/face-quality.ts'),
+  ]);
+  const dir = join(generated, 'face-cases');
+  mkdirSync(dir, { recursive: true });
+  const out: BrowserFaceCase[] = [];
+  for (const c of faceTestCases()) {
+    const bytes = await c.make();
+    const path = join(dir, `${c.id.replaceAll('/', '__')}.${c.format === 'png' ? 'png' : 'jpg'}`);
+    writeFileSync(path, bytes);
+    const verdict = judgeFace(await detectFaces(await inspectPicture(bytes)));
+    out.push({ id: c.id, expected: c.expected, url: `/@fs${path}`, node: verdict.ok ? 'ok' : verdict.status });
+  }
+  return out;
 };
 
 export default defineConfig({
@@ -112,7 +141,7 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: 'chromium' }],
-            commands: { imageFixture },
+            commands: { imageFixture, faceCases },
           },
         },
       },

@@ -16,6 +16,8 @@
  * unsure: what it cannot tell from noise, it does not count.
  */
 
+import { MIN_IMAGE_SIDE_PX } from './image.ts';
+
 /** The `image_status` values of a refused picture (`image_quality`), in the order they are judged. */
 export const FACE_STATUSES = [
   'no_face',
@@ -23,9 +25,11 @@ export const FACE_STATUSES = [
   'not_center',
   'face_too_small',
   'not_frontal',
-  'eyes_closed',
+  // Light and focus before the eyes: in a dark or blurred picture the lids cannot be measured
+  // (blurred portraits read 0.05–0.14, "closed").
   'too_dark',
   'blurry',
+  'eyes_closed',
 ] as const;
 
 export type FaceStatus = (typeof FACE_STATUSES)[number];
@@ -262,10 +266,59 @@ export function mainFaceDominates(faces: readonly DetectedFace[], t = FACE_THRES
   return main !== undefined && others.length > 0 && others.every((face) => area(main.box) >= area(face.box) * t.dominantAreaRatio);
 }
 
+/** A rectangle of a picture, in whole pixels. */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Share of a crop the face should fill: well above QI Tech's 15%, with room around it. */
+const CROP_FACE_SHARE = 0.3;
+
+const intersects = (a: FaceBox, b: FaceBox) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * A 3:4 portrait crop centred on the face, inside the picture, the face about 30% of it;
+ * undefined when none would be big enough to send, or when it would still hold any of `others`
+ * (faces to leave out).
+ */
+export function cropAroundFace(box: FaceBox, width: number, height: number, others: readonly FaceBox[] = []): CropBox | undefined {
+  const cropArea = area(box) / CROP_FACE_SHARE;
+  const cropWidth = Math.min(width, Math.max(Math.sqrt((cropArea * 3) / 4), box.width * 1.6));
+  const cropHeight = Math.min(height, Math.max((cropWidth * 4) / 3, box.height * 1.6));
+  if (cropWidth < MIN_IMAGE_SIDE_PX || cropHeight < MIN_IMAGE_SIDE_PX) return undefined;
+  const x = Math.min(Math.max(0, box.x + box.width / 2 - cropWidth / 2), width - cropWidth);
+  const y = Math.min(Math.max(0, box.y + box.height / 2 - cropHeight / 2), height - cropHeight);
+  const crop = { x: Math.round(x), y: Math.round(y), width: Math.round(cropWidth), height: Math.round(cropHeight) };
+  return others.some((other) => intersects(crop, other)) ? undefined : crop;
+}
+
+/**
+ * The crop the console offers for a refused picture: around a face that is only too small, or
+ * around the main face when it clearly dominates the others ("Recortar no rosto principal").
+ */
+export function offeredCrop(verdict: FaceVerdict, width: number, height: number): CropBox | undefined {
+  if (verdict.ok) return undefined;
+  const [main, ...others] = verdict.faces;
+  if (main === undefined) return undefined;
+  if (verdict.status === 'face_too_small') return cropAroundFace(main.box, width, height);
+  if (verdict.status === 'multiple_faces' && mainFaceDominates(verdict.faces)) {
+    return cropAroundFace(
+      main.box,
+      width,
+      height,
+      others.map((face) => face.box),
+    );
+  }
+  return undefined;
+}
+
 /**
  * The verdict on a detection: the first rule broken, in the order of FACE_STATUSES
- * (no_face → multiple_faces → not_center → face_too_small → not_frontal → eyes_closed →
- * too_dark → blurry), or ok; with the faces counted and, for one face, the advisory warnings.
+ * (no_face → multiple_faces → not_center → face_too_small → not_frontal → too_dark →
+ * blurry → eyes_closed), or ok; with the faces counted and, for one face, the advisory warnings.
  */
 export function judgeFace(detection: FaceDetection, t = FACE_THRESHOLDS): FaceVerdict {
   const faces = countFaces(detection, t);
@@ -287,9 +340,9 @@ export function judgeFace(detection: FaceDetection, t = FACE_THRESHOLDS): FaceVe
   if (!(margin >= t.minEdgeMargin)) return refuse('not_center', warnings);
   if (!(area(box) / (width * height) >= t.minFaceArea)) return refuse('face_too_small', warnings);
   if (!(degrees(face.yaw) <= t.maxYawDegrees && degrees(face.pitch) <= t.maxPitchDegrees)) return refuse('not_frontal', warnings);
-  if (face.eyes.left < t.minEyeOpenness && face.eyes.right < t.minEyeOpenness) return refuse('eyes_closed', warnings);
   if (!(face.luminance >= t.minLuminance)) return refuse('too_dark', warnings);
   if (!(face.sharpness >= t.minSharpness)) return refuse('blurry', warnings);
+  if (face.eyes.left < t.minEyeOpenness && face.eyes.right < t.minEyeOpenness) return refuse('eyes_closed', warnings);
   return { ok: true, faces, warnings };
 }
 

@@ -1,12 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FACE_FIXTURE_VERDICTS } from '../../fixtures/verdicts.ts';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FACE_STATUS_DESCRIPTIONS, judgeFace } from '../../contract/face-quality.ts';
+import { FACE_STATUS_DESCRIPTIONS, judgeFace, mainFaceDominates } from '../../contract/face-quality.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
 import { loadConfig } from '../config.ts';
 import { detectFaces, loadFaceDetector } from '../emulator/face-detector.ts';
 import { inspectPicture } from '../emulator/image-check.ts';
+import { makeCoveredEyes, makeDominantFaceScene } from '../../scripts/fixtures/face-scenes.ts';
 import { makeLargePhoto } from '../../scripts/fixtures/large-photo.ts';
 import { CPF_A, buildTestApp, fixture, fixtureBase64, json, refusal } from './helper.ts';
 
@@ -35,6 +37,26 @@ describe('face checks on every fixture (fixtures/SOURCES.md), through the real d
     ['truncated.jpg', 'invalid_image'],
   ])('%s is refused before any face check (%s)', async (name, title) => {
     await expect(inspectPicture(fixture(name))).rejects.toMatchObject({ title });
+  });
+
+  it('counts both people of a scene where one is clearly the customer, and says that one dominates', async () => {
+    const scene = await makeDominantFaceScene(join(import.meta.dirname, '..', '..', 'tmp', 'test-images', 'two-faces-one-dominant.jpg'));
+    const verdict = judgeFace(await detectFaces(await inspectPicture(await readFile(scene))));
+    expect(verdict).toMatchObject({ ok: false, status: 'multiple_faces' });
+    expect(verdict.faces).toHaveLength(2);
+    // The main face is the larger one, on the left.
+    expect(verdict.faces[0]?.box.x).toBeLessThan(verdict.faces[1]?.box.x ?? 0);
+    expect(mainFaceDominates(verdict.faces)).toBe(true);
+  });
+
+  it('passes a face with the eyes covered, with the advice to uncover them; a portrait with closed lips has none', async () => {
+    const covered = await makeCoveredEyes(join(import.meta.dirname, '..', '..', 'tmp', 'test-images', 'covered-eyes.jpg'));
+    // (The band also unsettles the mesh's lips: an open mouth may be advised too.)
+    const verdict = judgeFace(await detectFaces(await inspectPicture(await readFile(covered))));
+    expect(verdict.ok).toBe(true);
+    expect(verdict.warnings).toContain('eyes_covered');
+    const plain = judgeFace(await detectFaces(await inspectPicture(fixture('portrait-A000014.jpg'))));
+    expect(plain).toMatchObject({ ok: true, warnings: [] });
   });
 
   it("passes the e2e fake camera's frame: a 640x480 cover crop of face-single-centered (4% from the top edge)", async () => {

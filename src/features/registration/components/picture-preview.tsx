@@ -1,32 +1,25 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FaceBox, FaceStatus } from '../../../../contract/face-quality.ts';
-import { MIN_IMAGE_SIDE_PX } from '../../../../contract/image.ts';
+import { offeredCrop } from '../../../../contract/face-quality.ts';
+import type { CropBox, FaceBox, FaceStatus, FaceWarning } from '../../../../contract/face-quality.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { formatBytes } from '../../../lib/i18n/i18n.ts';
 import { loadImagePipeline } from './picture.ts';
 import type { Picture } from './picture.ts';
 
 export type PictureCheck =
-  { state: 'checking' } | { state: 'unavailable' } | { state: 'done'; status: FaceStatus | 'ok'; box: FaceBox | undefined };
-
-/** Share of the crop the face should fill: well above QI Tech's 15%, with room around it. */
-const CROP_FACE_SHARE = 0.3;
-
-/** A portrait crop centred on the face, inside the picture; undefined when none would be big enough. */
-export function cropAround(
-  box: FaceBox,
-  width: number,
-  height: number,
-): { x: number; y: number; width: number; height: number } | undefined {
-  const area = (box.width * box.height) / CROP_FACE_SHARE;
-  const cropWidth = Math.min(width, Math.max(Math.sqrt((area * 3) / 4), box.width * 1.6));
-  const cropHeight = Math.min(height, Math.max((cropWidth * 4) / 3, box.height * 1.6));
-  if (cropWidth < MIN_IMAGE_SIDE_PX || cropHeight < MIN_IMAGE_SIDE_PX) return undefined;
-  const x = Math.min(Math.max(0, box.x + box.width / 2 - cropWidth / 2), width - cropWidth);
-  const y = Math.min(Math.max(0, box.y + box.height / 2 - cropHeight / 2), height - cropHeight);
-  return { x: Math.round(x), y: Math.round(y), width: Math.round(cropWidth), height: Math.round(cropHeight) };
-}
+  | { state: 'checking' }
+  | { state: 'unavailable' }
+  | {
+      state: 'done';
+      status: FaceStatus | 'ok';
+      /** Every face counted, the main one first. */
+      boxes: FaceBox[];
+      /** Advisory: QI Tech's rules it gives no status for (mouth, expression, eyes); never blocking. */
+      warnings: FaceWarning[];
+      /** The crop offered: around a face only too small, or the main face of several (contract/face-quality.ts). */
+      crop: CropBox | undefined;
+    };
 
 /**
  * Exactly what will be sent, drawn on a canvas from the encoded JPEG itself (no data: or blob:
@@ -51,7 +44,6 @@ export function PicturePreview({
   const id = useId();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [check, setCheck] = useState<PictureCheck>({ state: 'checking' });
-  const [crop, setCrop] = useState<ReturnType<typeof cropAround>>(undefined);
   const report = useRef(onCheck);
   useEffect(() => {
     report.current = onCheck;
@@ -75,30 +67,40 @@ export function PicturePreview({
       let result: PictureCheck;
       try {
         const { judgePicture } = await import('../../../lib/face/face-detector.ts');
-        const { verdict, detection } = await judgePicture(bitmap, bitmap.width, bitmap.height);
-        result = { state: 'done', status: verdict.ok ? 'ok' : verdict.status, box: detection.faces[0]?.box };
+        const { verdict } = await judgePicture(bitmap, bitmap.width, bitmap.height);
+        result = {
+          state: 'done',
+          status: verdict.ok ? 'ok' : verdict.status,
+          boxes: verdict.faces.map((face) => face.box),
+          warnings: verdict.warnings,
+          crop: offeredCrop(verdict, bitmap.width, bitmap.height),
+        };
       } catch {
         result = { state: 'unavailable' };
       }
       bitmap.close();
       if (isCancelled()) return;
-      if (result.state === 'done' && result.box !== undefined && context !== null) {
+      if (result.state === 'done' && context !== null) {
+        // Every face counted: the main one solid, the others dashed, so staff see what was counted.
         context.lineWidth = Math.max(3, target.width / 200);
         context.strokeStyle = result.status === 'ok' ? '#1e6b35' : '#ffbf47';
-        context.strokeRect(result.box.x, result.box.y, result.box.width, result.box.height);
+        result.boxes.forEach((box, index) => {
+          context.setLineDash(index === 0 ? [] : [context.lineWidth * 3, context.lineWidth * 2]);
+          context.strokeRect(box.x, box.y, box.width, box.height);
+        });
+        context.setLineDash([]);
       }
       setCheck(result);
-      setCrop(
-        result.state === 'done' && result.status === 'face_too_small' && result.box !== undefined
-          ? cropAround(result.box, picture.width, picture.height)
-          : undefined,
-      );
       report.current(result);
       if (result.state === 'done') {
+        const warnings = result.warnings.map((warning) => t(`register.check.warning.${warning}`));
         announce(
-          result.status === 'ok'
-            ? t('register.check.passed')
-            : t('register.check.refused', { reason: t(`register.webcam.guidance.${result.status}`) }),
+          [
+            result.status === 'ok'
+              ? t('register.check.passed')
+              : t('register.check.refused', { reason: t(`register.webcam.guidance.${result.status}`) }),
+            ...warnings,
+          ].join(' '),
         );
       }
     })();
@@ -107,6 +109,7 @@ export function PicturePreview({
     };
   }, [picture, announce, t]);
 
+  const crop = check.state === 'done' ? check.crop : undefined;
   const cropIt = async () => {
     if (crop === undefined) return;
     const bitmap = await createImageBitmap(picture.blob, crop.x, crop.y, crop.width, crop.height);
@@ -141,10 +144,20 @@ export function PicturePreview({
               ? `✓ ${t('register.check.passed')}`
               : `⚠ ${t('register.check.refused', { reason: t(`register.webcam.guidance.${check.status}`) })}`}
       </p>
+      {check.state === 'done' && check.warnings.length > 0 && (
+        <div className="advice" data-testid="picture-warnings">
+          <p>{t('register.check.warning.heading')}</p>
+          <ul>
+            {check.warnings.map((warning) => (
+              <li key={warning}>{t(`register.check.warning.${warning}`)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="actions">
         {crop !== undefined && (
           <button type="button" className="button" onClick={() => void cropIt()}>
-            {t('register.check.crop')}
+            {t(check.state === 'done' && check.status === 'multiple_faces' ? 'register.check.cropMain' : 'register.check.crop')}
           </button>
         )}
         <button type="button" className="button secondary" onClick={onDiscard}>

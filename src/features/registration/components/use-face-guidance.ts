@@ -9,7 +9,8 @@ const ANNOUNCE_EVERY_MS = 2000;
 export type Guidance =
   | { state: 'loading' }
   | { state: 'unavailable' }
-  | { state: 'checked'; status: FaceStatus | 'ok'; box: FaceBox | undefined; width: number; height: number };
+  /** `boxes`: every face counted, the main one first. */
+  | { state: 'checked'; status: FaceStatus | 'ok'; boxes: FaceBox[]; width: number; height: number };
 
 /**
  * Checks the live camera frame after frame with the same rules as the emulator, one check at a
@@ -57,10 +58,10 @@ export function useFaceGuidance(
           continue;
         }
         const { videoWidth: width, videoHeight: height } = video;
-        const { verdict, detection } = await judge(video, width, height);
+        const { verdict } = await judge(video, width, height);
         if (isStopped()) break;
         const status = verdict.ok ? 'ok' : verdict.status;
-        setGuidance({ state: 'checked', status, box: detection.faces[0]?.box, width, height });
+        setGuidance({ state: 'checked', status, boxes: verdict.faces.map((face) => face.box), width, height });
         const now = performance.now();
         if (status !== lastAnnounced.status && now - lastAnnounced.at >= ANNOUNCE_EVERY_MS) {
           lastAnnounced = { status, at: now };

@@ -187,7 +187,7 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
             <svg className="face-guide" viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true">
               <ellipse cx="50" cy="48" rx="19" ry="33" />
             </svg>
-            {guidance.state === 'checked' && guidance.box !== undefined && (
+            {guidance.state === 'checked' && guidance.boxes.length > 0 && (
               // The preview is mirrored, so is the box drawn over it.
               <svg
                 className="face-box"
@@ -195,13 +195,10 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
                 preserveAspectRatio="none"
                 aria-hidden="true"
               >
-                <rect
-                  className={good ? 'good' : 'bad'}
-                  x={guidance.box.x}
-                  y={guidance.box.y}
-                  width={guidance.box.width}
-                  height={guidance.box.height}
-                />
+                {/* Every face counted: with several, staff see which ones. */}
+                {guidance.boxes.map((box, index) => (
+                  <rect key={index} className={good ? 'good' : 'bad'} x={box.x} y={box.y} width={box.width} height={box.height} />
+                ))}
               </svg>
             )}
           </div>
