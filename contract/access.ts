@@ -143,6 +143,11 @@ export const auditEntrySchema = z.object({
   status: z.number(),
   consent_term: z.nullable(z.string()),
   address: z.nullable(z.string()),
+  /**
+   * A registration whose picture the console's own face check refused, sent anyway after the
+   * person confirmed it: the check's status (`face_too_small`…); null otherwise.
+   */
+  face_check_override: z.nullable(z.string()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
@@ -166,3 +171,10 @@ export const auditAnswerSchema = z.object({
 
 /** The header the SPA sends with a registration: the consent term's version the customer accepted. */
 export const CONSENT_HEADER = 'x-consent-term';
+
+/**
+ * The header the SPA sends with a registration whose picture the console's face check refused and
+ * the person sent anyway: the check's status, one of FACE_STATUSES (contract/face-quality.ts).
+ * Kept in the audit trail; never forwarded to QI Tech.
+ */
+export const FACE_CHECK_OVERRIDE_HEADER = 'x-face-check-override';

@@ -29,6 +29,10 @@ test('the audit page shows each kind of action of the run, filters it, and expor
   await expect(registrations.filter({ hasText: '2026-11-26' }).first()).toBeVisible();
   // The upstream that answered too late is there too, with its outcome.
   await expect(registrations.filter({ hasText: 'upstream_timeout' }).first()).toBeVisible();
+  // A photo the console's check refused, sent in production after the confirmation, says so.
+  await expect(
+    registrations.filter({ hasText: 'Produção' }).filter({ hasText: 'Concluído · enviado apesar de face_too_small' }).first(),
+  ).toBeVisible();
   // CPFs only masked.
   const text = (await table.textContent()) ?? '';
   expect(text).toMatch(/\*\*\*\.\d{3}\.\d{3}-\*\*/);
@@ -49,7 +53,9 @@ test('the audit page shows each kind of action of the run, filters it, and expor
     .replace(/^\uFEFF/, '')
     .trim()
     .split('\r\n');
-  expect(lines[0]).toBe('id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address');
+  expect(lines[0]).toBe(
+    'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+  );
   expect(lines.length).toBeGreaterThan(1);
   expect(lines.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);
 });

@@ -1,5 +1,8 @@
+import { request as requests } from '@playwright/test';
 import type { APIRequestContext, Page, Request } from '@playwright/test';
+import { FACE_CHECK_OVERRIDE_HEADER, auditAnswerSchema } from '../contract/access.ts';
 import { generateCpf } from '../contract/cpf.ts';
+import { E2E_PASSWORD, e2eAccount } from './support/accounts.ts';
 import { expectNoAxeViolations } from './support/axe.ts';
 import { expect, test } from './support/browsers.ts';
 import { pictures } from './support/fixtures.ts';
@@ -116,6 +119,69 @@ test('production: nothing is sent before an explicit confirmation; the registrat
   await other.goto(`/lookup/document/${cpf}?env=production`);
   await expect(banner(other)).toHaveText('PRODUÇÃO — dados reais');
   await expect(other.getByText(key ?? 'no key')).toBeVisible();
+});
+
+test('production: a photo the console’s check refused is sent after one confirmation naming the reason, and audited', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const cpf = generateCpf();
+  const sent = recordRegistrations(page);
+  await page.goto('/?env=production');
+  await page.getByLabel('CPF do cliente').fill(cpf);
+  await acceptConsent(page);
+  await page.getByRole('radio', { name: 'Enviar foto' }).check();
+  await page.getByLabel('Escolher foto').setInputFiles(pictures.faceTooSmall);
+  await expect(page.getByTestId('picture-check')).toContainText('Esta foto não passa na verificação de qualidade: Aproxime o rosto.', {
+    timeout: 20_000,
+  });
+  // QA's "Enviar mesmo assim" box does not exist in production: the confirmation takes its place.
+  await expect(page.getByLabel(/Enviar mesmo assim/)).toHaveCount(0);
+  const submit = page.getByRole('button', { name: 'Cadastrar rosto' });
+  await submit.click();
+
+  // One dialog for production and the refused picture, the reason in the preview's words.
+  const dialog = page.getByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+  await expect(dialog).toContainText(
+    'A verificação do console recusou esta foto: Aproxime o rosto. A QI Tech pode recusá-la também. Enviar mesmo assim?',
+  );
+  await expect(page.getByRole('alertdialog')).toHaveCount(1);
+  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  await expectNoAxeViolations(page);
+
+  // Escape: back to the form, nothing sent, nothing lost.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(submit).toBeFocused();
+  await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
+  await expect(page.getByRole('checkbox', { name: /O cliente leu e aceitou/ })).toBeChecked();
+  await expect(page.getByTestId('picture-preview')).toBeVisible();
+  expect(sent).toHaveLength(0);
+
+  // By keyboard alone: submit again, then the dialog's first button, "Enviar mesmo assim".
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Enviar mesmo assim' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  // Production's stand-in accepts it (its face check is off, playwright.config.ts): the customer is registered.
+  await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+  const key = await page.getByTestId('registration-key').textContent();
+  expect(sent).toHaveLength(1);
+  expect(sent[0]?.headers()[FACE_CHECK_OVERRIDE_HEADER]).toBe('face_too_small');
+  expect(await keyOf(request, 'production', cpf)).toBe(key);
+
+  // The administrator finds it in the trail, sent despite the check (the audit page: audit.spec.ts).
+  const admin = await requests.newContext({ ...(baseURL === undefined ? {} : { baseURL }) });
+  expect((await admin.post('/api/session', { data: { name: e2eAccount('admin'), password: E2E_PASSWORD } })).status()).toBe(200);
+  const trail = auditAnswerSchema.parse(await (await admin.get(`/api/admin/audit?action=register&cpf=${cpf}`)).json());
+  expect(trail.entries.map((e) => [e.actor, e.environment, e.registration_key, e.outcome, e.face_check_override])).toEqual([
+    [e2eAccount('registrar'), 'production', key, 'ok', 'face_too_small'],
+  ]);
+  const csv = await (await admin.get(`/api/admin/audit.csv?action=register&cpf=${cpf}`)).text();
+  expect(csv.trim().split('\r\n')[1]).toMatch(/,sent despite face_too_small$/);
+  await admin.dispose();
 });
 
 test('a registration QI Tech answers too late: the console looks the CPF up and shows it created', async ({ page, request }) => {

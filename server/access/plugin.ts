@@ -200,7 +200,12 @@ function toCsv(entries: AuditEntry[]): string {
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  const lines = [columns.join(','), ...entries.map((entry) => columns.map((column) => cell(entry[column])).join(','))];
+  // Read by people in a spreadsheet: the override says what it means, not only the check's status.
+  const override = (entry: AuditEntry) => (entry.face_check_override === null ? null : `sent despite ${entry.face_check_override}`);
+  const lines = [
+    [...columns, 'face_check_override'].join(','),
+    ...entries.map((entry) => [...columns.map((column) => cell(entry[column])), cell(override(entry))].join(',')),
+  ];
   // A byte-order mark so spreadsheet programs read the UTF-8 as such.
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

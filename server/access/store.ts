@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
+import type { FaceStatus } from '../../contract/face-quality.ts';
 
 /** The console's own database (accounts, sessions, login failures, audit), beside the emulator's. */
 export function accessDatabaseFile(dataDir: string): string {
@@ -75,6 +76,8 @@ const MIGRATIONS = [
    -- Append-only: what happened cannot be rewritten through this database's SQL.
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
+  // A picture the console's face check refused, registered anyway after a confirmation: the check's status.
+  `ALTER TABLE audit ADD COLUMN face_check_override TEXT;`,
 ];
 
 export interface StoredAccount extends Account {
@@ -125,6 +128,8 @@ export interface NewAuditEntry {
   status: number;
   consentTerm?: string | null;
   address?: string | null;
+  /** The status of the console's face check that refused the picture sent anyway. */
+  faceCheckOverride?: FaceStatus | null;
 }
 
 export interface AuditFilter {
@@ -293,8 +298,9 @@ export class AccessStore {
     const cpf = entry.cpf ?? null;
     this.db
       .prepare(
-        `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
+                            face_check_override)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         new Date().toISOString(),
@@ -308,6 +314,7 @@ export class AccessStore {
         entry.status,
         entry.consentTerm ?? null,
         entry.address ?? null,
+        entry.faceCheckOverride ?? null,
       );
   }
 
@@ -338,7 +345,8 @@ export class AccessStore {
       where.push('id < ?');
       values.push(filter.before);
     }
-    const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address
+    const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address,
+                        face_check_override
                  FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ?`;
     return this.db.prepare<(string | number)[], AuditEntry>(sql).all(...values, filter.limit);
   }

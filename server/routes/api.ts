@@ -10,8 +10,10 @@ import {
   registrationAnswerSchema,
   registrationRequestSchema,
 } from '../../contract/registration.ts';
-import { CONSENT_HEADER, mayUse } from '../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
+import { FACE_STATUSES } from '../../contract/face-quality.ts';
+import type { FaceStatus } from '../../contract/face-quality.ts';
 import type { AccessGuard } from '../access/plugin.ts';
 import { EMULATOR_BODY_LIMIT } from '../emulator/plugin.ts';
 import { Problem, methodNotAllowed, parseOrRefuse as parse, requireBody } from '../lib/problem.ts';
@@ -190,6 +192,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     cpf?: string;
     registrationKey?: string;
     consentTerm?: string;
+    faceCheckOverride?: FaceStatus;
   }
 
   /**
@@ -248,6 +251,19 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
         );
       }
       note.consentTerm = consent;
+      // Only written to the audit trail: the upstream call is built here, with no header of the client's.
+      const override = request.headers[FACE_CHECK_OVERRIDE_HEADER];
+      if (override !== undefined) {
+        const status = FACE_STATUSES.find((known) => known === override);
+        if (status === undefined) {
+          throw new Problem(
+            400,
+            'invalid_face_check_override',
+            `The ${FACE_CHECK_OVERRIDE_HEADER} header names the console's face check that refused a picture sent anyway: one of ${FACE_STATUSES.join(', ')}. Leave it out when the picture passed the check.`,
+          );
+        }
+        note.faceCheckOverride = status;
+      }
       return relay(request, environment, 'registration', registrationAnswerSchema, 'POST', '/face_recognition/registration', body);
     }),
   );

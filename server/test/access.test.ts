@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CONSENT_HEADER, ROLES } from '../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, ROLES } from '../../contract/access.ts';
 import type { Account, Role } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
+import { FACE_STATUSES } from '../../contract/face-quality.ts';
 import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/plugin.ts';
 import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
 import type { Config } from '../config.ts';
@@ -423,10 +424,12 @@ describe('the audit trail', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(lines[0]).toBe('id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address');
+    expect(lines[0]).toBe(
+      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+    );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(
-      /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1$/,
+      /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1,$/,
     );
     const all = await admin({ method: 'GET', url: '/api/admin/audit.csv' });
     expect(all.body).toContain('account_changed');
@@ -449,6 +452,104 @@ describe('the audit trail', () => {
     expect(() => store.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
     store.close();
   });
+});
+
+describe('a picture sent although the console’s face check refused it', () => {
+  /** The trail's registrations of a CPF as the admin reads them, newest first: JSON, and CSV lines without the header. */
+  async function trailOf(app: FastifyInstance, cpf: string) {
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const { entries } = json(await admin({ method: 'GET', url: `/api/admin/audit?action=register&cpf=${cpf}` })) as {
+      entries: Record<string, unknown>[];
+    };
+    const csv = (await admin({ method: 'GET', url: `/api/admin/audit.csv?action=register&cpf=${cpf}` })).body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    return { entries, header: csv[0], rows: csv.slice(1) };
+  }
+
+  it('is registered with the override in the audit trail, and in the CSV as "sent despite" the status', async () => {
+    const app = await consoleWithAccounts();
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    const created = await registrar({ ...ROUTES.register, headers: { [FACE_CHECK_OVERRIDE_HEADER]: 'face_too_small' } });
+    expect(created.statusCode).toBe(201);
+    // Without the header, as every registration whose picture passed: nothing of the kind recorded.
+    expect((await registrar(ROUTES.register)).statusCode).toBe(201);
+
+    const { entries, header, rows } = await trailOf(app, CPF_A);
+    expect(entries.map((e) => [e.outcome, e.status, e.face_check_override])).toEqual([
+      ['ok', 201, null],
+      ['ok', 201, 'face_too_small'],
+    ]);
+    expect(entries[1]?.registration_key).toBe(json(created).registration_key);
+    expect(header).toBe(
+      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,$/);
+    expect(rows[1]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,sent despite face_too_small$/);
+  });
+
+  it('keeps the override when QI Tech refuses the picture, and never forwards the header', async () => {
+    const headers: Record<string, unknown>[] = [];
+    const upstream = await misbehavingUpstream((request, response) => {
+      headers.push({ ...request.headers });
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ title: 'image_quality', description: 'The face is too small.', image_status: 'face_too_small' }));
+    });
+    onTestFinished(() => upstream.close());
+    const app = await buildTestApp({ production: { url: upstream.url, apiKey: 'k' } }, undefined, undefined, {
+      loginAs: false,
+      accounts: ACCOUNTS,
+    });
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    const refused = await registrar({ ...ROUTES.registerProduction, headers: { [FACE_CHECK_OVERRIDE_HEADER]: 'face_too_small' } });
+    refusal(refused, 400, 'image_quality');
+    expect(upstream.requests).toHaveLength(1);
+    expect(Object.keys(headers[0] ?? {})).not.toContain(FACE_CHECK_OVERRIDE_HEADER);
+    expect(Object.keys(headers[0] ?? {})).not.toContain(CONSENT_HEADER);
+    expect(JSON.stringify(headers[0])).not.toContain('face_too_small');
+
+    const { entries, rows } = await trailOf(app, CPF_A);
+    expect(entries.map((e) => [e.environment, e.outcome, e.status, e.face_check_override])).toEqual([
+      ['production', 'image_quality', 400, 'face_too_small'],
+    ]);
+    expect(rows[0]).toMatch(/,image_quality,400,2026-11-26,127\.0\.0\.1,sent despite face_too_small$/);
+  });
+
+  it.each(['ok', 'FACE_TOO_SMALL', 'face_too_small, blurry', 'sent despite face_too_small', ''])(
+    'refuses %j with 400 invalid_face_check_override, naming the allowed values, and forwards nothing',
+    async (value) => {
+      const upstream = await misbehavingUpstream((_request, response) => {
+        response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ registration_key: KEY }));
+      });
+      onTestFinished(() => upstream.close());
+      const app = await buildTestApp({ production: { url: upstream.url, apiKey: 'k' } }, undefined, undefined, {
+        loginAs: false,
+        accounts: ACCOUNTS,
+      });
+      const registrar = as(app, await logIn(app, 'registrar-1'));
+      for (const route of [ROUTES.register, ROUTES.registerProduction]) {
+        const body = refusal(
+          await registrar({ ...route, headers: { [FACE_CHECK_OVERRIDE_HEADER]: value } }),
+          400,
+          'invalid_face_check_override',
+        );
+        expect(body.description).toContain(FACE_CHECK_OVERRIDE_HEADER);
+        for (const status of FACE_STATUSES) expect(body.description).toContain(status);
+      }
+      // Nothing reached either upstream: no registration anywhere.
+      expect(upstream.requests).toHaveLength(0);
+      refusal(await registrar(ROUTES.lookupDocument), 404, 'registration_not_found');
+
+      const { entries } = await trailOf(app, CPF_A);
+      expect(entries.map((e) => [e.environment, e.registration_key, e.outcome, e.status, e.face_check_override])).toEqual([
+        ['production', null, 'invalid_face_check_override', 400, null],
+        ['local', null, 'invalid_face_check_override', 400, null],
+      ]);
+    },
+  );
 });
 
 describe('requests from elsewhere and too many requests', () => {

@@ -1,6 +1,7 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
-import { CONSENT_HEADER } from '../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
+import type { FaceStatus } from '../../contract/face-quality.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
 import type { RegistrationRequest } from '../../contract/registration.ts';
 import { ApiError, apiRequest } from './client.ts';
@@ -36,10 +37,14 @@ export const registrationQueries = {
     }),
 };
 
-/** A registration, and the version of the consent term the customer accepted for it. */
+/**
+ * A registration, the version of the consent term the customer accepted for it, and, when the
+ * console's face check refused its picture and the person sent it anyway, that check's status.
+ */
 export interface Registration {
   request: RegistrationRequest;
   consentTerm: string;
+  faceCheckOverride?: FaceStatus | undefined;
 }
 
 export const registerFace = (env: EnvironmentName) =>
@@ -47,11 +52,15 @@ export const registerFace = (env: EnvironmentName) =>
     mutationKey: ['register', env],
     // The request holds the picture: nothing keeps it once the call is over.
     gcTime: 0,
-    mutationFn: ({ request, consentTerm }: Registration) =>
+    mutationFn: ({ request, consentTerm, faceCheckOverride }: Registration) =>
       apiRequest(`${base(env)}/registration`, registrationAnswerSchema, {
         method: 'POST',
         body: request,
-        headers: { [CONSENT_HEADER]: consentTerm },
+        headers: {
+          [CONSENT_HEADER]: consentTerm,
+          // Audited by the server: a picture sent although the console's own check refused it.
+          ...(faceCheckOverride === undefined ? {} : { [FACE_CHECK_OVERRIDE_HEADER]: faceCheckOverride }),
+        },
       }),
   });
 

@@ -170,6 +170,12 @@ export const en: Messages = {
       obtaining: 'Uploading the photo…',
       obtained: 'Key obtained for a {{width}}×{{height}} px photo, uploaded on {{date}}.',
     },
+    check: {
+      checking: 'Checking the face in the photo…',
+      passed: 'Face approved by the quality check.',
+      refused: 'This photo does not pass the quality check: {{reason}}',
+      unavailable: 'The face check is not available in this browser; the photo will be judged when sent.',
+      crop: 'Crop around the face',
       cropMain: 'Crop to the main face',
       warning: {
         heading: 'QI Tech’s recommendations (they do not stop the photo being sent):',
@@ -207,6 +213,11 @@ export const en: Messages = {
         heading: 'Confirm the registration in production',
         body: "This creates a REAL registration in QI Tech's PRODUCTION environment, with the customer's real data: CPF {{cpf}} and the photo of the face. Check the CPF before going on.",
         confirm: 'Register in production',
+      },
+      override: {
+        heading: "The console's check refused this photo",
+        body: "The console's check refused this photo: {{reason}} QI Tech may refuse it too. Send it anyway?",
+        confirm: 'Send anyway',
       },
     },
     success: {
@@ -281,6 +292,7 @@ export const en: Messages = {
       consent: 'Term',
     },
     ok: 'Done',
+    override: 'sent despite {{status}}',
     empty: 'No entries for these filters',
     shown: 'Entries shown: {{count}}',
     more: 'Load older entries',

@@ -175,6 +175,12 @@ export const ptBR = {
       obtaining: 'Enviando a foto…',
       obtained: 'Chave obtida para uma foto de {{width}}×{{height}} px, enviada em {{date}}.',
     },
+    check: {
+      checking: 'Verificando o rosto na foto…',
+      passed: 'Rosto aprovado na verificação de qualidade.',
+      refused: 'Esta foto não passa na verificação de qualidade: {{reason}}',
+      unavailable: 'A verificação do rosto não está disponível neste navegador; a foto será avaliada no envio.',
+      crop: 'Recortar em volta do rosto',
       cropMain: 'Recortar no rosto principal',
       warning: {
         heading: 'Recomendações da QI Tech (não impedem o envio):',
@@ -212,6 +218,12 @@ export const ptBR = {
         heading: 'Confirme o cadastro em produção',
         body: 'Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF {{cpf}} e a foto do rosto. Confira o CPF antes de continuar.',
         confirm: 'Cadastrar em produção',
+      },
+      /** The console's face check refused the picture: it may still be sent, the reason named. */
+      override: {
+        heading: 'A verificação do console recusou esta foto',
+        body: 'A verificação do console recusou esta foto: {{reason}} A QI Tech pode recusá-la também. Enviar mesmo assim?',
+        confirm: 'Enviar mesmo assim',
       },
     },
     success: {
@@ -287,6 +299,8 @@ export const ptBR = {
       consent: 'Termo',
     },
     ok: 'Concluído',
+    /** A registration whose picture the console's face check refused, sent after a confirmation. */
+    override: 'enviado apesar de {{status}}',
     empty: 'Nenhum registro para estes filtros',
     shown: 'Registros mostrados: {{count}}',
     more: 'Carregar mais antigos',

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { CONSENT_HEADER } from '../../../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../../../contract/access.ts';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { generateCpf } from '../../../../contract/cpf.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
@@ -16,14 +16,17 @@ import { QueryClient } from '@tanstack/react-query';
 // The real trail of the test server: the registrar works, then the admin reads what was done.
 // Each test follows a CPF of its own, so the other test files' entries never get in the way.
 
-/** Registers a face for this CPF in local as the logged-in account; its registration key. */
-async function register(cpf: string): Promise<string> {
+/**
+ * Registers a face for this CPF in local as the logged-in account; its registration key. With an
+ * override, as the console sends a picture its face check refused.
+ */
+async function register(cpf: string, override?: string): Promise<string> {
   const image = await fixtureBase64('face-single-centered.jpg');
   const { image_key } = await apiRequest('/local/face_recognition/image', imageAnswerSchema, { method: 'POST', body: { image } });
   const answer = await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
     method: 'POST',
     body: { document_number: cpf, image_key },
-    headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
+    headers: { [CONSENT_HEADER]: CONSENT_TERM.version, ...(override === undefined ? {} : { [FACE_CHECK_OVERRIDE_HEADER]: override }) },
   });
   return answer.registration_key;
 }
@@ -86,6 +89,24 @@ describe('the audit page', () => {
     ]);
     expect(screen.getByText('Registros mostrados: 2', { selector: 'p' })).toBeVisible();
     expect(screen.queryByRole('button', { name: 'Carregar mais antigos' })).toBeNull();
+  });
+
+  it('says when a picture was sent although the console’s face check refused it, in the page and the CSV', async () => {
+    const cpf = generateCpf();
+    await register(cpf, 'face_too_small');
+    await register(cpf);
+    await logInAs('admin');
+    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(2);
+    expect(cells(0)[6]).toBe('Concluído');
+    expect(cells(1)[6]).toBe('Concluído · enviado apesar de face_too_small');
+
+    const csv = await (await fetch(screen.getByRole('link', { name: 'Exportar CSV' }).getAttribute('href') ?? '')).text();
+    const lines = csv.trim().split(/\r\n/);
+    expect(lines[0]).toMatch(/,face_check_override$/);
+    expect(lines[1]).toMatch(/,$/);
+    expect(lines[2]).toMatch(/,sent despite face_too_small$/);
   });
 
   it('filters by action and CPF, keeps the filters in the address, and exports the same selection', async () => {

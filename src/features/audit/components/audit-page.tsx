@@ -160,7 +160,12 @@ function Row({ entry }: { entry: AuditEntry }) {
       <td>{entry.environment === null ? none : t(`environments.${entry.environment}.name`)}</td>
       <td className="nowrap">{entry.cpf_masked ?? none}</td>
       <td>{entry.registration_key === null ? none : <code>{entry.registration_key}</code>}</td>
-      <td>{entry.outcome === 'ok' ? t('audit.ok') : <code>{entry.outcome}</code>}</td>
+      <td>
+        {entry.outcome === 'ok' ? t('audit.ok') : <code>{entry.outcome}</code>}
+        {entry.face_check_override !== null && (
+          <span className="override"> · {t('audit.override', { status: entry.face_check_override })}</span>
+        )}
+      </td>
       <td>{entry.status}</td>
       <td className="nowrap">{entry.consent_term ?? none}</td>
     </tr>

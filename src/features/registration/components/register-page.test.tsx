@@ -174,26 +174,118 @@ describe('the consent term', () => {
 });
 
 describe('a photo the face rules refuse', () => {
-  it('cannot be sent in production, and no "send anyway" is offered', async () => {
-    await renderConsole(<RegisterPage />, { environment: { name: 'production', synthetic: false } });
-    await userEvent.type(screen.getByLabelText('CPF do cliente'), '52998224725');
+  /** Types the CPF, ticks the consent and uploads the photo; waits for the console's check to refuse it. */
+  async function fillWithRefusedPhoto(cpf: string, name: string, reason: string) {
+    await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
     await acceptConsent();
     await userEvent.click(screen.getByRole('radio', { name: 'Enviar foto' }));
-    const photo = new File([await fixture('faces-two.jpg')], 'faces-two.jpg', { type: 'image/jpeg' });
+    const photo = new File([await fixture(name)], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' });
     await userEvent.upload(screen.getByLabelText('Escolher foto'), photo);
     const check = await screen.findByTestId('picture-check');
     await waitFor(() => expect(check).not.toHaveTextContent('Verificando'), { timeout: 50_000 });
-    expect(check).toHaveTextContent('Apenas uma pessoa na imagem');
+    expect(check).toHaveTextContent(`Esta foto não passa na verificação de qualidade: ${reason}`);
+  }
+
+  /** The trail's registrations of this CPF, newest first, as the admin reads them (this browser then works as the admin). */
+  async function registrationsInTrail(cpf: string) {
+    await logInAs('admin');
+    return (await apiRequest(`/admin/audit?action=register&cpf=${cpf}`, auditAnswerSchema)).entries;
+  }
+
+  const PRODUCTION_BODY = (cpf: string) =>
+    `Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF ${cpf} e a foto do rosto. Confira o CPF antes de continuar.`;
+  const OVERRIDE_BODY =
+    'A verificação do console recusou esta foto: Aproxime o rosto. A QI Tech pode recusá-la também. Enviar mesmo assim?';
+
+  it('in production, is sent only after one confirmation naming the reason; Escape and Cancel keep everything', async () => {
+    const cpf = generateCpf();
+    await renderConsole(<RegisterPage />, { environment: PRODUCTION });
+    await fillWithRefusedPhoto(cpf, 'face-too-small.jpg', 'Aproxime o rosto.');
+    // QA's checkbox is not production's way: the confirmation is.
     expect(screen.queryByLabelText(/Enviar mesmo assim/)).toBeNull();
+    await submit();
+
+    // One dialog: production and the refused picture together, the reason in the preview's own words.
+    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    expect(screen.getAllByRole('alertdialog')).toHaveLength(1);
+    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'Confirme o cadastro em produção' })).toHaveFocus());
+    expect(dialog).toHaveAccessibleDescription(`${PRODUCTION_BODY(cpf)} ${OVERRIDE_BODY}`);
+    await waitFor(() => expect(screen.getByTestId('announcer')).toHaveTextContent(OVERRIDE_BODY));
+    const sendAnyway = within(dialog).getByRole('button', { name: 'Enviar mesmo assim' });
+    expect(sendAnyway).toHaveClass('danger');
+    expect(within(dialog).queryByRole('button', { name: 'Cadastrar em produção' })).toBeNull();
+    expect(screen.queryByText(/Esta foto não pode ser enviada/)).toBeNull();
+    expect(await registeredKey('production', cpf)).toBeNull();
+
+    // Escape, then Cancel: back to the form, nothing sent, nothing lost.
+    const kept = async () => {
+      expect(screen.queryByRole('alertdialog')).toBeNull();
+      expect(screen.getByRole('button', { name: 'Cadastrar rosto' })).toHaveFocus();
+      expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
+      expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).toBeChecked();
+      expect(screen.getByTestId('picture-preview')).toBeVisible();
+      expect(await registeredKey('production', cpf)).toBeNull();
+    };
+    await userEvent.keyboard('{Escape}');
+    await kept();
+    await submit();
+    await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Cancelar' }));
+    await kept();
+
+    // Sent: the test server's emulator checks faces as QI Tech does, and its refusal is shown.
+    await submit();
+    await userEvent.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Enviar mesmo assim' }));
+    const failed = await screen.findByRole('heading', { name: 'O cadastro não foi concluído' });
+    await waitFor(() => expect(failed).toHaveFocus());
+    expect(screen.getByRole('alert')).toHaveTextContent('A foto foi recusada na avaliação de qualidade.');
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
+    expect(screen.getByTestId('picture-preview')).toBeVisible();
+
+    // The registration went with the override, and the trail says so.
+    const entries = await registrationsInTrail(cpf);
+    expect(entries.map((e) => [e.environment, e.outcome, e.face_check_override])).toEqual([
+      ['production', 'image_quality', 'face_too_small'],
+    ]);
+  }, 90_000);
+
+  it('in production, drops the override when the picture changes, and asks again for what is on screen', async () => {
+    const cpf = generateCpf();
+    await renderConsole(<RegisterPage />, { environment: PRODUCTION });
+    await fillWithRefusedPhoto(cpf, 'face-too-small.jpg', 'Aproxime o rosto.');
+    await submit();
+    expect(await screen.findByRole('alertdialog')).toHaveAccessibleDescription(`${PRODUCTION_BODY(cpf)} ${OVERRIDE_BODY}`);
+
+    // Cropped around the face: another picture, which passes; the question was about the other one.
+    await userEvent.click(screen.getByRole('button', { name: 'Recortar em volta do rosto' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    await waitFor(() => expect(screen.getByTestId('picture-check')).toHaveTextContent('Rosto aprovado'), { timeout: 50_000 });
+    await submit();
+    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    expect(dialog).toHaveAccessibleDescription(PRODUCTION_BODY(cpf));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cadastrar em produção' }));
+    expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+
+    const entries = await registrationsInTrail(cpf);
+    expect(entries.map((e) => [e.outcome, e.face_check_override])).toEqual([['ok', null]]);
+  }, 90_000);
+
+  it('outside production, is sent only with "Enviar mesmo assim" ticked, and the override is audited too', async () => {
+    const cpf = generateCpf();
+    await renderConsole(<RegisterPage />);
+    await fillWithRefusedPhoto(cpf, 'no-face-coffee.png', 'Nenhum rosto encontrado. Posicione o rosto do cliente no oval.');
     await submit();
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
     );
-    // Stopped before anything: in production every send first asks for confirmation, and none was asked.
     expect(screen.queryByRole('alertdialog')).toBeNull();
-    expect(screen.queryByRole('progressbar')).toBeNull();
-    expect(screen.queryByRole('heading', { name: 'O cadastro não foi concluído' })).toBeNull();
-  }, 60_000);
+
+    await userEvent.click(screen.getByLabelText(/Enviar mesmo assim/));
+    await submit();
+    expect(await screen.findByRole('heading', { name: 'O cadastro não foi concluído' })).toBeVisible();
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    const entries = await registrationsInTrail(cpf);
+    expect(entries.map((e) => [e.environment, e.outcome, e.face_check_override])).toEqual([['local', 'image_quality', 'no_face']]);
+  }, 90_000);
 });
 
 describe('in production', () => {

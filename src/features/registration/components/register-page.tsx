@@ -7,6 +7,7 @@ import { Link, useSearchParams } from 'wouter';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { OUTCOME_UNKNOWN_TITLES } from '../../../../contract/console.ts';
 import { cpfProblem, generateCpf, maskCpfPartial } from '../../../../contract/cpf.ts';
+import type { FaceStatus } from '../../../../contract/face-quality.ts';
 import type { RegistrationRequest } from '../../../../contract/registration.ts';
 import { ApiError } from '../../../api/client.ts';
 import { registerFace, registrationQueries } from '../../../api/registrations.ts';
@@ -29,18 +30,27 @@ const WebcamCapture = lazy(() => import('./webcam-capture.tsx'));
 /**
  * `before` is the key the CPF's look-up found before sending (null: none). A send whose answer
  * never came is judged by looking the CPF up again: a key other than `before` is the new registration.
+ * `override` is the status of the console's face check when it refused the picture and the person
+ * sends it anyway (null: not refused); it goes with the request, to the audit trail.
  */
 type Phase =
   | { step: 'editing' }
   | { step: 'checking' }
-  | { step: 'confirm'; request: RegistrationRequest; before: string | null }
-  | { step: 'sending'; request: RegistrationRequest; before: string | null }
-  | { step: 'verifying'; request: RegistrationRequest; before: string | null; error: unknown }
+  | { step: 'confirm'; request: RegistrationRequest; before: string | null; override: FaceStatus | null }
+  | { step: 'sending'; request: RegistrationRequest; before: string | null; override: FaceStatus | null }
+  | { step: 'verifying'; request: RegistrationRequest; before: string | null; override: FaceStatus | null; error: unknown }
   | { step: 'failed'; request: RegistrationRequest | null; error: unknown }
   /** The answer never came, and the look-up shows nothing was created: sending again is safe. */
-  | { step: 'notCreated'; request: RegistrationRequest; before: string | null; error: unknown }
+  | { step: 'notCreated'; request: RegistrationRequest; before: string | null; override: FaceStatus | null; error: unknown }
   /** The answer never came, and the look-up failed too: it may have been created. */
-  | { step: 'unverified'; request: RegistrationRequest; before: string | null; error: unknown; lookupError: unknown }
+  | {
+      step: 'unverified';
+      request: RegistrationRequest;
+      before: string | null;
+      override: FaceStatus | null;
+      error: unknown;
+      lookupError: unknown;
+    }
   | { step: 'done'; key: string; cpf: string; at: Date; late: boolean };
 
 /**
@@ -92,6 +102,18 @@ export function RegisterPage() {
 
   const mutation = useMutation(registerFace(env));
 
+  /** One confirmation for all it asks: production, a CPF already registered, a picture the check refused. */
+  const confirmHeading = (confirm: { before: string | null; override: FaceStatus | null }) =>
+    t(
+      production
+        ? 'register.confirm.production.heading'
+        : confirm.before !== null
+          ? 'register.confirm.heading'
+          : 'register.confirm.override.heading',
+    );
+  /** The same words for the reason as the preview's. */
+  const overrideText = (status: FaceStatus) => t('register.confirm.override.body', { reason: t(`register.webcam.guidance.${status}`) });
+
   useEffect(() => {
     const cpf = 'request' in phase && phase.request !== null ? phase.request.document_number : '';
     const message =
@@ -100,7 +122,7 @@ export function RegisterPage() {
         : phase.step === 'failed'
           ? `${t('register.failure.heading')}. ${errorText(phase.error)}`
           : phase.step === 'confirm'
-            ? t(production ? 'register.confirm.production.heading' : 'register.confirm.heading')
+            ? confirmHeading(phase) + (phase.override === null ? '' : `. ${overrideText(phase.override)}`)
             : phase.step === 'notCreated'
               ? `${t('register.notCreated.heading')}. ${t('register.notCreated.body', { cpf })}`
               : phase.step === 'unverified'
@@ -126,29 +148,29 @@ export function RegisterPage() {
   };
 
   /** After a send with no answer: the CPF's look-up tells whether it was created, before anyone sends again. */
-  const verify = async (request: RegistrationRequest, before: string | null, error: unknown) => {
-    setPhase({ step: 'verifying', request, before, error });
+  const verify = async (request: RegistrationRequest, before: string | null, override: FaceStatus | null, error: unknown) => {
+    setPhase({ step: 'verifying', request, before, override, error });
     announce(t('register.verifying'));
     try {
       const found = await queryClient.query({ ...registrationQueries.byDocument(env, request.document_number), staleTime: 0 });
       const key = found?.registration_key ?? null;
       if (key !== null && key.toLowerCase() !== before?.toLowerCase()) registered(key, request.document_number, true);
-      else setPhase({ step: 'notCreated', request, before, error });
+      else setPhase({ step: 'notCreated', request, before, override, error });
     } catch (lookupError) {
-      setPhase({ step: 'unverified', request, before, error, lookupError });
+      setPhase({ step: 'unverified', request, before, override, error, lookupError });
     }
   };
 
-  const send = (request: RegistrationRequest, before: string | null) => {
-    setPhase({ step: 'sending', request, before });
+  const send = (request: RegistrationRequest, before: string | null, override: FaceStatus | null) => {
+    setPhase({ step: 'sending', request, before, override });
     announce(t('register.sending'));
     // Sent only from a submit the form validated, or a confirmation of one: an unticked term drops those (startOver).
     mutation.mutate(
-      { request, consentTerm: CONSENT_TERM.version },
+      { request, consentTerm: CONSENT_TERM.version, ...(override === null ? {} : { faceCheckOverride: override }) },
       {
         onSuccess: (answer) => registered(answer.registration_key, request.document_number, false),
         onError: (error) => {
-          if (outcomeUnknown(error)) void verify(request, before, error);
+          if (outcomeUnknown(error)) void verify(request, before, override, error);
           else setPhase({ step: 'failed', request, error });
         },
       },
@@ -157,6 +179,7 @@ export function RegisterPage() {
 
   const onValid = async (values: RegistrationForm) => {
     let request: RegistrationRequest;
+    let override: FaceStatus | null = null;
     if (values.source === 'key') {
       request = { document_number: values.document_number, image_key: values.image_key.trim().toLowerCase() };
     } else {
@@ -166,12 +189,18 @@ export function RegisterPage() {
         announce(t('register.missingPicture'));
         return;
       }
-      // A picture the rules refuse is not sent: QI Tech would refuse it after the customer has left.
-      // Outside production QA may send it anyway, to exercise the API's own refusal.
-      if (pictureCheck.state === 'done' && pictureCheck.status !== 'ok' && !(environment.synthetic && sendAnyway)) {
-        setBlocked(true);
-        announce(t('register.check.blocked'));
-        return;
+      if (pictureCheck.state === 'done' && pictureCheck.status !== 'ok') {
+        // A picture the rules refuse is likely refused by QI Tech too, after the customer has left;
+        // but the browser's check can be wrong, and a customer who cannot be registered is stuck.
+        // So it may still be sent, never silently: outside production QA ticks "send anyway" (to
+        // exercise the API's own refusal); elsewhere the confirmation names the reason. Either way
+        // the server writes the override to the audit trail.
+        if (environment.synthetic && !sendAnyway) {
+          setBlocked(true);
+          announce(t('register.check.blocked'));
+          return;
+        }
+        override = pictureCheck.status;
       }
       request = { document_number: values.document_number, image: picture.base64 };
     }
@@ -180,8 +209,9 @@ export function RegisterPage() {
     try {
       const existing = await queryClient.query({ ...registrationQueries.byDocument(env, values.document_number), staleTime: 0 });
       const before = existing?.registration_key ?? null;
-      if (before === null && !production) send(request, null);
-      else setPhase({ step: 'confirm', request, before });
+      // The "send anyway" box was the confirmation of an override where it exists.
+      if (before === null && !production && (override === null || environment.synthetic)) send(request, null, override);
+      else setPhase({ step: 'confirm', request, before, override });
     } catch (error) {
       setPhase({ step: 'failed', request, error });
     }
@@ -198,6 +228,12 @@ export function RegisterPage() {
    */
   const startOver = () => {
     if (phase.step === 'confirm' || phase.step === 'notCreated') setPhase({ step: 'editing' });
+  };
+
+  /** Cancel or Escape: back to the form, everything in it kept, focus where the person was. */
+  const cancelConfirm = () => {
+    setPhase({ step: 'editing' });
+    submitButton.current?.focus();
   };
 
   const choosePicture = (next: Picture) => {
@@ -395,7 +431,13 @@ export function RegisterPage() {
                 startOver();
                 setPicture(null);
               }}
-              onCheck={setPictureCheck}
+              onCheck={(check) => {
+                setPictureCheck(check);
+                // A refusal that comes in while a confirmation waits was not in it: asked again, with the reason.
+                if (phase.step === 'confirm' && check.state === 'done' && check.status !== 'ok' && phase.override !== check.status) {
+                  setPhase({ step: 'editing' });
+                }
+              }}
               onReplace={choosePicture}
             />
           ) : source === 'webcam' ? (
@@ -450,32 +492,49 @@ export function RegisterPage() {
             className={production ? 'alert warning production' : 'alert warning'}
             role="alertdialog"
             aria-labelledby={`${id}-confirm`}
-            aria-describedby={[production && `${id}-confirm-production`, phase.before !== null && `${id}-confirm-body`]
+            aria-describedby={[
+              production && `${id}-confirm-production`,
+              phase.override !== null && `${id}-confirm-override`,
+              phase.before !== null && `${id}-confirm-body`,
+            ]
               .filter(Boolean)
               .join(' ')}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') {
+                event.preventDefault();
+                cancelConfirm();
+              }
+            }}
           >
             <h2 id={`${id}-confirm`} ref={outcome} tabIndex={-1}>
-              {t(production ? 'register.confirm.production.heading' : 'register.confirm.heading')}
+              {confirmHeading(phase)}
             </h2>
             {production && (
               <p id={`${id}-confirm-production`}>{t('register.confirm.production.body', { cpf: phase.request.document_number })}</p>
+            )}
+            {phase.override !== null && (
+              <p id={`${id}-confirm-override`} className="override">
+                {overrideText(phase.override)}
+              </p>
             )}
             {phase.before !== null && (
               <p id={`${id}-confirm-body`}>{t('register.confirm.body', { cpf: phase.request.document_number, key: phase.before })}</p>
             )}
             <div className="actions">
-              <button type="button" className={production ? 'button danger' : 'button'} onClick={() => send(phase.request, phase.before)}>
-                {t(production ? 'register.confirm.production.confirm' : 'register.confirm.confirm')}
-              </button>
               <button
                 type="button"
-                className="button secondary"
-                onClick={() => {
-                  setPhase({ step: 'editing' });
-                  // Back where the person was when the dialog opened.
-                  submitButton.current?.focus();
-                }}
+                className={production || phase.override !== null ? 'button danger' : 'button'}
+                onClick={() => send(phase.request, phase.before, phase.override)}
               >
+                {t(
+                  phase.override !== null
+                    ? 'register.confirm.override.confirm'
+                    : production
+                      ? 'register.confirm.production.confirm'
+                      : 'register.confirm.confirm',
+                )}
+              </button>
+              <button type="button" className="button secondary" onClick={cancelConfirm}>
                 {t('register.confirm.cancel')}
               </button>
             </div>
@@ -504,8 +563,8 @@ export function RegisterPage() {
             </h2>
             <p>{t('register.notCreated.body', { cpf: phase.request.document_number })}</p>
             <ApiErrorMessage error={phase.error} />
-            {/* Both confirmations (re-registration, production) were given for this very request. */}
-            <button type="button" className="button secondary" onClick={() => send(phase.request, phase.before)}>
+            {/* Every confirmation (production, re-registration, a refused picture) was given for this very request. */}
+            <button type="button" className="button secondary" onClick={() => send(phase.request, phase.before, phase.override)}>
               {t('register.notCreated.resend')}
             </button>
           </div>
@@ -519,7 +578,11 @@ export function RegisterPage() {
             <p>{t('register.unverified.body', { cpf: phase.request.document_number })}</p>
             <ApiErrorMessage error={phase.lookupError} heading={t('register.unverified.lookupFailed')} />
             {/* Never a blind resend: it might register the customer twice. */}
-            <button type="button" className="button secondary" onClick={() => void verify(phase.request, phase.before, phase.error)}>
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => void verify(phase.request, phase.before, phase.override, phase.error)}
+            >
               {t('register.unverified.check')}
             </button>
           </div>
