@@ -402,23 +402,28 @@ const EYE_CONTOURS = [
   [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466],
 ] as const;
 
-/** Mean luma (Rec. 601) of a box of interleaved 8-bit pixels, clamped to the picture; NaN when empty. */
-function meanLuma(
-  pixels: ArrayLike<number>,
-  width: number,
-  height: number,
-  channels: number,
-  box: FaceBox,
-): { sum: number; count: number } {
-  const left = Math.max(0, Math.floor(box.x));
-  const top = Math.max(0, Math.floor(box.y));
-  const right = Math.min(width, Math.ceil(box.x + box.width));
-  const bottom = Math.min(height, Math.ceil(box.y + box.height));
+/** A box clamped to a width x height picture, in whole pixels (right and bottom exclusive). */
+function clampedRegion(box: FaceBox, width: number, height: number) {
+  return {
+    left: Math.max(0, Math.floor(box.x)),
+    top: Math.max(0, Math.floor(box.y)),
+    right: Math.min(width, Math.ceil(box.x + box.width)),
+    bottom: Math.min(height, Math.ceil(box.y + box.height)),
+  };
+}
+
+/** Rec. 601 luma of the pixel at index `i` of interleaved 8-bit pixels (RGB(A), or grey for 1–2 channels). */
+const lumaAt = (pixels: ArrayLike<number>, i: number, channels: number) =>
+  channels >= 3 ? 0.299 * (pixels[i] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + 2] ?? 0) : (pixels[i] ?? 0);
+
+/** Sum and count of the luma of a box of interleaved 8-bit pixels, clamped to the picture. */
+function lumaSum(pixels: ArrayLike<number>, width: number, height: number, channels: number, box: FaceBox): { sum: number; count: number } {
+  const { left, top, right, bottom } = clampedRegion(box, width, height);
   let sum = 0;
   let count = 0;
   for (let y = top; y < bottom; y += 1) {
     for (let x = left, i = (y * width + left) * channels; x < right; x += 1, i += channels) {
-      sum += channels >= 3 ? 0.299 * (pixels[i] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + 2] ?? 0) : (pixels[i] ?? 0);
+      sum += lumaAt(pixels, i, channels);
       count += 1;
     }
   }
@@ -444,7 +449,7 @@ export function eyeShade(
   let count = 0;
   for (const contour of EYE_CONTOURS) {
     const box = meshBoundingBox(contour.map((i) => mesh[i] ?? []));
-    const region = meanLuma(pixels, width, height, channels, {
+    const region = lumaSum(pixels, width, height, channels, {
       x: box.x * scale,
       y: box.y * scale,
       width: box.width * scale,
@@ -473,10 +478,7 @@ export function faceRegionStats(
   channels: number,
   box: FaceBox,
 ): { luminance: number; sharpness: number } {
-  const left = Math.max(0, Math.floor(box.x));
-  const top = Math.max(0, Math.floor(box.y));
-  const right = Math.min(width, Math.ceil(box.x + box.width));
-  const bottom = Math.min(height, Math.ceil(box.y + box.height));
+  const { left, top, right, bottom } = clampedRegion(box, width, height);
   const regionWidth = right - left;
   const regionHeight = bottom - top;
   if (regionWidth <= 0 || regionHeight <= 0) return { luminance: NaN, sharpness: NaN };
@@ -485,13 +487,12 @@ export function faceRegionStats(
   const w = Math.floor(regionWidth / factor);
   const h = Math.floor(regionHeight / factor);
   const binned = new Float64Array(w * h);
-  const colour = channels >= 3;
   let sum = 0;
   for (let y = top; y < bottom; y += 1) {
     const by = Math.floor((y - top) / factor);
     let i = (y * width + left) * channels;
     for (let x = left; x < right; x += 1, i += channels) {
-      const luma = colour ? 0.299 * (pixels[i] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + 2] ?? 0) : (pixels[i] ?? 0);
+      const luma = lumaAt(pixels, i, channels);
       sum += luma;
       const bx = Math.floor((x - left) / factor);
       if (bx < w && by < h) binned[by * w + bx] = (binned[by * w + bx] ?? 0) + luma;
