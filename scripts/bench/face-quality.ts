@@ -1,21 +1,28 @@
 // `npm run bench -- face-quality`: the face checks judged at scale, in Node (the emulator's
 // detector) and in headless Chromium (the SPA's), on variants of ~440 portraits and on pictures
 // without a face (scripts/fixtures/face-variants.ts). Prints how often each kind gets a verdict
-// it should, where the two sides disagree, and the measures' distributions for choosing
-// thresholds; every raw result goes to test-results/face-quality.json.
+// it should, where the two sides disagree, the advisory warnings, the crops the console offers,
+// and the measures' distributions for choosing thresholds; every raw result goes to
+// test-results/face-quality.json.
+//
+// Two phases: first every picture that is made from files alone; then, from Node's detection of
+// each `original`, the pictures made from a detection (eyes-covered: a band over the eyes found
+// there), judged on both sides, and in Node the crops offered for pair pictures, judged again.
 //
 // FACE_BENCH_LIMIT=N uses the first N portraits only; FACE_PORTRAITS_DIR overrides the portraits'
 // folder (default ../shared/fixtures/portraits beside the repository).
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { FACE_STATUSES, FACE_THRESHOLDS, judgeFace } from '../../contract/face-quality.ts';
-import type { DetectedFace, FaceBox, FaceDetection } from '../../contract/face-quality.ts';
+import sharp from 'sharp';
+import { FACE_STATUSES, FACE_THRESHOLDS, FACE_WARNINGS, judgeFace, mainFaceDominates, offeredCrop } from '../../contract/face-quality.ts';
+import type { CropBox, DetectedFace, FaceBox, FaceDetection, FaceVerdict } from '../../contract/face-quality.ts';
 import { detectFaces, loadFaceDetector } from '../../server/emulator/face-detector.ts';
 import { inspectPicture } from '../../server/emulator/image-check.ts';
 import { Problem } from '../../server/lib/problem.ts';
-import { NO_FACE_KINDS, PORTRAIT_KINDS, noFaceCases, portraitCases } from '../fixtures/face-variants.ts';
+import { EYE_BAND, NO_FACE_KINDS, PORTRAIT_KINDS, noFaceCases, portraitCases } from '../fixtures/face-variants.ts';
 import type { VariantCase, VariantKind } from '../fixtures/face-variants.ts';
 import { startDetectorSite } from './detector-site.ts';
+import type { DetectorSite } from './detector-site.ts';
 import { machine } from './machine.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -36,6 +43,10 @@ const PAGE = '/__bench/face-quality';
 const CASE_PATH = '/__bench/case/';
 /** Rows of the longer lists; the rest is in the JSON. */
 const MAX_ROWS = 30;
+/** Rows of the short lists (warnings, eyes covered, crops). */
+const SHORT_ROWS = 10;
+/** The crops are encoded as the console's canvas would send them. */
+const CROP_JPEG_QUALITY = 92;
 
 /** One side's result for one picture. */
 interface Outcome {
@@ -58,23 +69,35 @@ interface Result {
   kind: VariantKind;
   source: string;
   expected: readonly string[];
+  /** Advisory warnings it must get (eyes-covered: eyes_covered). */
+  expectedWarnings: readonly string[];
   format: string;
   bytes: number;
+  /** Made in the second phase, from a detection (whether it could be made or not). */
+  fromDetection: boolean;
+  /** A picture made from a detection: the case detected (in Node) and its main face's box. */
+  madeFrom?: { id: string; box: FaceBox };
   node: Outcome;
   chromium: Outcome;
+  /** The crop the console offers on the Node verdict (`offeredCrop`), cut out and judged again in Node. */
+  crop?: { box: CropBox; node: Outcome };
 }
 
 interface Timing {
+  /** The whole bench, wall clock. */
+  totalMs: number;
   generationMs: number;
   totalBytes: number;
   siteMs: number;
   node: { loadMs: number; runMs: number };
   chromium: { loadMs: number; runMs: number; browser: string };
+  /** The second phase: pictures made from Node's detections, judged on both sides. */
+  later: { cases: number; generationMs: number; nodeRunMs: number; chromiumRunMs: number };
+  crops: { cases: number; runMs: number };
 }
 
 interface SideRun {
   outcomes: Outcome[];
-  loadMs: number;
   runMs: number;
 }
 
@@ -86,6 +109,17 @@ const verdictName = (verdict: Record<string, unknown>): string =>
   verdict.ok === true ? 'ok' : typeof verdict.status === 'string' ? verdict.status : 'unknown';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Progress on stderr, every 500 pictures and at the end of each run. */
+function progressOf(label: string, total: number): (done: number) => void {
+  let reported = 0;
+  return (done) => {
+    if (done === total || done - reported >= 500) {
+      reported = done;
+      console.error(`face-quality: ${label} ${String(done)}/${String(total)}`);
+    }
+  };
+}
 
 /* ---------- the cases ---------- */
 
@@ -99,17 +133,49 @@ function loadCases(): VariantCase[] {
   return [...portraitCases(portraits), ...noFaceCases(NO_FACE_FIXTURES)];
 }
 
-async function generate(cases: readonly VariantCase[]): Promise<Buffer[]> {
-  const bytes: Buffer[] = new Array<Buffer>(cases.length);
+/** `task(0…count−1)`, four at a time (sharp runs on libuv's threads). */
+async function inPool<T>(count: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < cases.length; i = next++) {
-      const item = cases[i];
-      if (item !== undefined) bytes[i] = await item.make();
-    }
+    for (let i = next++; i < count; i = next++) out[i] = await task(i);
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return bytes;
+  return out;
+}
+
+/** The pictures made from files alone. */
+const generate = (cases: readonly VariantCase[]): Promise<Buffer[]> =>
+  inPool(cases.length, (i) => {
+    const item = cases[i];
+    if (item === undefined) throw new Error(`no case ${String(i)}`);
+    return item.make();
+  });
+
+interface Made {
+  bytes?: Buffer;
+  box?: FaceBox;
+  error?: string;
+}
+
+/**
+ * The pictures made from a detection: each from the main face (the first face counted, else the
+ * highest-scoring detection) of Node's outcome for the case it names; a case whose source has no
+ * face is not made (its error says why).
+ */
+function generateFromDetections(cases: readonly VariantCase[], nodeOutcomeOf: (id: string) => Outcome | undefined): Promise<Made[]> {
+  return inPool(cases.length, async (i): Promise<Made> => {
+    const item = cases[i];
+    if (item?.faceFrom === undefined) return { error: 'not made: no source case' };
+    const source = nodeOutcomeOf(item.faceFrom);
+    const box = (source === undefined ? undefined : (judgedFace(source) ?? mainFace(source)))?.box;
+    if (box === undefined) return { error: `not made: no face detected in ${item.faceFrom} (Node)` };
+    try {
+      return { bytes: await item.make(box), box };
+    } catch (error) {
+      return { box, error: `not made: ${message(error)}` };
+    }
+  });
 }
 
 /* ---------- Node ---------- */
@@ -128,17 +194,14 @@ async function nodeOutcome(content: Buffer): Promise<Outcome> {
   }
 }
 
-async function runNode(bytes: readonly Buffer[], progress: (side: Side, done: number) => void): Promise<SideRun> {
-  const loadStart = performance.now();
-  await loadFaceDetector();
-  const loadMs = performance.now() - loadStart;
+async function runNode(bytes: readonly Buffer[], progress: (done: number) => void): Promise<SideRun> {
   const outcomes: Outcome[] = [];
   const start = performance.now();
   for (const content of bytes) {
     outcomes.push(await nodeOutcome(content));
-    progress('node', outcomes.length);
+    progress(outcomes.length);
   }
-  return { outcomes, loadMs, runMs: performance.now() - start };
+  return { outcomes, runMs: performance.now() - start };
 }
 
 /* ---------- Chromium ---------- */
@@ -150,15 +213,19 @@ interface PageOutcome {
   ms: number;
 }
 
-async function runChromium(
-  site: Awaited<ReturnType<typeof startDetectorSite>>,
-  bytes: readonly Buffer[],
-  formats: readonly string[],
-  progress: (side: Side, done: number) => void,
-): Promise<SideRun> {
+interface ChromiumSession {
+  loadMs: number;
+  /** Judges the pictures one after the other in the page, as an uploaded photo is. */
+  run(bytes: readonly Buffer[], formats: readonly string[], progress: (done: number) => void): Promise<SideRun>;
+  close(): Promise<void>;
+}
+
+/** A page of the detector site with the detector loaded, to judge pictures in (one run at a time). */
+async function openChromium(site: DetectorSite): Promise<ChromiumSession> {
   const { origin, modulePath, browser } = site;
   const context = await browser.newContext();
   try {
+    let current: { bytes: readonly Buffer[]; formats: readonly string[] } = { bytes: [], formats: [] };
     const page = await context.newPage();
     await page.route(`${origin}${PAGE}`, (route) =>
       route.fulfill({ body: '<!doctype html><title>bench</title>', contentType: 'text/html' }),
@@ -166,11 +233,11 @@ async function runChromium(
     // Each case's bytes from the page's own origin, as an uploaded file would be read.
     await page.route(`${origin}${CASE_PATH}*`, (route) => {
       const index = Number(new URL(route.request().url()).pathname.slice(CASE_PATH.length));
-      const body = bytes[index];
+      const body = current.bytes[index];
       if (body === undefined) return route.fulfill({ status: 404 });
       return route.fulfill({
         body,
-        contentType: formats[index] === 'png' ? 'image/png' : 'image/jpeg',
+        contentType: current.formats[index] === 'png' ? 'image/png' : 'image/jpeg',
         headers: { 'cache-control': 'no-store' },
       });
     });
@@ -183,124 +250,243 @@ async function runChromium(
       return performance.now() - start;
     }, modulePath);
 
-    const outcomes: Outcome[] = [];
-    const start = performance.now();
-    for (let from = 0; from < bytes.length; from += BATCH) {
-      const indices = Array.from({ length: Math.min(BATCH, bytes.length - from) }, (_, k) => from + k);
-      const batch = await page.evaluate(
-        async ({ path, indices: wanted, casePath }): Promise<PageOutcome[]> => {
-          // What picture-preview.tsx does with an uploaded photo: blob → bitmap → judgePicture.
-          // Plain loops, no named functions: tsx would wrap them in a helper the page does not have.
-          interface Bitmap {
-            width: number;
-            height: number;
-            close(): void;
-          }
-          const detector = (await import(path)) as {
-            judgePicture(source: unknown, width: number, height: number): Promise<Record<string, unknown>>;
-          };
-          const win = globalThis as unknown as { createImageBitmap(blob: Blob): Promise<Bitmap> };
-          const blobs = await Promise.all(wanted.map(async (index) => (await fetch(`${casePath}${String(index)}`)).blob()));
-          const out: PageOutcome[] = [];
-          for (let k = 0; k < wanted.length; k += 1) {
-            const index = wanted[k] ?? -1;
-            const blob = blobs[k];
-            const t = performance.now();
-            try {
-              if (blob === undefined) throw new Error('no bytes');
-              const bitmap = await win.createImageBitmap(blob);
-              try {
-                const judgement = await detector.judgePicture(bitmap, bitmap.width, bitmap.height);
-                out.push({ index, judgement, ms: performance.now() - t });
-              } finally {
-                bitmap.close();
-              }
-            } catch (error) {
-              out.push({ index, error: String(error), ms: performance.now() - t });
+    const run = async (bytes: readonly Buffer[], formats: readonly string[], progress: (done: number) => void): Promise<SideRun> => {
+      current = { bytes, formats };
+      const outcomes: Outcome[] = [];
+      const start = performance.now();
+      for (let from = 0; from < bytes.length; from += BATCH) {
+        const indices = Array.from({ length: Math.min(BATCH, bytes.length - from) }, (_, k) => from + k);
+        const batch = await page.evaluate(
+          async ({ path, indices: wanted, casePath }): Promise<PageOutcome[]> => {
+            // What picture-preview.tsx does with an uploaded photo: blob → bitmap → judgePicture.
+            // Plain loops, no named functions: tsx would wrap them in a helper the page does not have.
+            interface Bitmap {
+              width: number;
+              height: number;
+              close(): void;
             }
+            const detector = (await import(path)) as {
+              judgePicture(source: unknown, width: number, height: number): Promise<Record<string, unknown>>;
+            };
+            const win = globalThis as unknown as { createImageBitmap(blob: Blob): Promise<Bitmap> };
+            const blobs = await Promise.all(wanted.map(async (index) => (await fetch(`${casePath}${String(index)}`)).blob()));
+            const out: PageOutcome[] = [];
+            for (let k = 0; k < wanted.length; k += 1) {
+              const index = wanted[k] ?? -1;
+              const blob = blobs[k];
+              const t = performance.now();
+              try {
+                if (blob === undefined) throw new Error('no bytes');
+                const bitmap = await win.createImageBitmap(blob);
+                try {
+                  const judgement = await detector.judgePicture(bitmap, bitmap.width, bitmap.height);
+                  out.push({ index, judgement, ms: performance.now() - t });
+                } finally {
+                  bitmap.close();
+                }
+              } catch (error) {
+                out.push({ index, error: String(error), ms: performance.now() - t });
+              }
+            }
+            return out;
+          },
+          { path: modulePath, indices, casePath: CASE_PATH },
+        );
+        for (const { judgement, error, ms } of batch) {
+          if (judgement === undefined) {
+            outcomes.push({ verdict: 'error', error: error ?? 'no result', ms });
+            continue;
           }
-          return out;
-        },
-        { path: modulePath, indices, casePath: CASE_PATH },
-      );
-      for (const { judgement, error, ms } of batch) {
-        if (judgement === undefined) {
-          outcomes.push({ verdict: 'error', error: error ?? 'no result', ms });
-          continue;
+          const { verdict, detection, ...extra } = judgement as { verdict: Record<string, unknown>; detection: FaceDetection };
+          outcomes.push({
+            verdict: verdictName(verdict),
+            judgement: verdict,
+            detection,
+            ...(Object.keys(extra).length > 0 ? { extra } : {}),
+            ms,
+          });
         }
-        const { verdict, detection, ...extra } = judgement as { verdict: Record<string, unknown>; detection: FaceDetection };
-        outcomes.push({
-          verdict: verdictName(verdict),
-          judgement: verdict,
-          detection,
-          ...(Object.keys(extra).length > 0 ? { extra } : {}),
-          ms,
-        });
+        progress(outcomes.length);
       }
-      progress('chromium', outcomes.length);
-    }
-    return { outcomes, loadMs, runMs: performance.now() - start };
-  } finally {
+      return { outcomes, runMs: performance.now() - start };
+    };
+    return { loadMs, run, close: () => context.close() };
+  } catch (error) {
     await context.close();
+    throw error;
   }
 }
 
 /* ---------- the bench ---------- */
 
-export async function benchFaceQuality(): Promise<string> {
-  const cases = loadCases();
-  const generationStart = performance.now();
-  const bytes = await generate(cases);
-  const generationMs = performance.now() - generationStart;
-  const totalBytes = bytes.reduce((sum, b) => sum + b.length, 0);
-  console.error(`face-quality: ${String(cases.length)} pictures made in ${(generationMs / 1000).toFixed(1)} s`);
-
-  const siteStart = performance.now();
-  const site = await startDetectorSite();
-  const siteMs = performance.now() - siteStart;
-  const reported: Record<Side, number> = { node: 0, chromium: 0 };
-  const progress = (side: Side, done: number) => {
-    if (done === cases.length || done - reported[side] >= 500) {
-      reported[side] = done;
-      console.error(`face-quality: ${SIDE_NAME[side]} ${String(done)}/${String(cases.length)}`);
-    }
+/** Outcomes of the pictures that could be made, in order; the others' outcome is their error. */
+async function runMade(
+  made: readonly Made[],
+  run: (bytes: readonly Buffer[]) => Promise<SideRun>,
+): Promise<{ outcomes: Outcome[]; runMs: number }> {
+  const bytes = made.flatMap((m) => (m.bytes === undefined ? [] : [m.bytes]));
+  const { outcomes, runMs } = await run(bytes);
+  let k = 0;
+  return {
+    outcomes: made.map((m) =>
+      m.bytes === undefined
+        ? { verdict: 'error', error: m.error ?? 'not made', ms: 0 }
+        : (outcomes[k++] ?? { verdict: 'error', error: 'not run', ms: 0 }),
+    ),
+    runMs,
   };
-  let runs: [SideRun, SideRun];
+}
+
+interface CropRun {
+  crops: Map<number, { box: CropBox; node: Outcome }>;
+  runMs: number;
+}
+
+/** Node: for each pair picture, the crop offered on its verdict, cut out of the picture and judged again. */
+async function judgeCrops(cases: readonly VariantCase[], bytes: readonly Buffer[], outcomes: readonly Outcome[]): Promise<CropRun> {
+  const crops = new Map<number, { box: CropBox; node: Outcome }>();
+  const start = performance.now();
+  for (const [index, c] of cases.entries()) {
+    if (c.kind !== 'pair' && c.kind !== 'pair-dominant') continue;
+    const outcome = outcomes[index];
+    const verdict = outcome === undefined ? undefined : verdictOf(outcome);
+    const content = bytes[index];
+    if (verdict === undefined || outcome?.detection === undefined || content === undefined) continue;
+    const box = offeredCrop(verdict, outcome.detection.width, outcome.detection.height);
+    if (box === undefined) continue;
+    let node: Outcome;
+    try {
+      const cut = await sharp(content)
+        .extract({ left: box.x, top: box.y, width: box.width, height: box.height })
+        .jpeg({ quality: CROP_JPEG_QUALITY })
+        .toBuffer();
+      node = await nodeOutcome(cut);
+    } catch (error) {
+      node = { verdict: 'error', error: `crop ${JSON.stringify(box)}: ${message(error)}`, ms: 0 };
+    }
+    crops.set(index, { box, node });
+  }
+  return { crops, runMs: performance.now() - start };
+}
+
+export async function benchFaceQuality(): Promise<string> {
+  const benchStart = performance.now();
+  const cases = loadCases();
+  const first = cases.filter((c) => c.faceFrom === undefined);
+  const later = cases.filter((c) => c.faceFrom !== undefined);
+
+  // The build and Chromium start while sharp makes the pictures.
+  const siteStart = performance.now();
+  const starting = startDetectorSite().then((site) => ({ site, ms: performance.now() - siteStart }));
+  const generationStart = performance.now();
+  let bytes: Buffer[];
+  try {
+    bytes = await generate(first);
+  } catch (error) {
+    await starting.then(
+      ({ site }) => site.close(),
+      () => undefined,
+    );
+    throw error;
+  }
+  const generationMs = performance.now() - generationStart;
+  console.error(`face-quality: ${String(first.length)} pictures made in ${seconds(generationMs)}`);
+  const { site, ms: siteMs } = await starting;
+
+  const formats = first.map((c) => c.format);
+  let nodeLoadMs = 0;
+  let chromiumLoadMs = 0;
+  let laterGenerationMs = 0;
+  let nodeFirst: SideRun;
+  let chromiumFirst: SideRun;
+  let made: Made[];
+  let nodeLater: SideRun;
+  let chromiumLater: SideRun;
+  let cropRun: CropRun;
   try {
     // At the same time, one core each: the Chromium side's page fetches a whole batch before
     // judging it, so Node's detections (which hold this process's event loop) barely delay it.
-    runs = await Promise.all([
-      runNode(bytes, progress),
-      runChromium(
-        site,
-        bytes,
-        cases.map((c) => c.format),
-        progress,
-      ),
-    ]);
+    const nodeFirstRun = (async () => {
+      const loadStart = performance.now();
+      await loadFaceDetector();
+      nodeLoadMs = performance.now() - loadStart;
+      return runNode(bytes, progressOf('Node', first.length));
+    })();
+    // Not left unhandled if Chromium fails to open (the error is the one thrown).
+    nodeFirstRun.catch(() => undefined);
+    const chromium = await openChromium(site);
+    try {
+      chromiumLoadMs = chromium.loadMs;
+      const chromiumFirstRun = chromium.run(bytes, formats, progressOf('Chromium', first.length));
+      // Second phase, as soon as Node has detected the originals: the pictures made from them.
+      const making = nodeFirstRun.then(async ({ outcomes }) => {
+        const start = performance.now();
+        const byId = new Map(first.map((c, i) => [c.id, outcomes[i]]));
+        const out = await generateFromDetections(later, (id) => byId.get(id));
+        laterGenerationMs = performance.now() - start;
+        console.error(`face-quality: ${String(out.filter((m) => m.bytes !== undefined).length)} pictures made from Node's detections`);
+        return out;
+      });
+      const laterFormats = later.map((c) => c.format);
+      const nodeLaterRun = making.then((m) => runMade(m, (b) => runNode(b, progressOf('Node, made from detections', b.length))));
+      const chromiumLaterRun = Promise.all([chromiumFirstRun, making]).then(([, m]) =>
+        runMade(m, (b) =>
+          chromium.run(
+            b,
+            laterFormats.filter((_, i) => m[i]?.bytes !== undefined),
+            progressOf('Chromium, made from detections', b.length),
+          ),
+        ),
+      );
+      const cropsRun = Promise.all([nodeFirstRun, nodeLaterRun]).then(([{ outcomes }]) => judgeCrops(first, bytes, outcomes));
+      [nodeFirst, chromiumFirst, made, nodeLater, chromiumLater, cropRun] = await Promise.all([
+        nodeFirstRun,
+        chromiumFirstRun,
+        making,
+        nodeLaterRun,
+        chromiumLaterRun,
+        cropsRun,
+      ]);
+    } finally {
+      await chromium.close();
+    }
   } finally {
     await site.close();
   }
-  const [nodeRun, chromiumRun] = runs;
 
-  const results: Result[] = cases.map((c, index) => ({
-    index,
-    id: c.id,
-    kind: c.kind,
-    source: c.source === 'synthetic' ? c.source : relative(ROOT, c.source),
-    expected: c.expected,
-    format: c.format,
-    bytes: bytes[index]?.length ?? 0,
-    node: nodeRun.outcomes[index] ?? { verdict: 'error', error: 'not run', ms: 0 },
-    chromium: chromiumRun.outcomes[index] ?? { verdict: 'error', error: 'not run', ms: 0 },
-  }));
+  const all = [...first, ...later];
+  const allBytes = [...bytes, ...made.map((m) => m.bytes)];
+  const outcome = (run: SideRun, laterRun: SideRun, index: number): Outcome =>
+    (index < first.length ? run.outcomes[index] : laterRun.outcomes[index - first.length]) ?? { verdict: 'error', error: 'not run', ms: 0 };
+  const results: Result[] = all.map((c, index) => {
+    const from = index < first.length ? undefined : made[index - first.length];
+    const crop = cropRun.crops.get(index);
+    return {
+      index,
+      id: c.id,
+      kind: c.kind,
+      source: c.source === 'synthetic' ? c.source : relative(ROOT, c.source),
+      expected: c.expected,
+      expectedWarnings: c.warnings ?? [],
+      format: c.format,
+      bytes: allBytes[index]?.length ?? 0,
+      fromDetection: c.faceFrom !== undefined,
+      ...(from?.box === undefined || c.faceFrom === undefined ? {} : { madeFrom: { id: c.faceFrom, box: from.box } }),
+      node: outcome(nodeFirst, nodeLater, index),
+      chromium: outcome(chromiumFirst, chromiumLater, index),
+      ...(crop === undefined ? {} : { crop }),
+    };
+  });
 
   const timing: Timing = {
+    totalMs: performance.now() - benchStart,
     generationMs,
-    totalBytes,
+    totalBytes: allBytes.reduce((sum, b) => sum + (b?.length ?? 0), 0),
     siteMs,
-    node: { loadMs: nodeRun.loadMs, runMs: nodeRun.runMs },
-    chromium: { loadMs: chromiumRun.loadMs, runMs: chromiumRun.runMs, browser: site.browser.version() },
+    node: { loadMs: nodeLoadMs, runMs: nodeFirst.runMs },
+    chromium: { loadMs: chromiumLoadMs, runMs: chromiumFirst.runMs, browser: site.browser.version() },
+    later: { cases: later.length, generationMs: laterGenerationMs, nodeRunMs: nodeLater.runMs, chromiumRunMs: chromiumLater.runMs },
+    crops: { cases: cropRun.crops.size, runMs: cropRun.runMs },
   };
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(
@@ -334,6 +520,23 @@ function byScore(detection: FaceDetection | undefined): DetectedFace[] {
 }
 
 const mainFace = (outcome: Outcome): DetectedFace | undefined => byScore(outcome.detection)[0];
+
+/** The verdict as the rules returned it (judgeFace's FaceVerdict, on both sides); undefined for a refused file or an error. */
+function verdictOf(outcome: Outcome): FaceVerdict | undefined {
+  const judgement = outcome.judgement;
+  return judgement === undefined || !Array.isArray(judgement.faces) || !Array.isArray(judgement.warnings)
+    ? undefined
+    : (judgement as unknown as FaceVerdict);
+}
+
+/** The face the rules judged: the first face counted (the largest). */
+const judgedFace = (outcome: Outcome): DetectedFace | undefined => verdictOf(outcome)?.faces[0];
+
+/** The verdict's advisory warnings, in FACE_WARNINGS order. */
+const warningsOf = (outcome: Outcome): string[] => {
+  const warnings: readonly string[] = verdictOf(outcome)?.warnings ?? [];
+  return FACE_WARNINGS.filter((w) => warnings.includes(w));
+};
 
 interface Measure {
   name: string;
@@ -635,7 +838,7 @@ function secondarySection(results: readonly Result[]): string {
       ],
     ];
   });
-  const others = all.filter((s) => s.result.kind !== 'pair');
+  const others = all.filter((s) => s.result.kind !== 'pair' && s.result.kind !== 'pair-dominant');
   const buckets = Array.from({ length: 10 }, (_, i) => i / 10);
   const inBucket = (v: number, b: number) => v >= b && (b >= 0.9 ? v <= 1 : v < b + 0.1);
   const histogram = buckets.map((b) => [
@@ -683,7 +886,7 @@ function secondarySection(results: readonly Result[]): string {
       countRows,
     ),
     '',
-    `Secondaries outside the \`pair\` pictures (${String(others.filter((s) => s.side === 'node').length)} in Node, ${String(others.filter((s) => s.side === 'chromium').length)} in Chromium), by score:`,
+    `Secondaries outside the \`pair\` and \`pair-dominant\` pictures (${String(others.filter((s) => s.side === 'node').length)} in Node, ${String(others.filter((s) => s.side === 'chromium').length)} in Chromium), by score:`,
     '',
     table(['score', 'Node: detector', 'Node: mesh', 'Chromium: detector', 'Chromium: mesh'], histogram),
     '',
@@ -696,6 +899,218 @@ function secondarySection(results: readonly Result[]): string {
     "In the `pair` pictures, the second detection (normally the other portrait's face), over the pairs with one:",
     '',
     table(DISTRIBUTION_HEADER, pairRows),
+  ].join('\n');
+}
+
+/* ---------- advisory warnings, eyes covered, crops ---------- */
+
+const T = FACE_THRESHOLDS;
+const WARNING_RULE: Record<(typeof FACE_WARNINGS)[number], string> = {
+  mouth_open: `mouth.gap > ${String(T.maxMouthGap)}`,
+  not_neutral: `mouth.lift > ${String(T.maxMouthLift)}`,
+  eyes_covered: `eyeShade < ${String(T.minEyeShade)}`,
+};
+
+const warningSet = (outcome: Outcome) => warningsOf(outcome).join(', ') || '(none)';
+
+/** The judged face's advisory measures, on one line. */
+function adviceFigures(outcome: Outcome): string {
+  const face = judgedFace(outcome);
+  if (face === undefined) return outcome.verdict;
+  return `${outcome.verdict}: gap ${fixed(face.mouth.gap, 3)}, lift ${fixed(face.mouth.lift, 3)}, shade ${fixed(face.eyeShade, 3)}`;
+}
+
+function warningsSection(results: readonly Result[]): string {
+  const differs = (r: Result) => warningSet(r.node) !== warningSet(r.chromium);
+  const rows = KINDS.flatMap((kind) => {
+    const of = results.filter((r) => r.kind === kind);
+    if (of.length === 0) return [];
+    return [
+      [
+        kind,
+        String(of.length),
+        ...FACE_WARNINGS.flatMap((w) => SIDES.map((side) => String(of.filter((r) => warningsOf(r[side]).includes(w)).length))),
+        String(of.filter(differs).length),
+      ],
+    ];
+  });
+  const differ = results.filter(differs);
+  const listed = differ
+    .slice(0, SHORT_ROWS)
+    .map((r) => [`\`${r.id}\``, warningSet(r.node), warningSet(r.chromium), adviceFigures(r.node), adviceFigures(r.chromium)]);
+  return [
+    `Advice on the judged face (the first face counted; only when one face is counted), never a refusal: ${FACE_WARNINGS.map((w) => `\`${w}\` when ${WARNING_RULE[w]}`).join(', ')} (FACE_THRESHOLDS). Pictures warned, by kind; "differ": pictures whose set of warnings is not the same on the two sides (reported, not a failure).`,
+    '',
+    table(['kind', 'cases', ...FACE_WARNINGS.flatMap((w) => SIDES.map((side) => `${w}: ${SIDE_NAME[side]}`)), 'differ'], rows),
+    '',
+    differ.length === 0
+      ? 'Node and Chromium gave the same warnings on every picture.'
+      : [
+          `${String(differ.length)} of ${String(results.length)} pictures with different warnings${differ.length > SHORT_ROWS ? ` (the first ${String(SHORT_ROWS)})` : ''}; measures of the judged face (gap: mouth.gap, warns > ${String(T.maxMouthGap)}; lift: mouth.lift, warns > ${String(T.maxMouthLift)}; shade: eyeShade, warns < ${String(T.minEyeShade)}):`,
+          '',
+          table(['picture', 'Node: warnings', 'Chromium: warnings', 'Node: verdict: measures', 'Chromium: verdict: measures'], listed),
+        ].join('\n'),
+  ].join('\n');
+}
+
+function eyesCoveredSection(results: readonly Result[]): string {
+  const covered = results.filter((r) => r.kind === 'eyes-covered');
+  const originals = results.filter((r) => r.kind === 'original');
+  if (covered.length === 0) return 'No eyes-covered pictures.';
+  const made = covered.filter((r) => r.madeFrom !== undefined).length;
+  const warned = (of: readonly Result[], side: Side) => of.filter((r) => warningsOf(r[side]).includes('eyes_covered'));
+  const oneFace = (of: readonly Result[], side: Side) => of.filter((r) => verdictOf(r[side])?.faces.length === 1);
+  const rows = SIDES.map((side) => {
+    const ok = covered.filter((r) => r[side].verdict === 'ok').length;
+    const hits = warned(covered, side).length;
+    const alarms = warned(originals, side).length;
+    return [
+      SIDE_NAME[side],
+      String(covered.length),
+      `**${String(ok)}** (${pct(ok, covered.length)})`,
+      tally(covered.filter((r) => r[side].verdict !== 'ok').map((r) => r[side].verdict)) || '–',
+      `**${String(hits)}** (${pct(hits, covered.length)}); of one face judged: ${String(hits)}/${String(oneFace(covered, side).length)}`,
+      `${String(alarms)} of ${String(originals.length)} (${pct(alarms, originals.length)})`,
+    ];
+  });
+  const shade = (kind: VariantKind) => (side: Side) =>
+    results
+      .filter((r) => r.kind === kind)
+      .flatMap((r) => {
+        const face = judgedFace(r[side]);
+        return face === undefined ? [] : [face.eyeShade];
+      });
+  const misses = covered.filter((r) => SIDES.some((side) => !warningsOf(r[side]).includes('eyes_covered')));
+  const alarms = originals.filter((r) => SIDES.some((side) => warningsOf(r[side]).includes('eyes_covered')));
+  const line = (r: Result) => [`\`${r.id}\``, adviceFigures(r.node), adviceFigures(r.chromium)];
+  return [
+    `Each portrait with a band (${EYE_BAND.fill}, rounded) over both eyes, like dark glasses, placed from Node's detection of its \`original\` (the judged face's mesh box b): x = b.x + ${String(EYE_BAND.x)}·b.width, y = b.y + ${String(EYE_BAND.y)}·b.height, ${String(EYE_BAND.width)}·b.width × ${String(EYE_BAND.height)}·b.height; ${String(made)} of ${String(covered.length)} made. Expected: \`ok\`, with the \`eyes_covered\` warning (recall); beside it, the same warning on the portraits as they are (false alarms).`,
+    '',
+    table(
+      ['side', 'pictures', 'ok', 'other verdicts', 'eyes_covered warned (recall)', '`original` warned eyes_covered (false alarms)'],
+      rows,
+    ),
+    '',
+    `eyeShade of the judged face (warns < ${String(T.minEyeShade)}):`,
+    '',
+    table(DISTRIBUTION_HEADER, [
+      ...distributionRows(shade('original'), 'original', 3),
+      ...distributionRows(shade('eyes-covered'), 'eyes-covered', 3),
+    ]),
+    '',
+    misses.length === 0
+      ? 'Every eyes-covered picture was warned on both sides.'
+      : [
+          `Eyes covered but not warned on at least one side: ${String(misses.length)}${misses.length > SHORT_ROWS ? ` (the first ${String(SHORT_ROWS)})` : ''}:`,
+          '',
+          table(['picture', 'Node: verdict: measures', 'Chromium: verdict: measures'], misses.slice(0, SHORT_ROWS).map(line)),
+        ].join('\n'),
+    '',
+    alarms.length === 0
+      ? 'No portrait as it is was warned eyes_covered.'
+      : [
+          `Portraits as they are warned eyes_covered on at least one side: ${String(alarms.length)}${alarms.length > SHORT_ROWS ? ` (the first ${String(SHORT_ROWS)})` : ''}:`,
+          '',
+          table(['picture', 'Node: verdict: measures', 'Chromium: verdict: measures'], alarms.slice(0, SHORT_ROWS).map(line)),
+        ].join('\n'),
+  ].join('\n');
+}
+
+/** The other counted faces' area over the judged (main) face's, largest first. */
+function areaRatios(outcome: Outcome): number[] {
+  const [main, ...others] = verdictOf(outcome)?.faces ?? [];
+  if (main === undefined) return [];
+  return others.map((face) => area(face.box) / area(main.box)).sort((a, b) => b - a);
+}
+
+function cropSection(results: readonly Result[]): string {
+  const offered = (r: Result, side: Side) => {
+    const verdict = verdictOf(r[side]);
+    const detection = r[side].detection;
+    return verdict !== undefined && detection !== undefined && offeredCrop(verdict, detection.width, detection.height) !== undefined;
+  };
+  const dominates = (r: Result, side: Side) => mainFaceDominates(verdictOf(r[side])?.faces ?? []);
+  const rows = (['pair-dominant', 'pair'] as const).flatMap((kind) => {
+    const of = results.filter((r) => r.kind === kind);
+    if (of.length === 0) return [];
+    return SIDES.map((side) => [
+      kind,
+      SIDE_NAME[side],
+      String(of.length),
+      tally(of.map((r) => r[side].verdict)),
+      String(of.filter((r) => dominates(r, side)).length),
+      `**${String(of.filter((r) => offered(r, side)).length)}**`,
+    ]);
+  });
+  const ratioRows = (['pair-dominant', 'pair'] as const).flatMap((kind) =>
+    distributionRows(
+      (side) => results.filter((r) => r.kind === kind).flatMap((r) => areaRatios(r[side]).slice(0, 1)),
+      `${kind}: second face's area ×main`,
+      3,
+    ),
+  );
+  const cropped = results.filter((r) => r.crop !== undefined);
+  const cropRows = (['pair-dominant', 'pair'] as const).flatMap((kind) => {
+    const of = cropped.filter((r) => r.kind === kind);
+    const ok = of.filter((r) => r.crop?.node.verdict === 'ok').length;
+    const sizes = of.map((r) => `${String(r.crop?.box.width)}x${String(r.crop?.box.height)}`);
+    return [
+      [
+        kind,
+        String(of.length),
+        of.length === 0 ? '–' : `**${String(ok)}** (${pct(ok, of.length)})`,
+        tally(of.filter((r) => r.crop?.node.verdict !== 'ok').map((r) => r.crop?.node.verdict ?? '')) || '–',
+        tally(sizes).split(', ').slice(0, 3).join(', ') || '–',
+      ],
+    ];
+  });
+  // Pictures where the console offers nothing or its crop fails, and every pair offered a crop.
+  const dominant = results.filter((r) => r.kind === 'pair-dominant');
+  const notCropped = dominant.filter((r) => r.crop?.node.verdict !== 'ok');
+  const pairsOffered = results.filter((r) => r.kind === 'pair' && SIDES.some((side) => offered(r, side)));
+  const describe = (r: Result) => {
+    const faces = verdictOf(r.node)?.faces ?? [];
+    const [main] = faces;
+    return [
+      `\`${r.id}\``,
+      r.node.verdict,
+      `${String(faces.length)} counted${main === undefined ? '' : `, main ${fixed(main.box.width, 0)}x${fixed(main.box.height, 0)}`}, others ×${
+        areaRatios(r.node)
+          .map((v) => fixed(v, 2))
+          .join(' ×') || '–'
+      }`,
+      dominates(r, 'node') ? 'yes' : 'no',
+      r.crop === undefined ? 'none' : `${JSON.stringify(r.crop.box)} → ${r.crop.node.verdict}`,
+      r.crop === undefined ? '' : figures(r.crop.node),
+    ];
+  };
+  const header = ['picture', 'Node verdict', 'faces counted', 'main dominates', 'crop offered → verdict', 'crop: main face'];
+  return [
+    `\`pair-dominant\`: each portrait at full size with the next one reduced to 55% beside it (the second face ~0.3× the first's area), bottom-aligned or vertically centred. The console offers "Recortar no rosto principal" for multiple_faces when the main face is ≥ ${String(T.dominantAreaRatio)}× the area of every other counted face and a crop around it leaves them out (\`mainFaceDominates\`, \`offeredCrop\`); for plain \`pair\` pictures (faces of about the same size) it should offer none.`,
+    '',
+    table(['kind', 'side', 'cases', 'verdicts', 'main face dominates', 'crop offered'], rows),
+    '',
+    table(DISTRIBUTION_HEADER, ratioRows),
+    '',
+    `The offered crops, cut out of the picture (sharp, JPEG q${String(CROP_JPEG_QUALITY)}) and judged again in Node:`,
+    '',
+    table(['kind', 'crops', 'ok', 'other verdicts', 'crop sizes (most common)'], cropRows),
+    '',
+    notCropped.length === 0
+      ? 'Every pair-dominant picture got a crop that passes (Node).'
+      : [
+          `pair-dominant pictures without a crop that passes (Node): ${String(notCropped.length)}${notCropped.length > SHORT_ROWS ? ` (the first ${String(SHORT_ROWS)})` : ''}:`,
+          '',
+          table(header, notCropped.slice(0, SHORT_ROWS).map(describe)),
+        ].join('\n'),
+    '',
+    pairsOffered.length === 0
+      ? 'No `pair` picture was offered a crop, on either side.'
+      : [
+          `\`pair\` pictures offered a crop on at least one side: ${String(pairsOffered.length)}${pairsOffered.length > SHORT_ROWS ? ` (the first ${String(SHORT_ROWS)})` : ''}:`,
+          '',
+          table(header, pairsOffered.slice(0, SHORT_ROWS).map(describe)),
+        ].join('\n'),
   ].join('\n');
 }
 
@@ -734,11 +1149,12 @@ function noFaceSection(results: readonly Result[]): string {
   ].join('\n');
 }
 
-/** Fields of the verdicts beyond ok / status / description (e.g. warnings, faces), tallied per kind. */
+/** Fields of the verdicts beyond ok / status / description / warnings (e.g. faces), tallied per kind. */
 function verdictFields(results: readonly Result[]): string {
   const keys = new Set<string>();
   for (const r of results) for (const side of SIDES) for (const key of Object.keys(r[side].judgement ?? {})) keys.add(key);
-  for (const key of ['ok', 'status', 'description']) keys.delete(key);
+  // Warnings have their own section.
+  for (const key of ['ok', 'status', 'description', 'warnings']) keys.delete(key);
   if (keys.size === 0) return '';
   const describe = (value: unknown): string[] => {
     if (Array.isArray(value)) {
@@ -773,23 +1189,51 @@ function verdictFields(results: readonly Result[]): string {
 }
 
 function timings(results: readonly Result[], timing: Timing): string {
-  const perPicture = (side: Side) => {
-    const sorted = results.map((r) => r[side].ms).sort((a, b) => a - b);
+  const firstPhase = results.filter((r) => !r.fromDetection);
+  const laterPhase = results.filter((r) => r.madeFrom !== undefined);
+  const perPicture = (of: readonly Outcome[]) => {
+    const sorted = of.map((o) => o.ms).sort((a, b) => a - b);
     return `${fixed(percentile(sorted, 50), 0)} / ${fixed(percentile(sorted, 95), 0)} / ${fixed(percentile(sorted, 100), 0)}`;
   };
+  const crops = results.flatMap((r) => (r.crop === undefined ? [] : [r.crop.node]));
   return table(
     ['step', 'time', 'per picture: median / 95th / max, ms'],
     [
       [
-        'make the pictures (sharp, 4 at a time)',
+        'make the pictures from files (sharp, 4 at a time; at the same time as the next step)',
         seconds(timing.generationMs),
-        `${String(results.length)} pictures, ${(timing.totalBytes / 2 ** 20).toFixed(1)} MB`,
+        `${String(firstPhase.length)} pictures (${String(results.length)} in all: ${(timing.totalBytes / 2 ** 20).toFixed(1)} MB)`,
       ],
       ['build the SPA with the detector entry, start Chromium', seconds(timing.siteMs), ''],
       ['Node: load the detector', seconds(timing.node.loadMs), ''],
-      ['Node: inspectPicture + detectFaces + judgeFace, all pictures', `**${seconds(timing.node.runMs)}**`, perPicture('node')],
+      [
+        'Node: inspectPicture + detectFaces + judgeFace, pictures made from files',
+        `**${seconds(timing.node.runMs)}**`,
+        perPicture(firstPhase.map((r) => r.node)),
+      ],
       ['Chromium: load the detector (download, start-up, warm-up)', seconds(timing.chromium.loadMs), ''],
-      ['Chromium: fetch + createImageBitmap + judgePicture, all pictures', `**${seconds(timing.chromium.runMs)}**`, perPicture('chromium')],
+      [
+        'Chromium: fetch + createImageBitmap + judgePicture, pictures made from files',
+        `**${seconds(timing.chromium.runMs)}**`,
+        perPicture(firstPhase.map((r) => r.chromium)),
+      ],
+      [
+        "make the pictures from Node's detections (eyes-covered)",
+        seconds(timing.later.generationMs),
+        `${String(laterPhase.length)} of ${String(timing.later.cases)} pictures`,
+      ],
+      ['Node: the same, pictures made from detections', seconds(timing.later.nodeRunMs), perPicture(laterPhase.map((r) => r.node))],
+      [
+        'Chromium: the same, pictures made from detections',
+        seconds(timing.later.chromiumRunMs),
+        perPicture(laterPhase.map((r) => r.chromium)),
+      ],
+      [
+        'Node: cut out the offered crops and judge them',
+        seconds(timing.crops.runMs),
+        `${String(timing.crops.cases)} crops: ${perPicture(crops)}`,
+      ],
+      ['**the whole bench** (wall clock)', `**${seconds(timing.totalMs)}**`, ''],
     ],
   );
 }
@@ -801,7 +1245,7 @@ function report(results: readonly Result[], timing: Timing): string {
   return [
     `${String(results.length)} pictures: ${String(portraits)} portraits${LIMIT === undefined ? '' : ` (FACE_BENCH_LIMIT=${String(LIMIT)})`} × ${String(PORTRAIT_KINDS.length)} variants and ${String(noFace)} without a face. ` +
       `Node: the emulator's \`inspectPicture\` → \`detectFaces\` → \`judgeFace\`; Chromium ${timing.chromium.browser} (headless, production build): \`fetch\` → \`createImageBitmap\` → \`judgePicture\`, as the registration page does with an uploaded photo. ` +
-      'The two sides ran at the same time (one core each). Raw results: `test-results/face-quality.json`.',
+      "The two sides ran at the same time (one core each); the `eyes-covered` pictures are made from Node's detection of each `original`, then judged on both sides; the crops offered for pair pictures are judged again in Node. Raw results: `test-results/face-quality.json`.",
     '',
     '### Verdicts',
     '',
@@ -809,7 +1253,7 @@ function report(results: readonly Result[], timing: Timing): string {
     '',
     '### Confusion, Node',
     '',
-    'Rows: the kind of picture and the verdicts that count as right (bold); columns: the verdict given.',
+    'Rows: the kind of picture and the verdicts that count as right (bold); columns: the verdict given, in the order the rules judge them (FACE_STATUSES).',
     '',
     confusion(results, 'node'),
     '',
@@ -824,6 +1268,18 @@ function report(results: readonly Result[], timing: Timing): string {
     '### Unexpected verdicts',
     '',
     unexpected(results),
+    '',
+    '### Advisory warnings',
+    '',
+    warningsSection(results),
+    '',
+    '### Eyes covered',
+    '',
+    eyesCoveredSection(results),
+    '',
+    '### A dominant face: the crop offered',
+    '',
+    cropSection(results),
     '',
     '### Measures of the portraits as they are (`original`)',
     '',
