@@ -3,6 +3,7 @@ import {
   FACE_STATUSES,
   FACE_STATUS_DESCRIPTIONS,
   FACE_THRESHOLDS as T,
+  cropAroundFace,
   eyeOpenness,
   faceRegionStats,
   judgeFace,
@@ -181,6 +182,36 @@ describe('judgeFace', () => {
     for (const s of FACE_STATUSES) expect(FACE_STATUS_DESCRIPTIONS[s].length).toBeGreaterThan(30);
     const verdict = judgeFace(detection());
     expect(verdict).toEqual({ ok: false, status: 'no_face', description: FACE_STATUS_DESCRIPTIONS.no_face, faces: [], warnings: [] });
+  });
+});
+
+describe('cropAroundFace', () => {
+  it('a 3:4 crop centred on the face, the face about 30% of it, inside the picture', () => {
+    const crop = cropAroundFace({ x: 900, y: 400, width: 300, height: 360 }, 2000, 1500);
+    expect(crop).toBeDefined();
+    if (crop === undefined) return;
+    expect(crop.width / crop.height).toBeCloseTo(3 / 4, 2);
+    expect((300 * 360) / (crop.width * crop.height)).toBeCloseTo(0.3, 1);
+    expect(crop.x + crop.width / 2).toBeCloseTo(1050, 0);
+    // Near an edge: moved inside, never past it.
+    const edge = cropAroundFace({ x: 10, y: 10, width: 300, height: 360 }, 2000, 1500);
+    expect(edge).toMatchObject({ x: 0, y: 0 });
+  });
+
+  it('keeps a small face with more room rather than giving up: at least 200 px a side, the face still well over 15%', () => {
+    const crop = cropAroundFace({ x: 500, y: 300, width: 100, height: 125 }, 1200, 900);
+    expect(crop).toMatchObject({ width: 200 });
+    if (crop === undefined) return;
+    expect(crop.height).toBeGreaterThanOrEqual(200);
+    expect((100 * 125) / (crop.width * crop.height)).toBeGreaterThan(T.minFaceArea * 1.2);
+  });
+
+  it('offers nothing that would be refused again: a face too small for any crop, a picture too small, another face inside', () => {
+    expect(cropAroundFace({ x: 500, y: 300, width: 40, height: 50 }, 1200, 900)).toBeUndefined();
+    expect(cropAroundFace({ x: 20, y: 20, width: 100, height: 125 }, 180, 400)).toBeUndefined();
+    const main = { x: 300, y: 300, width: 300, height: 360 };
+    expect(cropAroundFace(main, 2000, 1500, [{ x: 650, y: 400, width: 100, height: 120 }])).toBeUndefined();
+    expect(cropAroundFace(main, 2000, 1500, [{ x: 1500, y: 400, width: 100, height: 120 }])).toBeDefined();
   });
 });
 
