@@ -14,7 +14,7 @@ import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contra
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
-import type { AccessGuard } from '../access/plugin.ts';
+import type { AccessGuard } from '../access/guard.ts';
 import { EMULATOR_BODY_LIMIT } from '../emulator/plugin.ts';
 import { Problem, methodNotAllowed, parseOrRefuse as parse, requireBody } from '../lib/problem.ts';
 import { redactUrl } from '../lib/logging.ts';

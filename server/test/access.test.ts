@@ -7,7 +7,7 @@ import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, ROLES } from '../../contrac
 import type { Account, Role } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';
-import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/plugin.ts';
+import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/throttling.ts';
 import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
 import type { Config } from '../config.ts';
 import { CPF_A, TEST_PASSWORD, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';

@@ -6,7 +6,7 @@ import { CONSENT_HEADER } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { hashPassword } from '../access/passwords.ts';
-import { SESSION_COOKIE } from '../access/plugin.ts';
+import { SESSION_COOKIE } from '../access/sessions.ts';
 import { openAccessStore } from '../access/store.ts';
 import type { AccessStore } from '../access/store.ts';
 import { onTestFinished } from 'vitest';

@@ -1,0 +1,59 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { accountChangeSchema, newAccountSchema } from '../../contract/access.ts';
+import type { Account } from '../../contract/access.ts';
+import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
+import { requireAdmin } from './guard.ts';
+import type { AccessGuard } from './guard.ts';
+import { hashPassword } from './passwords.ts';
+import { publicAccount } from './sessions.ts';
+import type { AccessStore } from './store.ts';
+
+/** /api/admin/accounts: list, create, change (role, environments, password, disabled). Admins only. */
+export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
+  app.get('/admin/accounts', (request) => {
+    requireAdmin(guard, request, 'accounts');
+    return {
+      accounts: store.listAccounts().map((a) => ({
+        name: a.name,
+        role: a.role,
+        environments: a.environments,
+        disabled: a.disabled,
+        created_at: a.createdAt,
+        last_login_at: a.lastLoginAt,
+      })),
+    };
+  });
+
+  app.post('/admin/accounts', async (request, reply) => {
+    requireAdmin(guard, request, 'accounts');
+    const body = parseOrRefuse(newAccountSchema, requireBody(request));
+    const account: Account = { name: body.name, role: body.role, environments: body.environments ?? null };
+    if (!store.createAccount(account, await hashPassword(body.password))) {
+      throw new Problem(409, 'account_exists', `There is already an account named ${body.name}. Choose another name.`);
+    }
+    guard.audit(request, { action: 'account_created', outcome: `${account.name}:${account.role}`, status: 201 });
+    return reply.code(201).send(account);
+  });
+
+  app.patch<{ Params: { name: string } }>('/admin/accounts/:name', async (request) => {
+    const self = requireAdmin(guard, request, 'accounts');
+    const { name } = request.params;
+    const change = parseOrRefuse(accountChangeSchema, requireBody(request));
+    if (name === self.name && (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))) {
+      throw new Problem(409, 'own_account', 'You cannot disable your own account nor take its admin role away; another admin can.');
+    }
+    const updated = store.updateAccount(name, {
+      ...(change.role === undefined ? {} : { role: change.role }),
+      ...(change.environments === undefined ? {} : { environments: change.environments }),
+      ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
+      ...(change.password === undefined ? {} : { passwordHash: await hashPassword(change.password) }),
+    });
+    if (!updated) throw new Problem(404, 'account_not_found', `There is no account named ${name}.`);
+    guard.audit(request, { action: 'account_changed', outcome: `${name}:${Object.keys(change).sort().join('+')}`, status: 200 });
+    const account = store.findAccount(name);
+    return account === undefined ? {} : publicAccount(account);
+  });
+  methodNotAllowed(app, '/admin/accounts', ['GET', 'POST']);
+  methodNotAllowed(app, '/admin/accounts/:name', ['PATCH']);
+  done();
+};

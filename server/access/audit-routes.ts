@@ -1,0 +1,69 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { auditQuerySchema } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access.ts';
+import { Problem, methodNotAllowed, parseOrRefuse } from '../lib/problem.ts';
+import { toCsv } from './csv.ts';
+import { requireAdmin } from './guard.ts';
+import type { AccessGuard } from './guard.ts';
+import type { AccessStore } from './store.ts';
+
+/** Turns the query's dates into the trail's bounds: `to` as a date takes in its whole day (UTC). */
+function auditFilter(query: unknown) {
+  const q = parseOrRefuse(auditQuerySchema, query);
+  const instant = (value: string | undefined, endOfDay: boolean, field: string) => {
+    if (value === undefined || value === '') return undefined;
+    const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value);
+    if (Number.isNaN(date.getTime()))
+      throw new Problem(400, 'invalid_request', `${field} must be a date (2026-11-26) or a date-time in ISO 8601.`);
+    if (endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(value)) date.setUTCDate(date.getUTCDate() + 1);
+    return date.toISOString();
+  };
+  const limit = q.limit === undefined ? 50 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new Problem(400, 'invalid_request', 'limit must be a whole number from 1 to 500.');
+  const before = q.before === undefined ? undefined : Number(q.before);
+  if (before !== undefined && !Number.isInteger(before)) throw new Problem(400, 'invalid_request', 'before must be an entry id.');
+  return {
+    ...(q.from === undefined ? {} : { from: instant(q.from, false, 'from') }),
+    ...(q.to === undefined ? {} : { to: instant(q.to, true, 'to') }),
+    ...(q.user === undefined || q.user === '' ? {} : { user: q.user.trim().toLowerCase() }),
+    ...(q.cpf === undefined || q.cpf === '' ? {} : { cpf: q.cpf }),
+    ...(q.action === undefined ? {} : { action: q.action }),
+    ...(before === undefined ? {} : { before }),
+    limit,
+  };
+}
+
+/** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection). Admins only. */
+export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
+  app.get('/admin/audit', (request) => {
+    requireAdmin(guard, request, 'audit');
+    const filter = auditFilter(request.query);
+    const entries = store.queryAudit(filter);
+    const last = entries.at(-1);
+    return { entries, next_before: entries.length === filter.limit && last !== undefined ? last.id : null };
+  });
+
+  app.get<{ Querystring: Record<string, unknown> }>('/admin/audit.csv', (request, reply) => {
+    requireAdmin(guard, request, 'audit');
+    const filter = auditFilter({ ...request.query, limit: '500' });
+    const entries: AuditEntry[] = [];
+    // Page through the whole selection; capped so one export cannot hold the server for long.
+    for (let before = filter.before; entries.length < 100_000;) {
+      const page = store.queryAudit({ ...filter, ...(before === undefined ? {} : { before }) });
+      entries.push(...page);
+      const last = page.at(-1);
+      if (page.length < filter.limit || last === undefined) break;
+      before = last.id;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(toCsv(entries));
+  });
+  methodNotAllowed(app, '/admin/audit', ['GET']);
+  methodNotAllowed(app, '/admin/audit.csv', ['GET']);
+  done();
+};

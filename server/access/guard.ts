@@ -1,0 +1,65 @@
+import type { FastifyRequest } from 'fastify';
+import { can, mayUse } from '../../contract/access.ts';
+import type { Account, Capability } from '../../contract/access.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { Problem } from '../lib/problem.ts';
+import type { AccessStore, NewAuditEntry } from './store.ts';
+
+export interface AccessGuard {
+  /** The account, or a 401/403 Problem (audited) when it may not do this here. */
+  require(request: FastifyRequest, capability: Capability, environment?: EnvironmentName): Account;
+  audit(request: FastifyRequest, entry: Omit<NewAuditEntry, 'actor' | 'address'>): void;
+}
+
+export function accessGuard(store: AccessStore): AccessGuard {
+  const audit: AccessGuard['audit'] = (request, entry) => {
+    store.appendAudit({ ...entry, actor: request.account?.name ?? null, address: request.ip });
+  };
+  return {
+    audit,
+    require(request, capability, environment) {
+      const { account } = request;
+      if (account === null) {
+        throw request.sessionExpired
+          ? new Problem(
+              401,
+              'session_expired',
+              'Your session has ended (unused for too long, or past its lifetime). Log in again to continue.',
+            )
+          : new Problem(401, 'not_authenticated', 'Log in to use the console.');
+      }
+      if (!can(account, capability)) {
+        throw new Problem(
+          403,
+          'forbidden',
+          `The ${account.role} role cannot ${CAPABILITY_TEXT[capability]}. Ask an administrator if your work needs it.`,
+        );
+      }
+      if (environment !== undefined && !mayUse(account, environment)) {
+        throw new Problem(
+          403,
+          'environment_forbidden',
+          `The account ${account.name} may not work in the ${environment} environment. Choose another environment, or ask an administrator.`,
+        );
+      }
+      return account;
+    },
+  };
+}
+
+export const CAPABILITY_TEXT: Record<Capability, string> = {
+  register: 'register faces',
+  lookup: 'look registrations up',
+  audit: 'read the audit trail',
+  accounts: 'manage accounts',
+};
+
+/** An admin route's check: the account, or the 401/403 Problem, audited as `access_refused`. */
+export function requireAdmin(guard: AccessGuard, request: FastifyRequest, capability: Capability): Account {
+  try {
+    return guard.require(request, capability);
+  } catch (error) {
+    if (error instanceof Problem) guard.audit(request, { action: 'access_refused', outcome: error.title, status: error.statusCode });
+    throw error;
+  }
+}

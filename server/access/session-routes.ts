@@ -1,0 +1,96 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import { loginRequestSchema, setupRequestSchema } from '../../contract/access.ts';
+import type { Account, SessionAnswer } from '../../contract/access.ts';
+import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
+import type { AccessGuard } from './guard.ts';
+import { UNUSABLE_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import { SESSION_COOKIE, publicAccount } from './sessions.ts';
+import type { AccessOptions } from './sessions.ts';
+import type { StoredAccount } from './store.ts';
+import { loginThrottle } from './throttling.ts';
+
+/** A one-time setup token: printed at start when no account exists. */
+export function newSetupToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * /api/session (log in, out, who) and /api/setup (the first admin). Registered inside the /api
+ * scope, after `sessions`.
+ */
+export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: AccessGuard }> = (app, options, done) => {
+  const { store, guard } = options;
+  const loginRefusal = (request: FastifyRequest, name: string, outcome: string, status: number, known: boolean) => {
+    // The name typed is kept only when it is an account's: a password typed in the wrong field stays out.
+    store.appendAudit({ actor: known ? name : null, action: 'login_failed', outcome, status, address: request.ip });
+  };
+
+  const logIn = async (request: FastifyRequest, account: StoredAccount) => {
+    // A new session id at login: a session id planted before it is worth nothing after.
+    await request.session.regenerate();
+    request.session.cookie.secure = request.protocol === 'https';
+    request.session.account = account.name;
+    request.session.loggedInAt = Date.now();
+    store.recordLogin(account.name);
+    request.account = publicAccount(account);
+  };
+
+  app.get('/session', (request): SessionAnswer => ({ account: request.account, setup_required: store.countAccounts() === 0 }));
+
+  app.post('/session', async (request) => {
+    const body = parseOrRefuse(loginRequestSchema, requireBody(request));
+    const name = body.name.trim().toLowerCase();
+    const refusal = loginThrottle(store, name, request.ip);
+    if (refusal !== undefined) {
+      loginRefusal(request, name, refusal.title, refusal.statusCode, store.findAccount(name) !== undefined);
+      throw refusal;
+    }
+    const account = store.findAccount(name);
+    const valid = await verifyPassword(body.password, account?.passwordHash ?? UNUSABLE_HASH);
+    if (account === undefined || !valid) {
+      store.recordLoginFailure(name, request.ip);
+      loginRefusal(request, name, 'invalid_credentials', 401, account !== undefined);
+      throw new Problem(401, 'invalid_credentials', 'The name or the password is not right. Check both and try again.');
+    }
+    if (account.disabled) {
+      loginRefusal(request, name, 'account_disabled', 403, true);
+      throw new Problem(403, 'account_disabled', 'This account is disabled. Ask an administrator.');
+    }
+    store.clearLoginFailures(name);
+    await logIn(request, account);
+    guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
+    return { account: publicAccount(account) };
+  });
+
+  app.delete('/session', async (request, reply) => {
+    if (request.account !== null) guard.audit(request, { action: 'logout', outcome: 'ok', status: 204 });
+    await request.session.destroy();
+    reply.clearCookie(SESSION_COOKIE, { path: '/api' });
+    return reply.code(204).send();
+  });
+  methodNotAllowed(app, '/session', ['GET', 'POST', 'DELETE']);
+
+  app.post('/setup', async (request, reply) => {
+    const body = parseOrRefuse(setupRequestSchema, requireBody(request));
+    if (options.setupToken === undefined || store.countAccounts() > 0) {
+      throw new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
+    }
+    const expected = Buffer.from(options.setupToken);
+    const given = Buffer.from(body.token);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new Problem(403, 'invalid_setup_token', 'This setup link is not valid. Use the link the server printed when it started.');
+    }
+    const account: Account = { name: body.name, role: 'admin', environments: null };
+    if (!store.createAccount(account, await hashPassword(body.password))) {
+      throw new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
+    }
+    const stored = store.findAccount(account.name);
+    if (stored === undefined) throw new Error('the first admin was not stored');
+    await logIn(request, stored);
+    guard.audit(request, { action: 'setup', outcome: 'ok', status: 201 });
+    return reply.code(201).send({ account: publicAccount(stored) });
+  });
+  methodNotAllowed(app, '/setup', ['POST']);
+  done();
+};

@@ -1,0 +1,113 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import fp from 'fastify-plugin';
+import type { Account } from '../../contract/access.ts';
+import { LOGIN_WINDOW_MS } from './throttling.ts';
+import type { AccessStore, StoredAccount } from './store.ts';
+
+declare module 'fastify' {
+  interface Session {
+    /** The account's name; absent until a login. */
+    account?: string;
+    /** When the login happened (ms): the absolute lifetime counts from here. */
+    loggedInAt?: number;
+  }
+  interface FastifyRequest {
+    /** The logged-in account, resolved once per /api request; null: nobody. */
+    account: Account | null;
+    /** Why there is no account although a session cookie came: it expired. */
+    sessionExpired: boolean;
+  }
+}
+
+export const SESSION_COOKIE = 'frc_session';
+
+export interface AccessOptions {
+  store: AccessStore;
+  /** Signs the session cookie (@fastify/session wants 32+ characters). */
+  secret: string;
+  /** A session unused for this long ends (the cookie's Max-Age, renewed by each request). */
+  idleMs: number;
+  /** A session ends this long after its login, however active. */
+  maxMs: number;
+  /** The one-time token of /api/setup, while no account exists (undefined: setup is closed). */
+  setupToken: string | undefined;
+}
+
+export function publicAccount(account: StoredAccount | Account): Account {
+  return { name: account.name, role: account.role, environments: account.environments };
+}
+
+/**
+ * Sessions (cookie `frc_session` on /api: httpOnly, SameSite=Strict, Secure over HTTPS; the
+ * session itself in SQLite), and the account of each /api request. Registered with fastify-plugin
+ * so its decorations and hooks reach the /api scope.
+ */
+export const sessions = fp<AccessOptions>(async (app, options) => {
+  const { store } = options;
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: options.secret,
+    cookieName: SESSION_COOKIE,
+    // `secure: 'auto'` would also turn SameSite down to Lax over HTTP; Secure is set per request below.
+    cookie: { path: '/api', httpOnly: true, sameSite: 'strict', secure: false, maxAge: options.idleMs },
+    rolling: true,
+    saveUninitialized: false,
+    store: {
+      get: (id, callback) => {
+        try {
+          callback(null, store.getSession(id) as never);
+        } catch (error) {
+          callback(error);
+        }
+      },
+      set: (id, session, callback) => {
+        try {
+          store.setSession(id, session, Date.now() + options.idleMs);
+          callback();
+        } catch (error) {
+          callback(error);
+        }
+      },
+      destroy: (id, callback) => {
+        try {
+          store.destroySession(id);
+          callback();
+        } catch (error) {
+          callback(error);
+        }
+      },
+    },
+  });
+
+  app.decorateRequest('account', null);
+  app.decorateRequest('sessionExpired', false);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    // Secure when the console is reached over HTTPS (directly, or through a proxy with TRUST_PROXY).
+    request.session.cookie.secure = request.protocol === 'https';
+    const cookieCame = request.cookies[SESSION_COOKIE] !== undefined;
+    const name = request.session.account;
+    if (name === undefined) {
+      request.sessionExpired = cookieCame;
+      return;
+    }
+    const account = store.findAccount(name);
+    const tooOld = Date.now() - (request.session.loggedInAt ?? 0) > options.maxMs;
+    if (account === undefined || account.disabled || tooOld) {
+      await request.session.destroy();
+      request.sessionExpired = true;
+      return;
+    }
+    request.account = publicAccount(account);
+  });
+
+  const prune = setInterval(() => {
+    store.pruneSessions();
+    store.pruneLoginFailures(Date.now() - LOGIN_WINDOW_MS);
+  }, 10 * 60_000);
+  prune.unref();
+  app.addHook('onClose', () => {
+    clearInterval(prune);
+  });
+});
