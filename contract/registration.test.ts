@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
-import { errorBodySchema, registrationAnswerSchema, registrationRequestSchema } from './registration.ts';
+import { errorBodySchema, registrationAnswerSchema, registrationRequestSchema, upstreamErrorBodySchema } from './registration.ts';
 
 const KEY = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
 
@@ -32,9 +32,21 @@ describe('registrationRequestSchema', () => {
 });
 
 describe('answers', () => {
-  it('keeps fields QI Tech may add to an answer', () => {
-    expect(registrationAnswerSchema.parse({ registration_key: KEY, status: 'ok' })).toEqual({ registration_key: KEY, status: 'ok' });
+  it("keeps only the contract's fields of an answer: whatever else an upstream adds is dropped", () => {
+    expect(registrationAnswerSchema.parse({ registration_key: KEY, status: 'ok', headers: { authorization: 'k' } })).toEqual({
+      registration_key: KEY,
+    });
     expect(errorBodySchema.parse({ title: 'image_quality', description: 'x', image_status: 'not_center' }).image_status).toBe('not_center');
+    expect(upstreamErrorBodySchema.parse({ title: 'image_quality', description: 'x', image_status: 'not_center', echo: 'k' })).toEqual({
+      title: 'image_quality',
+      description: 'x',
+      image_status: 'not_center',
+    });
+  });
+
+  it('refuses an upstream refusal whose title is no identifier, or whose text is unbounded', () => {
+    expect(upstreamErrorBodySchema.safeParse({ title: 'Authorization: k3y', description: 'x' }).success).toBe(false);
+    expect(upstreamErrorBodySchema.safeParse({ title: 'image_quality', description: 'x'.repeat(2001) }).success).toBe(false);
   });
 });
 

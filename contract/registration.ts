@@ -92,27 +92,49 @@ export const imageUploadRequestSchema = z.strictObject(
   },
 );
 
-/** Every successful registration call answers with the key; QI Tech may add fields, which are kept. */
-export const registrationAnswerSchema = z.looseObject({ registration_key: keySchema('registration_key') });
+/*
+ * Answers are plain `z.object`s: parsing drops every field the contract does not name. The console
+ * relays what it parsed, so whatever else an upstream puts in an answer (an echoed request header,
+ * the API key among them, a field nested too deep to serialise) never reaches a browser or the audit.
+ */
 
-export const imageAnswerSchema = z.looseObject({
+/** Every successful registration call answers with the key; fields QI Tech may add are dropped. */
+export const registrationAnswerSchema = z.object({ registration_key: keySchema('registration_key') });
+
+export const imageAnswerSchema = z.object({
   image_key: keySchema('image_key'),
   file_size: z.int().check(z.nonnegative()),
   width_px: z.int().check(z.positive()),
   height_px: z.int().check(z.positive()),
-  created_at: z.string(),
+  /** A timestamp; its format is not documented, so only its length is bounded. */
+  created_at: z.string().check(z.maxLength(64)),
 });
 
 /** The image_status values the emulator answers; QI Tech documents only not_center. */
 export const imageStatusSchema = z.string();
 
-/** Every refusal: a snake_case title and a sentence a person can act on. */
-export const errorBodySchema = z.looseObject({
+/** An error's title: a snake_case identifier (`image_quality`), which the audit records as the outcome. */
+const titleSchema = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/));
+
+/**
+ * A refusal as QI Tech and the emulator send it: a title, a sentence a person can act on, and
+ * `image_status` for `image_quality`. Bounded, since the console relays it to staff.
+ */
+export const upstreamErrorBodySchema = z.object({
+  title: titleSchema,
+  description: z.string().check(z.maxLength(2000)),
+  image_status: z.optional(titleSchema),
+});
+
+/** Every refusal of the console server: the upstream's, or its own (with what it adds about the upstream). */
+export const errorBodySchema = z.object({
   title: z.string(),
   description: z.string(),
   image_status: z.optional(imageStatusSchema),
   /** The upstream's HTTP status, on the console server's answers about a failed upstream. */
   upstream_status: z.optional(z.number()),
+  /** How long to wait before trying again (`too_many_attempts`). */
+  retry_after_seconds: z.optional(z.number()),
 });
 
 export type RegistrationRequest = z.input<typeof registrationRequestSchema>;

@@ -9,6 +9,22 @@ export interface UpstreamAnswer {
 /** One environment's QI Tech: the three registration calls and /image, and nothing else. */
 export interface Upstream {
   call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<UpstreamAnswer>;
+  /**
+   * A text of this upstream's answer with the API key it was sent taken out: the last line of
+   * defence before relaying free text (a refusal's description) from an upstream that echoes the
+   * request's headers.
+   */
+  conceal(text: string): string;
+}
+
+const CONCEALED = '[redacted]';
+
+/** Takes a key out of a text, as it is or as an address or JSON would write it, whatever its case. */
+function concealer(apiKey: string | undefined): (text: string) => string {
+  if (apiKey === undefined || apiKey === '') return (text) => text;
+  const forms = [...new Set([apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)])];
+  const pattern = new RegExp(forms.map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+  return (text) => text.replace(pattern, CONCEALED);
 }
 
 function parseJson(text: string): unknown {
@@ -25,6 +41,7 @@ function parseJson(text: string): unknown {
  */
 export function emulatorUpstream(app: FastifyInstance, prefix: string, apiKey: string | undefined): Upstream {
   return {
+    conceal: concealer(apiKey),
     async call(method, path, body) {
       const response = await app.inject({
         method,
@@ -152,6 +169,7 @@ export function httpUpstream({ url, apiKey, timeoutMs }: HttpUpstreamOptions): U
   };
 
   return {
+    conceal: concealer(apiKey),
     async call(method, path, body) {
       const signal = AbortSignal.timeout(timeoutMs);
       try {

@@ -3,12 +3,12 @@ import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
 import {
-  errorBodySchema,
   imageAnswerSchema,
   imageUploadRequestSchema,
   keySchema,
   registrationAnswerSchema,
   registrationRequestSchema,
+  upstreamErrorBodySchema,
 } from '../../contract/registration.ts';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
@@ -39,7 +39,7 @@ export interface ApiOptions {
 
 type Call = 'registration' | 'lookup' | 'image';
 
-/** An answer to send as it is: the upstream's success or its 4xx refusal. */
+/** An answer to send: the contract's fields of the upstream's success or of its 4xx refusal. */
 interface Relayed {
   status: number;
   body: unknown;
@@ -71,26 +71,56 @@ function faultProblem(environment: Environment, call: Call, fault: UpstreamFault
         `The connection to ${service.slice(4)} was cut before it answered. ${unknownOutcome}`,
       );
     case 'too_large':
-      return badAnswer(environment, fault.status ?? 0);
+      return badAnswer(environment, call, fault.status ?? 0);
   }
 }
 
-function badAnswer(environment: Environment, status: number): Problem {
+/**
+ * An answer that does not fit the contract. After a registration answered 2xx, the upstream says it
+ * did something: the registration may well exist, so staff look the CPF up before sending again.
+ */
+function badAnswer(environment: Environment, call: Call, status: number): Problem {
+  const mayExist = call === 'registration' && status >= 200 && status < 300;
   return new Problem(
     502,
     'bad_upstream_answer',
-    `The ${environment.name} face recognition service answered HTTP ${String(status)} with something unexpected. Try again in a moment; if it persists, tell the console's administrator.`,
+    `The ${environment.name} face recognition service answered HTTP ${String(status)} with something unexpected. ${
+      mayExist
+        ? 'The registration may have been created anyway: look the CPF up before sending it again.'
+        : "Try again in a moment; if it persists, tell the console's administrator."
+    }`,
     { upstreamStatus: status },
   );
 }
 
-/** An upstream's HTTP answer as the console's answer: success and 4xx as they are, the rest explained. */
-function answerOrProblem(environment: Environment, success: z.ZodMiniType, answer: UpstreamAnswer): Relayed {
+/**
+ * What is relayed of an answer the contract accepted: its fields (parsing dropped the others),
+ * with this upstream's key taken out of every text; undefined if it cannot be sent as JSON.
+ */
+function relayable(environment: Environment, parsed: unknown): Record<string, unknown> | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const body = Object.fromEntries(
+    Object.entries(parsed).map(([field, value]) => [field, typeof value === 'string' ? environment.upstream.conceal(value) : value]),
+  );
+  try {
+    JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+  return body;
+}
+
+/**
+ * An upstream's HTTP answer as the console's answer: the contract's fields of a success or of a
+ * 4xx refusal, the rest explained.
+ */
+function answerOrProblem(environment: Environment, call: Call, success: z.ZodMiniType, answer: UpstreamAnswer): Relayed {
   const { status } = answer;
   if (status >= 200 && status < 300) {
     const parsed = success.safeParse(answer.body);
-    if (parsed.success) return { status, body: parsed.data };
-    throw badAnswer(environment, status);
+    const body = parsed.success ? relayable(environment, parsed.data) : undefined;
+    if (body !== undefined) return { status, body };
+    throw badAnswer(environment, call, status);
   }
   if (status === 401 || status === 403) {
     throw new Problem(
@@ -102,9 +132,10 @@ function answerOrProblem(environment: Environment, success: z.ZodMiniType, answe
   }
   if (status >= 400 && status < 500) {
     // QI Tech's own refusal (image_quality, not found…): the person sees QI Tech's reason.
-    const parsed = errorBodySchema.safeParse(answer.body);
-    if (parsed.success) return { status, body: parsed.data };
-    throw badAnswer(environment, status);
+    const parsed = upstreamErrorBodySchema.safeParse(answer.body);
+    const body = parsed.success ? relayable(environment, parsed.data) : undefined;
+    if (body !== undefined) return { status, body };
+    throw badAnswer(environment, call, status);
   }
   if (status >= 500 && status < 600) {
     throw new Problem(
@@ -115,15 +146,15 @@ function answerOrProblem(environment: Environment, success: z.ZodMiniType, answe
     );
   }
   // 1xx, 3xx (redirects are never followed: the key must not travel elsewhere), anything else.
-  throw badAnswer(environment, status);
+  throw badAnswer(environment, call, status);
 }
 
 const registrationKeySchema = keySchema('registration_key');
 
 /**
  * The console API. Registration calls are checked with the contract before anything leaves,
- * then forwarded to the environment's upstream; its answer comes back as it is when it has the
- * contract's shape. Only these four calls exist: this is no proxy to QI Tech.
+ * then forwarded to the environment's upstream; of its answer, the contract's fields come back
+ * when it has the contract's shape. Only these four calls exist: this is no proxy to QI Tech.
  */
 export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   const { guard } = options;
@@ -166,7 +197,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
       throw faultProblem(environment, call, error, options.upstreamTimeoutMs);
     }
     try {
-      return answerOrProblem(environment, success, answer);
+      return answerOrProblem(environment, call, success, answer);
     } catch (problem) {
       request.log.warn(
         { upstream: { ...upstream, status: answer.status, ms: Math.round(performance.now() - started) } },

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -68,3 +68,25 @@ export const cutConnection: Behaviour = (request) => {
 
 /** Never answers (until the test closes the server). */
 export const neverAnswer: Behaviour = () => undefined;
+
+/** Answers a raw text as JSON: for answers JSON.stringify could not even make (nested too deep). */
+export function answerText(status: number, text: string): Behaviour {
+  return (_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+  };
+}
+
+/**
+ * Answers with the request's headers in it, the Authorization key among them: as a gateway or a
+ * debugging proxy in front of QI Tech might. `body` makes the answer from the headers it received.
+ */
+export function echoHeaders(status: number, body: (headers: IncomingHttpHeaders) => Record<string, unknown>): Behaviour {
+  return (request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body(request.headers)));
+  };
+}
+
+/** A JSON value nested `depth` objects deep (about 6 bytes a level: 10,000 levels fit the answer-size cap). */
+export function nestedJson(depth: number): string {
+  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}

@@ -7,7 +7,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { CPF_A, CPF_B, buildTestApp, fixtureBase64, json, refusal, tempDir } from './helper.ts';
-import { answer, cutConnection, misbehavingUpstream, neverAnswer } from './misbehaving-upstream.ts';
+import { answer, answerText, cutConnection, misbehavingUpstream, nestedJson, neverAnswer } from './misbehaving-upstream.ts';
 import type { Behaviour, MisbehavingUpstream } from './misbehaving-upstream.ts';
 import { exited, freePort, startProcess } from './process.ts';
 
@@ -202,6 +202,53 @@ describe('sandbox upstream over HTTP: faults become clear answers', () => {
     const repeated = await second(register);
     expect(repeated.statusCode).toBe(409);
     expect(json(repeated)).toEqual(conflict);
+  });
+});
+
+describe('sandbox upstream over HTTP: a success answer the console cannot relay as it is', () => {
+  /** The newest audit entry, as an administrator reads it. */
+  async function lastAudit(call: (options: InjectOptions) => Promise<LightMyRequestResponse>) {
+    const trail = json(await call({ method: 'GET', url: '/api/admin/audit?limit=1' }));
+    return (trail.entries as Record<string, unknown>[])[0];
+  }
+
+  it("a registration answered 201 with a valid key beside a field nested 10,000 deep → 201 with the contract's fields only, audited", async () => {
+    const upstream = await upstreamThat(answerText(201, `{"registration_key":"${REGISTRATION_KEY}","debug":${nestedJson(10_000)}}`));
+    const call = await consoleFor(upstream);
+    const response = await call(register);
+    expect(response.statusCode).toBe(201);
+    expect(json(response)).toEqual({ registration_key: REGISTRATION_KEY });
+    expect(await lastAudit(call)).toMatchObject({ action: 'register', outcome: 'ok', status: 201, registration_key: REGISTRATION_KEY });
+    // The console still answers afterwards.
+    expect((await call(register)).statusCode).toBe(201);
+  });
+
+  it('a registration answered 201 that does not fit the contract → 502 bad_upstream_answer: it may have been created, look the CPF up first', async () => {
+    const answers = [`{"registration_key":${nestedJson(10_000)}}`, '{"registration_key":"not-a-key"}', '[]'];
+    for (const text of answers) {
+      const call = await consoleFor(await upstreamThat(answerText(201, text)));
+      const body = refusal(await call(register), 502, 'bad_upstream_answer');
+      expect(body.upstream_status).toBe(201);
+      expect(body.description).toContain('may have been created');
+      expect(body.description).toContain('look the CPF up before sending it again');
+      expect(await lastAudit(call)).toMatchObject({
+        action: 'register',
+        outcome: 'bad_upstream_answer',
+        status: 502,
+        cpf_masked: '***.982.247-**',
+      });
+    }
+  });
+
+  it('a look-up answered 200 nested 10,000 deep → 502 bad_upstream_answer, to try again', async () => {
+    const call = await consoleFor(await upstreamThat(answerText(200, `{"registration_key":${nestedJson(10_000)}}`)));
+    const body = refusal(await call(lookup), 502, 'bad_upstream_answer');
+    expect(body.description).toContain('Try again');
+    expect(body.description).not.toContain('may have been created');
+    const ok = await consoleFor(
+      await upstreamThat(answerText(200, `{"registration_key":"${REGISTRATION_KEY}","debug":${nestedJson(10_000)}}`)),
+    );
+    expect(json(await ok(lookup))).toEqual({ registration_key: REGISTRATION_KEY });
   });
 });
 

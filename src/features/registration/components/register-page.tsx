@@ -55,10 +55,15 @@ type Phase =
 
 /**
  * A send that may have been carried out although no answer came back: the upstream timed out or
- * its connection was cut, or the console server itself could not be reached mid-request.
+ * its connection was cut, the console server itself could not be reached mid-request, or the
+ * upstream answered success (2xx) with something the console could not read.
  */
 function outcomeUnknown(error: unknown): boolean {
-  return error instanceof ApiError && (error.status === 0 || OUTCOME_UNKNOWN_TITLES.some((title) => title === error.title));
+  const unreadableSuccess = (e: ApiError) => e.title === 'bad_upstream_answer' && Math.floor((e.upstreamStatus ?? 0) / 100) === 2;
+  return (
+    error instanceof ApiError &&
+    (error.status === 0 || OUTCOME_UNKNOWN_TITLES.some((title) => title === error.title) || unreadableSuccess(error))
+  );
 }
 
 const PROGRESS = {
