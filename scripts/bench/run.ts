@@ -8,6 +8,7 @@ import { benchFaceQuality } from './face-quality.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
 import { benchLighthouse } from './lighthouse.ts';
+import { benchMemory } from './memory.ts';
 import { machine } from './machine.ts';
 
 const suites: Record<string, () => Promise<string>> = {
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<string>> = {
   lighthouse: benchLighthouse,
   'face-detection': benchFaceDetection,
   'face-quality': benchFaceQuality,
+  memory: benchMemory,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import type { io } from '@tensorflow/tfjs-core';
 import type { Config, Human, Tensor } from '@vladmandic/human';
 import { FACE_DETECTOR_SETTINGS, judgeFace, measureFace } from '../../contract/face-quality.ts';
-import type { FaceDetection } from '../../contract/face-quality.ts';
+import type { DetectedFace, FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
 
@@ -14,11 +15,11 @@ import type { DecodedPicture, FaceCheck } from './image-check.ts';
  * checks. One Human per process, loaded on first use (~250 ms: require, models, first detection)
  * and kept: human holds module-level state, and its models load slowly.
  *
- * What it sees: the picture's pixels as stored, EXIF orientation NOT applied (inspectPicture
- * decodes without it). QI Tech documents nothing about EXIF; judging the bytes as sent is the
- * stricter reading (a sideways phone photo tagged "rotate" is refused as no_face), and the SPA
- * always sends pictures it re-encoded upright, without an orientation tag. It also spares a
- * second decode.
+ * What it sees: the picture's pixels as decoded by inspectPicture, reduced there to at most
+ * DECODED_MAX_SIDE (1280 px) a side, EXIF orientation NOT applied. QI Tech documents nothing about
+ * EXIF; judging the bytes as sent is the stricter reading (a sideways phone photo tagged "rotate"
+ * is refused as no_face), and the SPA always sends pictures it re-encoded upright, without an
+ * orientation tag. It also spares a second decode.
  */
 
 const require = createRequire(import.meta.url);
@@ -30,28 +31,58 @@ const MODELS_DIR = join(HUMAN_DIST, '..', 'models') + '/';
 const WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 const MODELS_URL = pathToFileURL(MODELS_DIR).href;
 
-/** Pictures larger than this (longest side) are reduced for detection; the mesh box is scaled back. */
-const DETECTION_MAX_SIDE = 1280;
-
 const CONFIG = { ...FACE_DETECTOR_SETTINGS, wasmPath: WASM_DIR, modelBasePath: MODELS_URL } as const;
 
-/**
- * human's loader calls the global fetch() for every model file, and Node's fetch has no file:.
- * Answers file: URLs under human's models folder from disk; everything else goes to the real fetch.
- */
-function serveModelsFromDisk(): void {
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith(MODELS_URL)) {
-      const body = await readFile(fileURLToPath(url));
-      return new Response(body, {
-        status: 200,
-        headers: { 'content-type': url.endsWith('.json') ? 'application/json' : 'application/octet-stream' },
-      });
-    }
-    return realFetch(input, init);
+/** The few functions of human's tfjs used here (human types its bundled tfjs as `any`). */
+interface TensorFunctions {
+  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
+  dispose(tensor: Tensor): void;
+  io: Pick<typeof io, 'getModelArtifactsForJSON'> & {
+    /** A router answers null for a URL it does not take, as tfjs's own do (its type says IOHandler). */
+    registerLoadRouter(router: (url: string | string[]) => io.IOHandler | null): void;
   };
+}
+
+/** The file of human's models folder a `file:` URL names; undefined for any other URL. */
+function modelFile(url: string): string | undefined {
+  if (!url.startsWith(MODELS_URL)) return undefined;
+  const path = fileURLToPath(url);
+  const inside = relative(MODELS_DIR, path);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? undefined : path;
+}
+
+/** Reads a model (its model.json and the weight files it lists) from disk, as tfjs's http loader would over HTTP. */
+function diskModel(tf: TensorFunctions, path: string): io.IOHandler {
+  return {
+    async load() {
+      const modelJson = JSON.parse(await readFile(path, 'utf8')) as io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs = manifest.flatMap((group) => group.weights);
+        const files = await Promise.all(manifest.flatMap((group) => group.paths).map((name) => readFile(join(dirname(path), name))));
+        const weights = Buffer.concat(files);
+        return [specs, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)];
+      });
+    },
+  };
+}
+
+let routed = false;
+
+/**
+ * human loads each model from `modelBasePath` with tfjs, whose only loader for a URL like ours is
+ * HTTP through the global fetch(), and Node's fetch has no file:. Rather than replacing the
+ * process's fetch, a load router of tfjs's own (its registry of model loaders, consulted before
+ * the HTTP fallback) reads the files of human's models folder from disk; every other URL is left
+ * to tfjs as before.
+ */
+function loadModelsFromDisk(tf: TensorFunctions): void {
+  if (routed) return;
+  routed = true;
+  tf.io.registerLoadRouter((url) => {
+    if (typeof url !== 'string') return null;
+    const path = modelFile(url);
+    return path === undefined ? null : diskModel(tf, path);
+  });
 }
 
 let loading: Promise<Human> | undefined;
@@ -59,9 +90,9 @@ let loading: Promise<Human> | undefined;
 /** The process's Human, loaded once; throws when a model did not load (human.load() resolves anyway). */
 export function loadFaceDetector(): Promise<Human> {
   loading ??= (async () => {
-    serveModelsFromDisk();
     const { Human: HumanClass } = require(HUMAN_NODE_WASM) as { Human: new (config: Partial<Config>) => Human };
     const human = new HumanClass(CONFIG);
+    loadModelsFromDisk(human.tf as TensorFunctions);
     await human.load();
     const loaded = human.models.stats().numLoadedModels;
     if (loaded < 2) {
@@ -78,29 +109,15 @@ export function loadFaceDetector(): Promise<Human> {
   return loading;
 }
 
-/** RGB pixels for the detector, reduced to DETECTION_MAX_SIDE; `scale` maps them back to the picture. */
-async function detectorInput(picture: DecodedPicture): Promise<{ rgb: Uint8Array; width: number; height: number; scale: number }> {
-  const { pixels, width, height, channels } = picture;
-  const longest = Math.max(width, height);
-  if (channels === 3 && longest <= DETECTION_MAX_SIDE) {
-    return { rgb: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), width, height, scale: 1 };
-  }
-  let image = sharp(pixels, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } })
+/** RGB pixels for the detector: the decoded ones, or an RGB copy of them (grey, or with alpha). */
+async function detectorInput({ data, width, height, channels }: DecodedPicture['pixels']): Promise<Uint8Array> {
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const rgb = await sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } })
     .removeAlpha()
-    .toColourspace('srgb');
-  if (longest > DETECTION_MAX_SIDE) image = image.resize({ width: DETECTION_MAX_SIDE, height: DETECTION_MAX_SIDE, fit: 'inside' });
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  return {
-    rgb: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    width: info.width,
-    height: info.height,
-    scale: width / info.width,
-  };
-}
-
-interface TensorFunctions {
-  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-  dispose(tensor: Tensor): void;
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer();
+  return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length);
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -112,14 +129,65 @@ function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/** Detects the faces of a decoded picture and measures them, in the picture's pixels. */
+/**
+ * Pictures the face check holds at once, in the whole process (the detector is one per process):
+ * waiting for their decode, decoded and waiting for the detector, or being detected. Each costs
+ * ≤ ~15 MB while held (its ≤ 3 MB file, its pixels reduced to ≤ 1280 px: ≤ 6.6 MB, an RGB copy
+ * of them for a grey or RGBA picture), so 8 hold ≤ ~120 MB however large the pictures; a decode's
+ * own buffers (up to ~150 MB) are one at a time (image-check.ts). 8 is twice what 4 desks sending
+ * at once need; the last waits ~0.5 s behind 7 ordinary pictures (50–80 ms each; ~2 s behind 7 of
+ * 49 MP), well within a client's timeout.
+ */
+export const FACE_CHECK_QUEUE_LIMIT = 8;
+/** What a refused client is told to wait: the time a full queue of large pictures takes to clear. */
+const BUSY_RETRY_AFTER_SECONDS = 3;
+
+let admitted = 0;
+
+/**
+ * Takes a place in the face check's queue, to hold from before the picture's decode until its
+ * verdict: returns the function that gives it back. With every place taken, refuses at once with
+ * `503 busy` and a Retry-After, before anything is decoded or stored.
+ */
+export function admitFaceCheck(): () => void {
+  if (admitted >= FACE_CHECK_QUEUE_LIMIT) {
+    throw new Problem(
+      503,
+      'busy',
+      `The face check is busy with ${String(FACE_CHECK_QUEUE_LIMIT)} other pictures. Nothing was stored: send the picture again in a few seconds.`,
+      { headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) } },
+    );
+  }
+  admitted += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    admitted -= 1;
+  };
+}
+
+/** A face measured in the reduced pixels, its box in the picture's own pixels. */
+function inPictureSize(face: DetectedFace, scale: number): DetectedFace {
+  if (scale === 1) return face;
+  const { x, y, width, height } = face.box;
+  return { ...face, box: { x: x * scale, y: y * scale, width: width * scale, height: height * scale } };
+}
+
+/**
+ * Detects the faces of a decoded picture and measures them, all in the pixels decoded (reduced to
+ * 1280 px for a larger picture: the full-size ones are never held), the mesh box then scaled to
+ * the picture. The browser (src/lib/face/face-detector.ts) measures the same way. A picture within
+ * 1280 px is measured as before; for larger ones, see docs/face-detection-notes.md (the sharpness
+ * binning keeps the blur threshold valid; the two sides' reductions differ by ~4% of sharpness).
+ */
 export async function detectFaces(picture: DecodedPicture): Promise<FaceDetection> {
   const human = await loadFaceDetector();
-  const input = await detectorInput(picture);
+  const { pixels } = picture;
+  const rgb = await detectorInput(pixels);
   const result = await oneAtATime(async () => {
-    // human types its bundled tfjs as `any`: the two calls used here, typed.
     const tf = human.tf as TensorFunctions;
-    const tensor = tf.tensor3d(input.rgb, [input.height, input.width, 3], 'int32');
+    const tensor = tf.tensor3d(rgb, [pixels.height, pixels.width, 3], 'int32');
     try {
       return await human.detect(tensor);
     } finally {
@@ -127,7 +195,10 @@ export async function detectFaces(picture: DecodedPicture): Promise<FaceDetectio
     }
   });
   if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
-  const faces = result.face.map((face) => measureFace(face, input.scale, picture.pixels, picture.width, picture.height, picture.channels));
+  const scale = picture.width / pixels.width;
+  const faces = result.face.map((face) =>
+    inPictureSize(measureFace(face, 1, pixels.data, pixels.width, pixels.height, pixels.channels), scale),
+  );
   return { width: picture.width, height: picture.height, faces };
 }
 

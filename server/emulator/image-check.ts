@@ -4,15 +4,25 @@ import { MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX } from '../../contract/image.ts';
 import { Problem } from '../lib/problem.ts';
 import type { NewImage } from './store.ts';
 
+/**
+ * Longest side of the pixels a decode keeps (the face detector's input size): a picture larger
+ * than this is reduced in the same pass that decodes it, so that a 50 MP picture costs ~5 MB of
+ * pixels rather than ~150–200 MB while it waits for its face check.
+ */
+export const DECODED_MAX_SIDE = 1280;
+
 /** A picture that decoded cleanly: what face checks receive. */
 export interface DecodedPicture {
   content: Buffer;
   mediaType: NewImage['mediaType'];
+  /** The picture's own size, as stored and answered (`width_px`, `height_px`). */
   width: number;
   height: number;
-  /** The decoded pixels, interleaved, `channels` per pixel, EXIF orientation not applied. */
-  pixels: Buffer;
-  channels: number;
+  /**
+   * Its pixels, reduced at decode to at most DECODED_MAX_SIDE a side (never enlarged: a picture
+   * within it keeps every pixel), interleaved, `channels` per pixel, EXIF orientation not applied.
+   */
+  pixels: { data: Buffer; width: number; height: number; channels: number };
 }
 
 /**
@@ -61,26 +71,56 @@ async function explain(content: Buffer, mediaType: NewImage['mediaType'] | undef
   return new Problem(400, 'invalid_image', DAMAGED);
 }
 
+// libvips's operation cache keeps recent loads open, and an open progressive JPEG keeps libjpeg's
+// whole coefficient buffer (~150 MB at 49 MP, outside the cache's 50 MB accounting): 8 of them
+// held 1.2 GB after their answers. The emulator never decodes the same bytes twice: no cache.
+// (sharp is used by these two files only in the server.)
+sharp.cache(false);
+
+let decoding: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs decodes one at a time in the process. What a decode holds while it runs is not the pixels
+ * it keeps but libvips's and the decoder's buffers: ~45 MB for a 49 MP PNG reduced to 1280 px,
+ * ~150 MB for a 49 MP progressive JPEG (libjpeg keeps its whole coefficient buffer); four at once
+ * (libuv's threads) would hold four times that. Detection runs one at a time anyway, so a burst
+ * is no slower for it.
+ */
+function oneDecodeAtATime<T>(task: () => Promise<T>): Promise<T> {
+  const run = decoding.then(task, task);
+  decoding = run.catch(() => undefined);
+  return run;
+}
+
 /**
  * Judges a picture by its content, never by a name or a claim: JPEG or PNG by its signature,
  * whole (every byte decodes without a warning, which is what finds a truncated or corrupt file),
  * not a decompression bomb (the pixel count is checked from the header before decoding), and
- * big enough for a face check.
+ * big enough for a face check. Its pixels are kept reduced to DECODED_MAX_SIDE.
  */
 export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
   const mediaType = mediaTypeOf(content);
   if (mediaType === undefined) throw await explain(content, mediaType);
+  let size: Metadata;
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    // One decode answers everything: colour profiles are irrelevant to these checks and cost
-    // more than the decode itself, so they are ignored.
-    decoded = await sharp(content, { failOn: 'warning', ignoreIcc: true, limitInputPixels: MAX_IMAGE_PIXELS })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    [size, decoded] = await oneDecodeAtATime(async () => [
+      // The header's size: the decode below answers the reduced one only.
+      await sharp(content).metadata(),
+      // One decode answers everything. The reduction runs in the same pass, streamed: every row of
+      // the picture is still decoded (a truncated or corrupt file still fails with its warning),
+      // but only the reduced pixels are ever held. No shrink-on-load: libjpeg's DCT scaling would
+      // give other pixels than a full decode reduced, the input detection always had. Colour
+      // profiles are irrelevant to these checks and cost more than the decode itself: ignored.
+      await sharp(content, { failOn: 'warning', ignoreIcc: true, limitInputPixels: MAX_IMAGE_PIXELS })
+        .resize({ width: DECODED_MAX_SIDE, height: DECODED_MAX_SIDE, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: false })
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    ]);
   } catch {
     throw await explain(content, mediaType);
   }
-  const { width, height, channels } = decoded.info;
+  const { width, height } = size;
   if (width < MIN_IMAGE_SIDE_PX || height < MIN_IMAGE_SIDE_PX) {
     throw new Problem(
       400,
@@ -88,5 +128,12 @@ export async function inspectPicture(content: Buffer): Promise<DecodedPicture> {
       `The picture is ${String(width)}x${String(height)} pixels; both sides must be at least ${String(MIN_IMAGE_SIDE_PX)} pixels for the face to be checked. Use the camera's full resolution or a larger photo.`,
     );
   }
-  return { content, mediaType, width, height, pixels: decoded.data, channels };
+  const { info } = decoded;
+  return {
+    content,
+    mediaType,
+    width,
+    height,
+    pixels: { data: decoded.data, width: info.width, height: info.height, channels: info.channels },
+  };
 }

@@ -4,8 +4,8 @@ import { cpfSchema } from '../../contract/cpf.ts';
 import { imageUploadRequestSchema, keySchema, registrationRequestSchema } from '../../contract/registration.ts';
 import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
 import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody as body } from '../lib/problem.ts';
-import { detectedFaceCheck } from './face-detector.ts';
-import { inspectPicture } from './image-check.ts';
+import { admitFaceCheck, detectedFaceCheck } from './face-detector.ts';
+import { acceptEveryFace, inspectPicture } from './image-check.ts';
 import type { FaceCheck } from './image-check.ts';
 import { openApiDocument } from './openapi.ts';
 import { EmulatorStore } from './store.ts';
@@ -15,6 +15,8 @@ export interface EmulatorOptions {
   databaseFile: string;
   /** When set, every call must carry `Authorization: <apiKey>`, as QI Tech demands. */
   apiKey?: string | undefined;
+  /** Said with a refused key: where to find the right one (the console's emulator). */
+  keyHint?: string | undefined;
   /** Judges each picture's face; by default the real check (face-detector.ts), as QI Tech judges. */
   faceCheck?: FaceCheck;
 }
@@ -31,20 +33,21 @@ const PATHS = {
 
 const registrationKeySchema = keySchema('registration_key');
 
-function authorizer(apiKey: string | undefined): ((request: FastifyRequest) => void) | undefined {
+function authorizer(apiKey: string | undefined, keyHint = ''): ((request: FastifyRequest) => void) | undefined {
   if (apiKey === undefined || apiKey === '') return undefined;
   const expected = Buffer.from(apiKey);
+  const hint = keyHint === '' ? '' : ` ${keyHint}`;
   return (request) => {
     const given = request.headers.authorization;
     if (given === undefined || given === '') {
-      throw new Problem(401, 'unauthorized', 'The Authorization header is missing. Send the API key in it, as is (no "Bearer").');
+      throw new Problem(401, 'unauthorized', `The Authorization header is missing. Send the API key in it, as is (no "Bearer").${hint}`);
     }
     const received = Buffer.from(given);
     if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
       throw new Problem(
         401,
         'unauthorized',
-        'The API key in the Authorization header is not valid. Check the key configured for this environment.',
+        `The API key in the Authorization header is not valid. Check the key configured for this environment.${hint}`,
       );
     }
   };
@@ -64,7 +67,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   jsonErrors(app);
   jsonBodiesOnly(app);
 
-  const authorize = authorizer(options.apiKey);
+  const authorize = authorizer(options.apiKey, options.keyHint);
   if (authorize !== undefined) {
     const openApiUrl = `${app.prefix}/openapi.json`;
     app.addHook('onRequest', (request, _reply, done) => {
@@ -83,9 +86,16 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   }
 
   const decode = async (image: string) => {
-    const picture = await inspectPicture(Buffer.from(image, 'base64'));
-    await faceCheck(picture);
-    return picture;
+    // A face-checked picture holds a place in the detector's bounded queue from before its decode
+    // to its verdict, so the bound covers its pixels too; none left: 503 busy, nothing decoded.
+    const release = faceCheck === acceptEveryFace ? undefined : admitFaceCheck();
+    try {
+      const picture = await inspectPicture(Buffer.from(image, 'base64'));
+      await faceCheck(picture);
+      return picture;
+    } finally {
+      release?.();
+    }
   };
 
   app.post(PATHS.registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<RegistrationAnswer> => {

@@ -1,7 +1,13 @@
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_IMAGE_BYTES } from '../../contract/image.ts';
-import { CPF_A, CPF_B, buildTestApp, fixture, fixtureBase64, json, refusal } from './helper.ts';
+import { FACE_CHECK_QUEUE_LIMIT } from '../emulator/face-detector.ts';
+import type { FaceCheck } from '../emulator/image-check.ts';
+import { emulator } from '../emulator/plugin.ts';
+import { CPF_A, CPF_B, buildTestApp, fixture, fixtureBase64, json, refusal, tempDir } from './helper.ts';
 
 const REGISTRATION = '/emulator/face_recognition/registration';
 const IMAGE = '/emulator/face_recognition/image';
@@ -51,7 +57,8 @@ describe('emulator: registration with an inline image', () => {
   });
 
   it('gives 50 concurrent registrations 50 different keys, each retrievable', async () => {
-    const app = await buildTestApp();
+    // About the store's keys, not faces: the face check would hold 8 at a time and refuse the rest (busy).
+    const app = await buildTestApp({ emulatorFaceCheck: false });
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: FACE } })),
     );
@@ -92,6 +99,29 @@ describe('emulator: pictures are judged by their content', () => {
     const pngCut = fixture('face-single-small-image.png').subarray(0, 60_000);
     const png = await app.inject({ method: 'POST', url: IMAGE, payload: { image: pngCut.toString('base64') } });
     refusal(png, 400, 'invalid_image');
+  });
+
+  it('refuses a truncated or corrupt picture larger than the pixels it keeps (reduced in the decode that checks it)', async () => {
+    const app = await buildTestApp({ emulatorFaceCheck: false });
+    const face = sharp(fixture('face-single-centered.jpg'));
+    const jpeg = await face.clone().resize(2000, 2000, { fit: 'contain', background: '#d8d4cc' }).jpeg({ quality: 90 }).toBuffer();
+    const png = await face.clone().extend({ top: 520, bottom: 520, left: 550, right: 550, background: '#d8d4cc' }).png().toBuffer();
+    // Corrupt entropy-coded data in the middle of the JPEG (its markers left alone), and both cut short.
+    const corrupt = Buffer.from(jpeg);
+    for (let i = Math.floor(jpeg.length * 0.5); i < Math.floor(jpeg.length * 0.5) + 2000; i += 1)
+      if (corrupt[i] !== 0xff) corrupt[i] = 0xa5;
+    for (const broken of [jpeg.subarray(0, Math.floor(jpeg.length * 0.8)), corrupt, png.subarray(0, Math.floor(png.length * 0.8))]) {
+      const response = await app.inject({ method: 'POST', url: IMAGE, payload: { image: broken.toString('base64') } });
+      expect(refusal(response, 400, 'invalid_image').description).toMatch(/damaged or incomplete/);
+    }
+    // Whole, both are stored, with their own size.
+    for (const [whole, side] of [
+      [jpeg, 2000],
+      [png, 1600],
+    ] as const) {
+      const response = await app.inject({ method: 'POST', url: IMAGE, payload: { image: whole.toString('base64') } });
+      expect(json(response)).toMatchObject({ width_px: side, height_px: side });
+    }
   });
 
   it('refuses a picture smaller than 200x200 and names its size', async () => {
@@ -312,7 +342,7 @@ describe('emulator: EMULATOR_API_KEY', () => {
 
   it('demands Authorization: <key> on every call once a key is set', async () => {
     const app = await buildTestApp({ emulatorApiKey: KEY });
-    const missing = await app.inject({ method: 'GET', url: byDocument(CPF_A) });
+    const missing = await app.inject({ method: 'GET', url: byDocument(CPF_A), headers: { authorization: '' } });
     expect(refusal(missing, 401, 'unauthorized').description).toMatch(/missing/);
     const wrong = await app.inject({
       method: 'POST',
@@ -351,5 +381,109 @@ describe('emulator: what is logged', () => {
     expect(lines.length).toBeGreaterThan(4);
     expect(log).toContain('/document_number/[redacted]');
     for (const secret of [FACE.slice(1000, 1040), CPF_A, CPF_B, '11144477735', 'secret-key-93c1']) expect(log).not.toContain(secret);
+  });
+});
+
+/** The emulator alone, with a face check that holds every picture until `open()`. */
+async function emulatorWithHeldFaceCheck(): Promise<{ app: FastifyInstance; held: () => number; open: () => void }> {
+  let held = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const faceCheck: FaceCheck = async () => {
+    held += 1;
+    await opened;
+  };
+  const app = Fastify();
+  await app.register(emulator, { databaseFile: join(tempDir(), 'emulator.sqlite'), faceCheck });
+  onTestFinished(async () => {
+    open();
+    await app.close();
+  });
+  await app.ready();
+  return { app, held: () => held, open };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('emulator: the face check holds a bounded number of pictures (issue 11)', () => {
+  it(`answers 503 busy with Retry-After once ${String(FACE_CHECK_QUEUE_LIMIT)} pictures are held, stores nothing of it, and takes pictures again once they are done`, async () => {
+    const { app, held, open } = await emulatorWithHeldFaceCheck();
+    const waiting = Array.from({ length: FACE_CHECK_QUEUE_LIMIT }, () =>
+      app.inject({ method: 'POST', url: '/face_recognition/registration', payload: { document_number: CPF_A, image: FACE } }),
+    );
+    await until(() => held() === FACE_CHECK_QUEUE_LIMIT);
+
+    for (const [url, payload] of [
+      ['/face_recognition/registration', { document_number: CPF_B, image: FACE }],
+      ['/face_recognition/image', { image: FACE }],
+    ] as const) {
+      const busy = await app.inject({ method: 'POST', url, payload });
+      expect(refusal(busy, 503, 'busy').description).toMatch(/few seconds/);
+      expect(Number(busy.headers['retry-after'])).toBeGreaterThan(0);
+      expect(busy.headers['content-type']).toMatch(/^application\/json/);
+    }
+    // Refused before its decode: the face check never saw it.
+    expect(held()).toBe(FACE_CHECK_QUEUE_LIMIT);
+
+    open();
+    expect((await Promise.all(waiting)).map((r) => r.statusCode)).toEqual(Array(FACE_CHECK_QUEUE_LIMIT).fill(201));
+    expect((await app.inject({ method: 'GET', url: `/face_recognition/registration/document_number/${CPF_B}` })).statusCode).toBe(404);
+    // Every place was given back, refusals' included.
+    const after = await Promise.all(
+      Array.from({ length: FACE_CHECK_QUEUE_LIMIT }, () =>
+        app.inject({ method: 'POST', url: '/face_recognition/image', payload: { image: FACE } }),
+      ),
+    );
+    expect(after.map((r) => r.statusCode)).toEqual(Array(FACE_CHECK_QUEUE_LIMIT).fill(201));
+  });
+
+  it('gives the place back when a picture is refused before or by its face check', async () => {
+    const { app, open } = await emulatorWithHeldFaceCheck();
+    open();
+    const broken = fixtureBase64('truncated.jpg');
+    for (let i = 0; i < FACE_CHECK_QUEUE_LIMIT + 2; i += 1) {
+      refusal(await app.inject({ method: 'POST', url: '/face_recognition/image', payload: { image: broken } }), 400, 'invalid_image');
+    }
+    const held = Array.from({ length: FACE_CHECK_QUEUE_LIMIT }, () =>
+      app.inject({ method: 'POST', url: '/face_recognition/image', payload: { image: FACE } }),
+    );
+    expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual(Array(FACE_CHECK_QUEUE_LIMIT).fill(201));
+  });
+
+  it("the console's API answers a busy emulator as the local service's failure, naming its 503, and stores nothing", async () => {
+    // The queue is the process's (one detector per process): held here by another emulator.
+    const { held, open, app: other } = await emulatorWithHeldFaceCheck();
+    const holding = Array.from({ length: FACE_CHECK_QUEUE_LIMIT }, () =>
+      other.inject({ method: 'POST', url: '/face_recognition/image', payload: { image: FACE } }),
+    );
+    await until(() => held() === FACE_CHECK_QUEUE_LIMIT);
+    const app = await buildTestApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/local/face_recognition/registration',
+      payload: { document_number: CPF_B, image: FACE },
+    });
+    const body = refusal(response, 502, 'upstream_error');
+    expect(body.upstream_status).toBe(503);
+    expect(body.description).toMatch(/try again/);
+    expect((await app.inject({ method: 'GET', url: byDocument(CPF_B) })).statusCode).toBe(404);
+    open();
+    expect((await Promise.all(holding)).map((r) => r.statusCode)).toEqual(Array(FACE_CHECK_QUEUE_LIMIT).fill(201));
+  });
+
+  it('an emulator without the face check (EMULATOR_FACE_CHECK=off) is not bounded by it', async () => {
+    const app = await buildTestApp({ emulatorFaceCheck: false });
+    const answers = await Promise.all(
+      Array.from({ length: FACE_CHECK_QUEUE_LIMIT * 3 }, () => app.inject({ method: 'POST', url: IMAGE, payload: { image: FACE } })),
+    );
+    expect(answers.every((a) => a.statusCode === 201)).toBe(true);
   });
 });

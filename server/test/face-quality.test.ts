@@ -21,10 +21,41 @@ async function verdictOf(content: Buffer): Promise<'ok' | FaceStatus> {
   return verdict.ok ? 'ok' : verdict.status;
 }
 
+// The process's fetch before the detector loads (it must still be this one after).
+const processFetch = globalThis.fetch;
+
 // Models load once for this file (the detector is one per process).
 beforeAll(async () => {
   await loadFaceDetector();
 }, 30_000);
+
+describe('the detector in the process (issue 11)', () => {
+  it("loads human's models from disk without replacing the process's fetch", () => {
+    expect(globalThis.fetch).toBe(processFetch);
+  });
+
+  it('keeps a 7000x7000 picture as at most 1280x1280 pixels, and judges it as the same picture at 1280', async () => {
+    const large = await sharp(fixture('face-single-centered.jpg'))
+      .resize(7000, 7000, { fit: 'contain', background: '#d8d4cc' })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    const picture = await inspectPicture(large);
+    expect(picture).toMatchObject({ width: 7000, height: 7000, pixels: { width: 1280, height: 1280, channels: 3 } });
+    expect(picture.pixels.data.length).toBeLessThanOrEqual(1280 * 1280 * 4);
+
+    const detection = await detectFaces(picture);
+    const reduced = await detectFaces(await inspectPicture(await sharp(large).resize(1280, 1280).png().toBuffer()));
+    expect(detection).toMatchObject({ width: 7000, height: 7000 });
+    const [face] = detection.faces;
+    const [same] = reduced.faces;
+    // The box in the picture's own pixels; light and sharpness as measured at 1280.
+    expect(face?.box.x).toBeCloseTo((same?.box.x ?? 0) * (7000 / 1280), 0);
+    expect(face?.box.width).toBeCloseTo((same?.box.width ?? 0) * (7000 / 1280), 0);
+    expect(face?.luminance).toBeCloseTo(same?.luminance ?? 0, 0);
+    expect(face?.sharpness).toBeCloseTo(same?.sharpness ?? 0, -1);
+    expect(judgeFace(detection)).toMatchObject({ ok: true });
+  });
+});
 
 describe('face checks on every fixture (fixtures/SOURCES.md), through the real detector', () => {
   it.each(FACE_FIXTURE_VERDICTS)('%s → %s', async (name, expected) => {

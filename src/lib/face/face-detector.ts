@@ -152,8 +152,18 @@ async function detectorPixels(pixels: ImageData): Promise<{ pixels: ImageData; s
   }
 }
 
+/**
+ * Each face measured as the emulator measures it: in the pixels the detector saw (reduced to
+ * 1280 px for a larger picture, as the emulator keeps them), the mesh box then scaled by `scale`
+ * to the picture.
+ */
 function measure(result: Result, pixels: ImageData, scale: number): DetectedFace[] {
-  return result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, 4));
+  return result.face.map((face) => {
+    const measured = measureFace(face, 1, pixels.data, pixels.width, pixels.height, 4);
+    if (scale === 1) return measured;
+    const { x, y, width, height } = measured.box;
+    return { ...measured, box: { x: x * scale, y: y * scale, width: width * scale, height: height * scale } };
+  });
 }
 
 /**
@@ -179,7 +189,7 @@ export async function detectFaces(source: FaceSource, width: number, height: num
       tf.dispose(tensor);
     }
     if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
-    return { width, height, faces: measure(result, pixels, input.scale) };
+    return { width, height, faces: measure(result, input.pixels, input.scale) };
   });
 }
 
