@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { accountChangeSchema, newAccountSchema } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
@@ -24,11 +24,26 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
     };
   });
 
+  /** The write found the admin acting no longer an enabled admin (disabled or demoted since the request began). */
+  const noLongerAdmin = (request: FastifyRequest, name: string) => {
+    const problem = new Problem(
+      403,
+      'forbidden',
+      `The account ${name} is no longer an enabled administrator (it was changed while this request ran): nothing was changed.`,
+    );
+    guard.audit(request, { action: 'access_refused', outcome: problem.title, status: problem.statusCode });
+    return problem;
+  };
+
   app.post('/admin/accounts', async (request, reply) => {
-    requireAdmin(guard, request, 'accounts');
+    const self = requireAdmin(guard, request, 'accounts');
     const body = parseOrRefuse(newAccountSchema, requireBody(request));
     const account: Account = { name: body.name, role: body.role, environments: body.environments ?? null };
-    if (!store.createAccount(account, await hashPassword(body.password))) {
+    // scrypt first: the admin's rights are checked again with the write, in one transaction.
+    const hash = await hashPassword(body.password);
+    const created = store.createAccount(account, hash, self.name);
+    if (created === 'actor_not_admin') throw noLongerAdmin(request, self.name);
+    if (created === 'exists') {
       throw new Problem(409, 'account_exists', `There is already an account named ${body.name}. Choose another name.`);
     }
     guard.audit(request, { action: 'account_created', outcome: `${account.name}:${account.role}`, status: 201 });
@@ -42,13 +57,32 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
     if (name === self.name && (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))) {
       throw new Problem(409, 'own_account', 'You cannot disable your own account nor take its admin role away; another admin can.');
     }
-    const updated = store.updateAccount(name, {
-      ...(change.role === undefined ? {} : { role: change.role }),
-      ...(change.environments === undefined ? {} : { environments: change.environments }),
-      ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
-      ...(change.password === undefined ? {} : { passwordHash: await hashPassword(change.password) }),
-    });
-    if (!updated) throw new Problem(404, 'account_not_found', `There is no account named ${name}.`);
+    const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
+    const updated = store.updateAccount(
+      name,
+      {
+        ...(change.role === undefined ? {} : { role: change.role }),
+        ...(change.environments === undefined ? {} : { environments: change.environments }),
+        ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
+        ...(passwordHash === undefined ? {} : { passwordHash }),
+      },
+      // An admin changing their own account keeps the session they are using.
+      { actor: self.name, ...(name === self.name ? { keepSession: request.session.sessionId } : {}) },
+    );
+    switch (updated) {
+      case 'actor_not_admin':
+        throw noLongerAdmin(request, self.name);
+      case 'not_found':
+        throw new Problem(404, 'account_not_found', `There is no account named ${name}.`);
+      case 'last_admin':
+        throw new Problem(
+          409,
+          'last_admin',
+          `${name} is the last enabled administrator: the console would have none. Make another account an administrator first.`,
+        );
+      case 'updated':
+        break;
+    }
     guard.audit(request, { action: 'account_changed', outcome: `${name}:${Object.keys(change).sort().join('+')}`, status: 200 });
     const account = store.findAccount(name);
     return account === undefined ? {} : publicAccount(account);

@@ -26,22 +26,39 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     store.appendAudit({ actor: known ? name : null, action: 'login_failed', outcome, status, address: request.ip });
   };
 
+  const throttle = loginThrottle(store, options.loginThrottle);
+
   const logIn = async (request: FastifyRequest, account: StoredAccount) => {
     // A new session id at login: a session id planted before it is worth nothing after.
     await request.session.regenerate();
     request.session.cookie.secure = request.protocol === 'https';
     request.session.account = account.name;
     request.session.loggedInAt = Date.now();
+    // The session's row is made here and only here (the store's save never makes one), and only if
+    // the account was not disabled nor its password changed while the password was being checked.
+    if (!store.createSession(request.session.sessionId, request.session, Date.now() + options.idleMs, account)) {
+      await request.session.destroy();
+      loginRefusal(request, account.name, 'account_changed', 409, true);
+      throw new Problem(
+        409,
+        'account_changed',
+        'The account was changed while you were logging in (disabled, or a new password). Log in again.',
+      );
+    }
     store.recordLogin(account.name);
     request.account = publicAccount(account);
   };
 
-  app.get('/session', (request): SessionAnswer => ({ account: request.account, setup_required: store.countAccounts() === 0 }));
+  // Reached without a login: the only /api routes that are (guard.ts, refuseAnonymous).
+  const anyone = { config: { public: true } } as const;
 
-  app.post('/session', async (request) => {
+  app.get('/session', anyone, (request): SessionAnswer => ({ account: request.account, setup_required: store.countAccounts() === 0 }));
+
+  app.post('/session', anyone, async (request) => {
     const body = parseOrRefuse(loginRequestSchema, requireBody(request));
     const name = body.name.trim().toLowerCase();
-    const refusal = loginThrottle(store, name, request.ip);
+    // Counted before the password is checked: parallel guesses beyond the limit are never hashed.
+    const refusal = throttle.begin(name, request.ip);
     if (refusal !== undefined) {
       loginRefusal(request, name, refusal.title, refusal.statusCode, store.findAccount(name) !== undefined);
       throw refusal;
@@ -49,48 +66,47 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     const account = store.findAccount(name);
     const valid = await verifyPassword(body.password, account?.passwordHash ?? UNUSABLE_HASH);
     if (account === undefined || !valid) {
-      store.recordLoginFailure(name, request.ip);
       loginRefusal(request, name, 'invalid_credentials', 401, account !== undefined);
       throw new Problem(401, 'invalid_credentials', 'The name or the password is not right. Check both and try again.');
     }
+    throttle.succeeded(name);
     if (account.disabled) {
       loginRefusal(request, name, 'account_disabled', 403, true);
       throw new Problem(403, 'account_disabled', 'This account is disabled. Ask an administrator.');
     }
-    store.clearLoginFailures(name);
     await logIn(request, account);
     guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
     return { account: publicAccount(account) };
   });
 
-  app.delete('/session', async (request, reply) => {
+  app.delete('/session', anyone, async (request, reply) => {
     if (request.account !== null) guard.audit(request, { action: 'logout', outcome: 'ok', status: 204 });
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/api' });
     return reply.code(204).send();
   });
-  methodNotAllowed(app, '/session', ['GET', 'POST', 'DELETE']);
+  methodNotAllowed(app, '/session', ['GET', 'POST', 'DELETE'], anyone.config);
 
-  app.post('/setup', async (request, reply) => {
+  app.post('/setup', anyone, async (request, reply) => {
     const body = parseOrRefuse(setupRequestSchema, requireBody(request));
-    if (options.setupToken === undefined || store.countAccounts() > 0) {
-      throw new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
-    }
+    const notAvailable = () =>
+      new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
+    if (options.setupToken === undefined || store.countAccounts() > 0) throw notAvailable();
     const expected = Buffer.from(options.setupToken);
     const given = Buffer.from(body.token);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new Problem(403, 'invalid_setup_token', 'This setup link is not valid. Use the link the server printed when it started.');
     }
     const account: Account = { name: body.name, role: 'admin', environments: null };
-    if (!store.createAccount(account, await hashPassword(body.password))) {
-      throw new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
-    }
+    const hash = await hashPassword(body.password);
+    // Checked again with the write, in one transaction: of concurrent setups, one makes the admin.
+    if (!store.createFirstAdmin(account, hash)) throw notAvailable();
     const stored = store.findAccount(account.name);
     if (stored === undefined) throw new Error('the first admin was not stored');
     await logIn(request, stored);
     guard.audit(request, { action: 'setup', outcome: 'ok', status: 201 });
     return reply.code(201).send({ account: publicAccount(stored) });
   });
-  methodNotAllowed(app, '/setup', ['POST']);
+  methodNotAllowed(app, '/setup', ['POST'], anyone.config);
   done();
 };

@@ -3,6 +3,7 @@ import fastifySession from '@fastify/session';
 import fp from 'fastify-plugin';
 import type { Account } from '../../contract/access.ts';
 import { LOGIN_WINDOW_MS } from './throttling.ts';
+import type { LoginThrottleSettings } from './throttling.ts';
 import type { AccessStore, StoredAccount } from './store.ts';
 
 declare module 'fastify' {
@@ -32,6 +33,8 @@ export interface AccessOptions {
   maxMs: number;
   /** The one-time token of /api/setup, while no account exists (undefined: setup is closed). */
   setupToken: string | undefined;
+  /** Other numbers for the login throttling than throttling.ts's (tests). */
+  loginThrottle?: Partial<LoginThrottleSettings> | undefined;
 }
 
 export function publicAccount(account: StoredAccount | Account): Account {
@@ -61,6 +64,7 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
           callback(error);
         }
       },
+      // Only updates a session that exists: see AccessStore.setSession.
       set: (id, session, callback) => {
         try {
           store.setSession(id, session, Date.now() + options.idleMs);

@@ -186,8 +186,28 @@ export class AccessStore {
     return this.db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name').all().map(toAccount);
   }
 
-  /** False when the name is taken. */
-  createAccount(account: Account, passwordHash: string): boolean {
+  /**
+   * Writes happen in one IMMEDIATE transaction: the write lock is taken before anything is read, so
+   * a check and the change it allows cannot be split by another write (of this process, or of
+   * `npm run user` beside it).
+   */
+  #immediate<T>(body: () => T): T {
+    return this.db.transaction(body).immediate();
+  }
+
+  /** Whether `actor` is, at this instant, an enabled admin (read inside the write's transaction). */
+  #isEnabledAdmin(actor: string): boolean {
+    const row = this.db
+      .prepare<[string], { role: Role; disabled: number }>('SELECT role, disabled FROM accounts WHERE name = ?')
+      .get(actor);
+    return row?.role === 'admin' && row.disabled === 0;
+  }
+
+  #enabledAdmins(): number {
+    return this.db.prepare<[], number>("SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0").pluck().get() ?? 0;
+  }
+
+  #insertAccount(account: Account, passwordHash: string): boolean {
     const result = this.db
       .prepare('INSERT INTO accounts (name, password_hash, role, environments, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(
@@ -200,28 +220,58 @@ export class AccessStore {
     return result.changes === 1;
   }
 
+  /**
+   * `exists` when the name is taken; `actor_not_admin` when `actor` (an admin acting through the
+   * console) is no longer an enabled admin when the account would be written. Hash the password
+   * before: the check and the write are one transaction, which must not wait for scrypt.
+   */
+  createAccount(account: Account, passwordHash: string, actor?: string): 'created' | 'exists' | 'actor_not_admin' {
+    return this.#immediate(() => {
+      if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
+      return this.#insertAccount(account, passwordHash) ? 'created' : 'exists';
+    });
+  }
+
+  /** The first admin, only while the console has no account at all (one of concurrent setups wins). */
+  createFirstAdmin(account: Account, passwordHash: string): boolean {
+    return this.#immediate(() => this.countAccounts() === 0 && this.#insertAccount({ ...account, role: 'admin' }, passwordHash));
+  }
+
+  /**
+   * Changes an account, and ends its open sessions when what it may do changed (`keepSession`: the
+   * session of an admin changing their own account, which goes on). In one transaction:
+   * `actor_not_admin` when `actor` is no longer an enabled admin; `last_admin` when the change would
+   * leave no enabled admin (whatever the interleaving of concurrent changes); nothing is written then.
+   */
   updateAccount(
     name: string,
     change: { role?: Role; environments?: EnvironmentName[] | null; disabled?: boolean; passwordHash?: string },
-  ): boolean {
-    const current = this.findAccount(name);
-    if (current === undefined) return false;
-    const environments = change.environments === undefined ? current.environments : change.environments;
-    this.db
-      .prepare('UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ? WHERE name = ?')
-      .run(
-        change.role ?? current.role,
-        environments === null ? null : JSON.stringify(environments),
-        (change.disabled ?? current.disabled) ? 1 : 0,
-        change.passwordHash ?? current.passwordHash,
-        name,
-      );
-    if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined) {
-      // What the account could do has changed: its open sessions end, and it logs in again (an
-      // admin changing their own account keeps the session they are using: it is saved again).
-      this.endSessionsOf(name);
-    }
-    return true;
+    { actor, keepSession }: { actor?: string; keepSession?: string } = {},
+  ): 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' {
+    return this.#immediate(() => {
+      if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
+      const current = this.findAccount(name);
+      if (current === undefined) return 'not_found';
+      const role = change.role ?? current.role;
+      const disabled = change.disabled ?? current.disabled;
+      const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
+      if (wasEnabledAdmin && (role !== 'admin' || disabled) && this.#enabledAdmins() <= 1) return 'last_admin';
+      const environments = change.environments === undefined ? current.environments : change.environments;
+      this.db
+        .prepare('UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ? WHERE name = ?')
+        .run(
+          role,
+          environments === null ? null : JSON.stringify(environments),
+          disabled ? 1 : 0,
+          change.passwordHash ?? current.passwordHash,
+          name,
+        );
+      if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined) {
+        // What the account could do has changed: its open sessions end, and it logs in again.
+        this.endSessionsOf(name, keepSession);
+      }
+      return 'updated';
+    });
   }
 
   recordLogin(name: string): void {
@@ -242,40 +292,76 @@ export class AccessStore {
     return JSON.parse(row.data) as unknown;
   }
 
+  /**
+   * A session's row is made only here, at login, and only while the account is as it was when its
+   * password was checked (not disabled, same password): a reset or a disable that lands during the
+   * login wins. False: not made.
+   */
+  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): boolean {
+    return this.#immediate(() => {
+      const row = this.db
+        .prepare<[string], { password_hash: string; disabled: number }>('SELECT password_hash, disabled FROM accounts WHERE name = ?')
+        .get(account.name);
+      if (row === undefined || row.disabled === 1 || row.password_hash !== account.passwordHash) return false;
+      this.db.prepare('INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)').run(id, JSON.stringify(data), expiresAt);
+      return true;
+    });
+  }
+
+  /**
+   * Saves a session that exists: never makes one. A request still in flight when its session ended
+   * (logout, password reset, disabling, expiry) saves it again as it leaves (@fastify/session's
+   * rolling save in onSend); the ended session must stay ended.
+   */
   setSession(id: string, data: unknown, expiresAt: number): void {
-    this.db
-      .prepare(
-        'INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at',
-      )
-      .run(id, JSON.stringify(data), expiresAt);
+    this.db.prepare('UPDATE sessions SET data = ?, expires_at = ? WHERE id = ?').run(JSON.stringify(data), expiresAt, id);
   }
 
   destroySession(id: string): void {
     this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }
 
-  endSessionsOf(name: string): void {
-    this.db.prepare("DELETE FROM sessions WHERE json_extract(data, '$.account') = ?").run(name);
+  /** Ends every session of an account, but `except` (the one making the change, when it is their own). */
+  endSessionsOf(name: string, except?: string): void {
+    this.db.prepare("DELETE FROM sessions WHERE json_extract(data, '$.account') = ? AND id IS NOT ?").run(name, except ?? null);
   }
 
   pruneSessions(now = Date.now()): void {
     this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
   }
 
-  // Login failures
+  // Login failures (and attempts being checked, which count as failures until the password is right)
 
+  /** Records a failed (or not yet checked) login. */
   recordLoginFailure(account: string, address: string, now = Date.now()): void {
     this.db.prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)').run(account, address, now);
   }
 
-  /** The failures since `since`, oldest first: their count and when the oldest happened. */
-  loginFailures(column: 'account' | 'address', value: string, since: number): { count: number; oldest: number | null } {
+  /** The failures since `since`: their count, when the oldest and the newest happened. */
+  loginFailures(
+    column: 'account' | 'address',
+    value: string,
+    since: number,
+  ): { count: number; oldest: number | null; newest: number | null } {
     const row = this.db
-      .prepare<[string, number], { count: number; oldest: number | null }>(
-        `SELECT count(*) AS count, min(at) AS oldest FROM login_failures WHERE ${column} = ? AND at > ?`,
+      .prepare<[string, number], { count: number; oldest: number | null; newest: number | null }>(
+        `SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures WHERE ${column} = ? AND at > ?`,
       )
       .get(value, since);
-    return row ?? { count: 0, oldest: null };
+    return row ?? { count: 0, oldest: null, newest: null };
+  }
+
+  /**
+   * Runs `decide` on the failures so far and, unless it refuses the attempt, records the attempt as
+   * a failure in the same transaction: concurrent attempts each see those before them, so none
+   * slips past the limit while the others are still being hashed. `decide`'s refusal, or undefined.
+   */
+  beginLoginAttempt<R>(account: string, address: string, now: number, decide: () => R | undefined): R | undefined {
+    return this.#immediate(() => {
+      const refusal = decide();
+      if (refusal === undefined) this.recordLoginFailure(account, address, now);
+      return refusal;
+    });
   }
 
   /** Failures older than the throttling window count for nothing any more. */

@@ -9,7 +9,9 @@ import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hashPassword } from '../access/passwords.ts';
 import { openAccessStore } from '../access/store.ts';
+import type { AccessStore } from '../access/store.ts';
 import { loadConfig } from '../config.ts';
+import { secureDataDir } from '../lib/data-dir.ts';
 
 const USAGE = `Usage: npm run user -- <command>
 
@@ -61,6 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined && values.help !== true ? 1 : 0;
   }
   const config = loadConfig();
+  // As the server: the data folder and its files for this account alone (password hashes, CPFs).
+  process.umask(0o077);
+  secureDataDir(config.dataDir);
   const store = openAccessStore(config.dataDir);
   const actor = `cli:${userInfo().username}`;
   const audit = (action: 'account_created' | 'account_changed', outcome: string) => {
@@ -81,6 +86,13 @@ export async function main(argv: string[]): Promise<number> {
     const name = nameResult.data;
     const existing = store.findAccount(name);
     if (command !== 'add' && existing === undefined) fail(`There is no account named ${name}.`);
+    const update = (change: Parameters<AccessStore['updateAccount']>[1]) => {
+      const result = store.updateAccount(name, change);
+      if (result === 'last_admin') {
+        fail(`${name} is the last enabled administrator: make another account an administrator first (set-role NAME admin).`);
+      }
+      if (result === 'not_found') fail(`There is no account named ${name}.`);
+    };
 
     switch (command) {
       case 'add': {
@@ -88,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!role.success) fail(`--role is required: ${ROLES.join(', ')}.`);
         const account: Account = { name, role: role.data, environments: parseEnvironments(values.env) };
         const { password, generated } = await readPassword(values['password-stdin'] === true);
-        if (!store.createAccount(account, await hashPassword(password))) fail(`There is already an account named ${name}.`);
+        if (store.createAccount(account, await hashPassword(password)) === 'exists') fail(`There is already an account named ${name}.`);
         audit('account_created', `${name}:${account.role}`);
         console.log(`Account ${name} created (${account.role}).`);
         if (generated) console.log(`Password (shown once; give it to ${name} privately): ${password}`);
@@ -97,21 +109,21 @@ export async function main(argv: string[]): Promise<number> {
       case 'set-role': {
         const role = roleSchema.safeParse(extra);
         if (!role.success) fail(`ROLE: ${ROLES.join(', ')}.`);
-        store.updateAccount(name, { role: role.data });
+        update({ role: role.data });
         audit('account_changed', `${name}:role`);
         console.log(`${name} is now ${role.data}; their sessions have ended.`);
         return 0;
       }
       case 'set-env': {
         const environments = parseEnvironments(extra ?? fail('ENVS is required: e.g. local,sandbox or all.'));
-        store.updateAccount(name, { environments });
+        update({ environments });
         audit('account_changed', `${name}:environments`);
         console.log(`${name} may use: ${environments === null ? 'all environments their role allows' : environments.join(', ')}.`);
         return 0;
       }
       case 'reset-password': {
         const { password, generated } = await readPassword(values['password-stdin'] === true);
-        store.updateAccount(name, { passwordHash: await hashPassword(password) });
+        update({ passwordHash: await hashPassword(password) });
         store.clearLoginFailures(name);
         audit('account_changed', `${name}:password`);
         console.log(`Password of ${name} changed; their sessions have ended.`);
@@ -120,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'disable':
       case 'enable': {
-        store.updateAccount(name, { disabled: command === 'disable' });
+        update({ disabled: command === 'disable' });
         audit('account_changed', `${name}:disabled`);
         console.log(`${name} ${command === 'disable' ? 'disabled; their sessions have ended' : 'enabled'}.`);
         return 0;

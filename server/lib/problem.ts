@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod/mini';
 import type { ErrorBody } from '../../contract/registration.ts';
 
@@ -76,7 +76,7 @@ export function problemFromZod(error: z.core.$ZodError, field?: string): Problem
 const NOT_JSON = 'The body must be JSON, sent with Content-Type: application/json.';
 
 /** Turns every framework error into a `{title, description}` answer; a 5xx only for our own faults. */
-function toProblem(error: FastifyError): Problem {
+function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof Problem) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -86,6 +86,14 @@ function toProblem(error: FastifyError): Problem {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new Problem(406, 'invalid_json', `The body is not JSON. ${NOT_JSON}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      // A route that takes no picture has a small limit (a few kilobytes of JSON).
+      if (request.routeOptions.bodyLimit < 1_000_000) {
+        return new Problem(
+          413,
+          'payload_too_large',
+          `The request body is too large: this address takes at most ${request.routeOptions.bodyLimit.toLocaleString('en')} bytes of JSON. Check what is being sent.`,
+        );
+      }
       return new Problem(
         413,
         'payload_too_large',
@@ -112,7 +120,7 @@ function toProblem(error: FastifyError): Problem {
 /** Every error of a scope as `{title, description}`; a 5xx is logged (never the request's body). */
 export function jsonErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const problem = toProblem(error);
+    const problem = toProblem(error, request);
     if (problem.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, problem);
   });
@@ -144,14 +152,70 @@ export function jsonBodiesOnly(app: FastifyInstance): void {
   });
 }
 
+/** Deeper than any body of the contract (flat objects) will ever be. */
+const MAX_JSON_DEPTH = 32;
+
+/** Whether JSON text nests arrays and objects deeper than `max`: a scan, no parse (strings are skipped whole). */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 0x22) {
+      // To the closing quote: the next one not escaped (an even run of backslashes before it).
+      let end = index;
+      for (;;) {
+        end = text.indexOf('"', end + 1);
+        if (end === -1) return false;
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes += 1;
+        if (slashes % 2 === 0) break;
+      }
+      index = end;
+    } else if (code === 0x5b || code === 0x7b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON bodies read by Fastify's own parser once a scan has refused those nested absurdly deep (406):
+ * a few megabytes of `[` hold the event loop for seconds in JSON.parse, and scanning costs
+ * milliseconds.
+ */
+export function shallowJsonBodies(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (nestsDeeperThan(text, maxDepth)) {
+      done(new Problem(406, 'invalid_json', `The body nests arrays or objects more than ${String(maxDepth)} deep. ${NOT_JSON}`), undefined);
+      return;
+    }
+    void parse(request, text, done);
+  });
+}
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-/** Answers 405 with an Allow header for the methods a known path does not take. */
-export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly (typeof METHODS)[number][]): void {
+/**
+ * Answers 405 with an Allow header for the methods a known path does not take. `config`: the
+ * path's route config (`{ public: true }` for a path reached without a login).
+ */
+export function methodNotAllowed(
+  app: FastifyInstance,
+  url: string,
+  allowed: readonly (typeof METHODS)[number][],
+  config: FastifyContextConfig = {},
+): void {
   const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
   app.route({
     method: METHODS.filter((m) => !allowed.includes(m)),
     url,
+    config,
     handler: (request, reply) =>
       sendProblem(
         reply,

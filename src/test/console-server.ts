@@ -51,8 +51,9 @@ export default async function setup(project: TestProject) {
   const app = await buildServer({ config: { ...config, dataDir }, access, logger: false, distDir: join(dataDir, 'no-dist') });
   // A fixture, not part of the console: ends an account's sessions on the server, as an
   // administrator's change to the account does, while the browser keeps its cookie — the session
-  // a test then uses has expired. Called without the cookie (credentials: 'omit'): a request with it
-  // would save its own session again on the way out.
+  // a test then uses has expired. Called without the cookie (credentials: 'omit'), as an outside
+  // party would (a request of the ended session could not bring it back anyway: sessions are only
+  // ever created at login).
   app.post('/api/test/end-sessions', (request, reply) => {
     const { name } = request.body as { name: string };
     access.endSessionsOf(name);

@@ -1,10 +1,15 @@
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api/client.ts';
 
+/** How long to wait before trying again: seconds under two minutes (a slowed login), else whole minutes. */
+function waitText(seconds: number): string {
+  return seconds < 120 ? `${String(Math.max(1, Math.ceil(seconds)))} s` : `${String(Math.ceil(seconds / 60))} min`;
+}
+
 /**
  * An error in the reader's language where the console knows its title, QI Tech's own
  * description otherwise (it is the only explanation there is). Messages about a failed upstream
- * may name its HTTP status (`{{status}}`); a refusal to try again yet, the minutes to wait (`{{minutes}}`).
+ * may name its HTTP status (`{{status}}`); a refusal to try again yet, how long to wait (`{{wait}}`: `5 s`, `2 min`).
  */
 export function useErrorText(): (error: unknown) => string {
   const { t, i18n } = useTranslation();
@@ -14,8 +19,8 @@ export function useErrorText(): (error: unknown) => string {
       const values = {
         description: error.description,
         status: error.upstreamStatus === undefined ? '?' : String(error.upstreamStatus),
-        // `too_many_attempts` says when to try again, in whole minutes rounded up.
-        minutes: String(Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60))),
+        // `too_many_attempts` says when to try again.
+        wait: waitText(error.retryAfterSeconds ?? 60),
       };
       if (i18n.exists(key)) return t(key as 'errors.generic', values);
       return t('errors.generic', values);
