@@ -7,7 +7,7 @@ const FEATURES = ['registration', 'lookup', 'access', 'audit', 'accounts'];
 const NO_SERVER = { regex: '/server/', message: 'The SPA talks to the server over HTTP only.' };
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'playwright-report', 'test-results', 'data', 'tmp'] },
+  { ignores: ['dist', 'dist-server', 'node_modules', 'playwright-report', 'test-results', 'data', 'tmp'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

@@ -122,6 +122,7 @@ export const AUDIT_ACTIONS = [
   'access_refused',
   'account_created',
   'account_changed',
+  'emulator_key_read',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;
@@ -168,6 +169,16 @@ export const auditAnswerSchema = z.object({
   /** Pass as `before` for the next (older) page; null at the end. */
   next_before: z.nullable(z.number()),
 });
+
+/**
+ * GET /api/admin/emulator (admins): how to reach the console's built-in emulator directly, as QA's
+ * scripts do: its base path on this console, and the key it demands in `Authorization`.
+ */
+export const emulatorAccessSchema = z.object({
+  base_url: z.string(),
+  api_key: z.string(),
+});
+export type EmulatorAccess = z.infer<typeof emulatorAccessSchema>;
 
 /** The header the SPA sends with a registration: the consent term's version the customer accepted. */
 export const CONSENT_HEADER = 'x-consent-term';

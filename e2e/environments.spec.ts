@@ -197,7 +197,7 @@ test('a registration QI Tech answers too late: the console looks the CPF up and 
   // No registration before; the send timed out (504); the CPF was looked up again and found.
   expect(exchanges).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 200']);
   await expect(
-    page.locator('#content').getByText('A resposta ao envio não chegou, mas conferimos pelo CPF: o cadastro foi criado.'),
+    page.locator('#content').getByText('Não chegou uma resposta válida ao envio, mas conferimos pelo CPF: o cadastro foi criado.'),
   ).toBeVisible();
   const key = await page.getByTestId('registration-key').textContent();
   expect(await keyOf(request, 'sandbox', cpf)).toBe(key);

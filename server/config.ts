@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 // Classic zod (server-only): besides these settings, it registers zod's English messages for the
 // whole process, which the contract's zod/mini schemas use for issues without a message of their own.
@@ -43,6 +44,59 @@ function upstreamUrl(fallback: string) {
     .transform((v) => v.replace(/\/+$/, ''));
 }
 
+/** proxy-addr's names for address ranges (Fastify's trustProxy takes them as addresses). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One entry of TRUST_PROXY's list: an address, a CIDR range (10.0.0.0/8) or a range's name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits;
+}
+
+/**
+ * TRUST_PROXY: which proxies' X-Forwarded-For/-Proto to believe. `off`; a hop count (the client's
+ * address is the one that many hops from the right of X-Forwarded-For); or the proxies' addresses.
+ * The former `on` believed every hop, so a client could name its own address (throttling, rate
+ * limit and audit defeated): it is refused with what to write instead, rather than guessed.
+ */
+const trustProxySetting = z
+  .string()
+  .optional()
+  .transform((v, context): false | number | string[] => {
+    const value = (v ?? '').trim();
+    if (value === '' || value === 'off') return false;
+    if (value === 'on') {
+      context.addIssue({
+        code: 'custom',
+        message:
+          '"on" is no longer accepted: it believed every X-Forwarded-For entry, which a client can write itself. ' +
+          'Set the number of proxies in front of the console (1 for one reverse proxy), or their addresses (e.g. 10.0.0.5,10.0.1.0/24)',
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops >= 1 && hops <= 10) return hops;
+      context.addIssue({ code: 'custom', message: 'a hop count must be 1 to 10 (off: no proxy)' });
+      return z.NEVER;
+    }
+    const entries = value.split(',').map((entry) => entry.trim());
+    const wrong = entries.filter((entry) => !isProxyAddress(entry));
+    if (wrong.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be off, a hop count (1, 2…) or proxy addresses/CIDR ranges separated by commas; not an address: ${wrong.map((w) => JSON.stringify(w)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 /**
  * Every setting, read once from the environment and validated. README's settings table lists
  * the same names; a wrong value stops the start with a message naming it.
@@ -73,7 +127,7 @@ const settingsSchema = z.object({
     .default(12),
   SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { error: 'must have at least 32 characters' }),
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(300),
-  TRUST_PROXY: z.enum(['on', 'off']).default('off'),
+  TRUST_PROXY: trustProxySetting,
 });
 
 export interface Config {
@@ -81,6 +135,11 @@ export interface Config {
   host: string;
   dataDir: string;
   localEmulator: boolean;
+  /**
+   * The emulator's key (EMULATOR_API_KEY). The console's emulator demands one in any case: when
+   * unset, the key generated into DATA_DIR/emulator.key (see emulatorApiKey in app.ts). The
+   * standalone emulator (`npm run emulator`) demands it only when set.
+   */
   emulatorApiKey: string | undefined;
   emulatorPort: number;
   /** The emulator refuses pictures QI Tech would refuse (image_quality); off: every decodable picture is accepted. */
@@ -100,8 +159,11 @@ export interface Config {
   sessionSecret: string | undefined;
   /** Requests per minute each account (or, before login, each address) may make to /api. */
   apiRateLimit: number;
-  /** Behind a reverse proxy that terminates TLS: believe its X-Forwarded-For/-Proto. */
-  trustProxy: boolean;
+  /**
+   * Behind reverse proxies: whose X-Forwarded-For/-Proto to believe (Fastify's trustProxy). false:
+   * nobody's; a number: that many hops; addresses: those proxies only. Never `true` (every hop).
+   */
+  trustProxy: false | number | string[];
 }
 
 export interface UpstreamSettings {
@@ -135,6 +197,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxMs: s.SESSION_MAX_HOURS * 3_600_000,
     sessionSecret: s.SESSION_SECRET,
     apiRateLimit: s.API_RATE_LIMIT,
-    trustProxy: s.TRUST_PROXY === 'on',
+    trustProxy: s.TRUST_PROXY,
   };
 }

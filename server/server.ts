@@ -1,5 +1,6 @@
 import { buildServer } from './build.ts';
 import { loadConfig } from './config.ts';
+import { secureDataDir } from './lib/data-dir.ts';
 
 let config;
 try {
@@ -9,7 +10,20 @@ try {
   process.exit(1);
 }
 
+// DATA_DIR holds password hashes, sessions, faces and CPFs: every file made from here on (SQLite's
+// -wal and -shm too) is readable by this account only, and what an earlier start left open is closed.
+process.umask(0o077);
+let dataDir;
+try {
+  dataDir = secureDataDir(config.dataDir);
+} catch (error) {
+  console.error(`DATA_DIR ${config.dataDir} cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
 const app = await buildServer({ config });
+for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
+for (const warning of dataDir.warnings) app.log.warn(warning);
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -17,7 +17,9 @@ const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref
 const error = (description: string) => ({ description, ...json('Error') });
 
 const refusals = {
-  '401': error('The Authorization header is missing or holds the wrong key (only when the emulator has EMULATOR_API_KEY).'),
+  '401': error(
+    "The Authorization header is missing or holds the wrong key (the console's /emulator always demands one; `npm run emulator` only with EMULATOR_API_KEY).",
+  ),
   '405': error('Method not allowed on this path.'),
 };
 const bodyRefusals = {

@@ -1,11 +1,15 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
 import { emulatorDatabaseFile, emulatorFaceCheck } from '../app.ts';
-import { SERVER_OPTIONS } from '../build.ts';
+import { SERVER_OPTIONS, serverTimeouts, timeoutOptions } from '../build.ts';
+import { secureDataDir } from '../lib/data-dir.ts';
 import { loggerOptions } from '../lib/logging.ts';
 import { emulator } from './plugin.ts';
 
-/** `npm run emulator`: the emulator alone, at the root like QI Tech's base URL, on EMULATOR_PORT. */
+/**
+ * `npm run emulator`: the emulator alone, at the root like QI Tech's base URL, on EMULATOR_PORT.
+ * QI Tech's lookalike for sandbox tests: it demands a key only when EMULATOR_API_KEY is set.
+ */
 let config;
 try {
   config = loadConfig();
@@ -14,7 +18,13 @@ try {
   process.exit(1);
 }
 
-const app = Fastify({ ...SERVER_OPTIONS, logger: loggerOptions(config.logLevel) });
+// Its database holds faces and CPFs: readable by this account only (see server.ts).
+process.umask(0o077);
+const dataDir = secureDataDir(config.dataDir);
+
+const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(serverTimeouts()), logger: loggerOptions(config.logLevel) });
+for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
+for (const warning of dataDir.warnings) app.log.warn(warning);
 await app.register(emulator, {
   databaseFile: emulatorDatabaseFile(config.dataDir),
   apiKey: config.emulatorApiKey,

@@ -105,7 +105,11 @@ describe('console API: the four calls, forwarded to the environment', () => {
     expect(created.statusCode).toBe(201);
     expect(created.body).not.toContain('k-8f0e');
     refusal(
-      await app.inject({ method: 'GET', url: `/emulator/face_recognition/registration/document_number/${CPF_A}` }),
+      await app.inject({
+        method: 'GET',
+        url: `/emulator/face_recognition/registration/document_number/${CPF_A}`,
+        headers: { authorization: '' },
+      }),
       401,
       'unauthorized',
     );

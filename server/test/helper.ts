@@ -10,6 +10,7 @@ import { SESSION_COOKIE } from '../access/sessions.ts';
 import { openAccessStore } from '../access/store.ts';
 import type { AccessStore } from '../access/store.ts';
 import { onTestFinished } from 'vitest';
+import { emulatorApiKey } from '../app.ts';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
@@ -97,6 +98,18 @@ export async function buildTestApp(
     const inject = app.inject.bind(app);
     app.inject = ((options: InjectOptions) =>
       inject({ ...options, headers: { cookie, [CONSENT_HEADER]: CONSENT_TERM.version, ...options.headers } })) as typeof app.inject;
+  }
+  if (config.localEmulator) {
+    // The emulator always demands its key (EMULATOR_API_KEY, else DATA_DIR/emulator.key): calls to
+    // it carry the key, as QA's do, unless a test sends an Authorization header of its own ('' for none).
+    const key = emulatorApiKey(config);
+    const inject = app.inject.bind(app);
+    app.inject = ((options: InjectOptions) =>
+      inject(
+        typeof options.url === 'string' && options.url.startsWith('/emulator/')
+          ? { ...options, headers: { authorization: key, ...options.headers } }
+          : options,
+      )) as typeof app.inject;
   }
   return app;
 }

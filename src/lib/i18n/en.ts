@@ -227,7 +227,7 @@ export const en: Messages = {
       byKey: 'Look up by key',
       byDocument: 'Look up by CPF',
       another: 'Register another customer',
-      late: 'The answer to the registration never arrived, but we checked by CPF: the registration was created.',
+      late: 'No valid answer to the registration arrived, but we checked by CPF: the registration was created.',
     },
     failure: {
       heading: 'The registration was not completed',
@@ -235,12 +235,12 @@ export const en: Messages = {
     },
     notCreated: {
       heading: 'No registration was created',
-      body: 'The answer to the registration never arrived, but we checked by CPF {{cpf}}: no registration was created. It is safe to try again.',
+      body: 'No valid answer to the registration arrived, but we checked by CPF {{cpf}}: no registration was created. It is safe to try again.',
       resend: 'Send again',
     },
     unverified: {
       heading: 'Could not confirm whether the registration was created',
-      body: 'The answer to the registration never arrived, and the look-up by CPF {{cpf}} to check also failed. The registration may have been created: check before sending again.',
+      body: 'No valid answer to the registration arrived, and the look-up by CPF {{cpf}} to check also failed. The registration may have been created: check before sending again.',
       lookupFailed: 'The look-up failed',
       check: 'Check again',
     },
@@ -314,6 +314,7 @@ export const en: Messages = {
       access_refused: 'Access refused',
       account_created: 'Account created',
       account_changed: 'Account changed',
+      emulator_key_read: 'Emulator key shown',
     },
   },
   accounts: {
@@ -384,6 +385,20 @@ export const en: Messages = {
       disabled: 'Account {{name}} disabled. Its open sessions were ended.',
       enabled: 'Account {{name}} enabled again.',
     },
+    emulator: {
+      heading: 'Built-in emulator (local environment)',
+      intro:
+        'To call the emulator directly (QA scripts and tests), use the address below and send the key in the Authorization header, as with QI Tech’s API. Whoever holds the key registers and looks faces up in the local environment without going through the console: give it only to those who need it.',
+      address: 'Address',
+      key: 'API key',
+      show: 'Show key',
+      hide: 'Hide key',
+      loading: 'Loading the key…',
+      copyWhat: 'the emulator key',
+      audited: 'Each time the key is shown is written to the audit trail.',
+      off: 'The built-in emulator is off on this console (LOCAL_EMULATOR=off).',
+      failed: 'The emulator key could not be shown',
+    },
   },
   errors: {
     network_error: 'The console server could not be reached. Check the connection and try again.',
@@ -414,7 +429,7 @@ export const en: Messages = {
     invalid_credentials: 'The user name or the password is wrong. Check both and try again.',
     account_disabled: 'This account is disabled. Talk to a console administrator.',
     too_many_attempts:
-      'Too many failed log-in attempts. For security, wait {{minutes}} min and try again, or ask an administrator to reset the password.',
+      'Too many failed log-in attempts. For security, wait {{wait}} and try again, or ask an administrator to reset the password.',
     rate_limited: 'Too many requests in a short time. Wait a moment and try again.',
     forbidden: 'Your role does not allow this. If your work needs it, ask a console administrator.',
     environment_forbidden: 'Your account may not work in this environment. Choose another one, or ask a console administrator for access.',

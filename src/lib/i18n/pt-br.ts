@@ -233,7 +233,7 @@ export const ptBR = {
       byKey: 'Consultar pela chave',
       byDocument: 'Consultar pelo CPF',
       another: 'Cadastrar outro cliente',
-      late: 'A resposta ao envio não chegou, mas conferimos pelo CPF: o cadastro foi criado.',
+      late: 'Não chegou uma resposta válida ao envio, mas conferimos pelo CPF: o cadastro foi criado.',
     },
     failure: {
       heading: 'O cadastro não foi concluído',
@@ -242,12 +242,12 @@ export const ptBR = {
     /** After a send whose answer never came (timeout, cut connection): the CPF was looked up. */
     notCreated: {
       heading: 'Nenhum cadastro foi criado',
-      body: 'A resposta ao envio não chegou, mas conferimos pelo CPF {{cpf}}: nenhum cadastro foi criado. É seguro tentar novamente.',
+      body: 'Não chegou uma resposta válida ao envio, mas conferimos pelo CPF {{cpf}}: nenhum cadastro foi criado. É seguro tentar novamente.',
       resend: 'Enviar novamente',
     },
     unverified: {
       heading: 'Não foi possível confirmar se o cadastro foi criado',
-      body: 'A resposta ao envio não chegou, e a consulta para conferir pelo CPF {{cpf}} também falhou. O cadastro pode ter sido criado: confira antes de enviar de novo.',
+      body: 'Não chegou uma resposta válida ao envio, e a consulta para conferir pelo CPF {{cpf}} também falhou. O cadastro pode ter sido criado: confira antes de enviar de novo.',
       lookupFailed: 'A consulta falhou',
       check: 'Conferir novamente',
     },
@@ -322,6 +322,7 @@ export const ptBR = {
       access_refused: 'Acesso recusado',
       account_created: 'Conta criada',
       account_changed: 'Conta alterada',
+      emulator_key_read: 'Chave do emulador exibida',
     },
   },
   accounts: {
@@ -390,6 +391,20 @@ export const ptBR = {
       disabled: 'Conta {{name}} desativada. As sessões abertas dela foram encerradas.',
       enabled: 'Conta {{name}} reativada.',
     },
+    emulator: {
+      heading: 'Emulador embutido (ambiente local)',
+      intro:
+        'Para chamar o emulador diretamente (scripts e testes de QA), use o endereço abaixo e envie a chave no cabeçalho Authorization, como na API da QI Tech. Quem tem a chave cadastra e consulta rostos no ambiente local sem passar pelo console: entregue-a só a quem precisa.',
+      address: 'Endereço',
+      key: 'Chave de API',
+      show: 'Mostrar chave',
+      hide: 'Ocultar chave',
+      loading: 'Carregando a chave…',
+      copyWhat: 'a chave do emulador',
+      audited: 'Cada exibição da chave fica registrada na auditoria.',
+      off: 'O emulador embutido está desligado neste console (LOCAL_EMULATOR=off).',
+      failed: 'Não foi possível mostrar a chave do emulador',
+    },
   },
   errors: {
     network_error: 'Não foi possível falar com o servidor do console. Verifique a conexão e tente novamente.',
@@ -423,7 +438,7 @@ export const ptBR = {
     invalid_credentials: 'Nome de usuário ou senha incorretos. Confira os dois e tente novamente.',
     account_disabled: 'Esta conta está desativada. Fale com um administrador do console.',
     too_many_attempts:
-      'Muitas tentativas de entrada sem sucesso. Por segurança, espere {{minutes}} min e tente novamente, ou peça a um administrador para trocar a senha.',
+      'Muitas tentativas de entrada sem sucesso. Por segurança, espere {{wait}} e tente novamente, ou peça a um administrador para trocar a senha.',
     rate_limited: 'Muitos pedidos em pouco tempo. Espere um instante e tente novamente.',
     forbidden: 'Seu perfil não permite fazer isto. Se o seu trabalho precisa, peça a um administrador do console.',
     environment_forbidden:

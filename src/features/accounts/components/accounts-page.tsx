@@ -21,6 +21,7 @@ import {
   passwordFormSchema,
 } from '../api/accounts.ts';
 import type { AccountChange, AccountRow, NewAccountForm, NewAccountFormInput, PasswordForm } from '../api/accounts.ts';
+import { EmulatorKey } from './emulator-key.tsx';
 
 /** The environments of an account in words: every one (null), or the ones it is limited to. */
 function useEnvironmentsText(): (environments: EnvironmentName[] | null) => string {
@@ -477,6 +478,7 @@ export default function AccountsPage() {
       {/* The list waits for the session: one's own row is marked, and guarded, from the start. */}
       {session.data === undefined ? <p role="status">{t('app.loading')}</p> : <Accounts own={session.data.account?.name} />}
       <NewAccount />
+      <EmulatorKey />
     </section>
   );
 }

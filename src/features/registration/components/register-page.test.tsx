@@ -325,7 +325,7 @@ describe('in production', () => {
     const done = await screen.findByRole('heading', { name: 'Rosto cadastrado' });
     await waitFor(() => expect(done).toHaveFocus());
     expect(await registeredKey('production', cpf)).toBe(screen.getByTestId('registration-key').textContent);
-    expect(screen.queryByText(/A resposta ao envio não chegou/)).toBeNull();
+    expect(screen.queryByText(/Não chegou uma resposta válida ao envio/)).toBeNull();
   });
 
   it('says in one dialog that the CPF is already registered too', async () => {
