@@ -118,8 +118,8 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     return { registration_key: registrationKey };
   });
 
-  app.get(PATHS.byKey, (request): RegistrationAnswer => {
-    const key = parse(registrationKeySchema, (request.params as { registration_key: string }).registration_key, 'registration_key');
+  app.get<{ Params: { registration_key: string } }>(PATHS.byKey, (request): RegistrationAnswer => {
+    const key = parse(registrationKeySchema, request.params.registration_key, 'registration_key');
     const found = store.findRegistration(key);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', 'No registration has this key. Check the key, or look the customer up by CPF.');
@@ -127,8 +127,8 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     return { registration_key: found };
   });
 
-  app.get(PATHS.byDocument, (request): RegistrationAnswer => {
-    const documentNumber = parse(cpfSchema, (request.params as { document_number: string }).document_number, 'document_number');
+  app.get<{ Params: { document_number: string } }>(PATHS.byDocument, (request): RegistrationAnswer => {
+    const documentNumber = parse(cpfSchema, request.params.document_number, 'document_number');
     const found = store.findRegistrationByDocument(documentNumber);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${documentNumber}. Register one first.`);
