@@ -38,4 +38,14 @@ describe('the first-time setup page', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('Este endereço não tem o código de configuração.');
     expect(screen.queryByRole('button', { name: 'Criar conta de administrador' })).toBeNull();
   });
+
+  it('reads the link pasted into a tab already on /setup, where only the fragment changes (no page load)', async () => {
+    await renderConsole(<SetupPage />, { path: '/setup' });
+    expect(screen.getByRole('alert')).toHaveTextContent('Este endereço não tem o código de configuração.');
+    window.location.hash = '#token=pasted-later';
+    expect(await screen.findByRole('button', { name: 'Criar conta de administrador' })).toBeVisible();
+    expect(screen.queryByText('Este endereço não tem o código de configuração.')).toBeNull();
+    // Read, then out of the address, as on a first load.
+    await waitFor(() => expect(window.location.hash).toBe(''));
+  });
 });

@@ -24,7 +24,7 @@ export default function SetupPage() {
   const id = useId();
   const queryClient = useQueryClient();
   const announce = useAnnounce();
-  const [token] = useState(tokenFromAddress);
+  const [token, setToken] = useState(tokenFromAddress);
   const mutation = useMutation(setUp());
   const form = useForm<SetupFormInput, unknown, SetupForm>({
     resolver: zodResolver(setupFormSchema),
@@ -36,9 +36,22 @@ export default function SetupPage() {
   const [name, password] = useWatch({ control: form.control, name: ['name', 'password'] });
 
   useEffect(() => {
-    // Read once, then out of the address: not in the history, not in a bookmark, not on the screen.
-    if (window.location.hash !== '')
-      window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+    // Read, then out of the address: not in the history, not in a bookmark, not on the screen. The
+    // link may also be pasted into a tab already on /setup (redirected there): only the fragment
+    // changes then, with no page load, so it is read again on every change.
+    const take = () => {
+      const found = tokenFromAddress();
+      if (found !== null) setToken(found);
+      if (window.location.hash !== '')
+        window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+    };
+    take();
+    window.addEventListener('hashchange', take);
+    window.addEventListener('popstate', take);
+    return () => {
+      window.removeEventListener('hashchange', take);
+      window.removeEventListener('popstate', take);
+    };
   }, []);
 
   const onValid = (values: SetupForm) => {

@@ -1,8 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import i18next from 'i18next';
 import { fixture } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
+import { refusalReasonKey } from './picture-preview.tsx';
 import { RegisterPage } from './register-page.tsx';
 
 /** Uploads a photo through "Enviar foto" and waits for the console's face check to finish. */
@@ -50,4 +52,12 @@ describe('the preview of a checked photo', () => {
     expect(await upload('portrait-A000014.jpg')).toHaveTextContent('Rosto aprovado');
     expect(screen.queryByTestId('picture-warnings')?.textContent ?? null).toBeNull();
   }, 90_000);
+
+  it('with no face: a photo is told to choose another photo, a capture keeps the camera’s words about its oval', async () => {
+    const check = await upload('no-face-coffee.png');
+    expect(check).toHaveTextContent(
+      'Esta foto não passa na verificação de qualidade: Nenhum rosto encontrado na foto. Escolha uma foto do rosto do cliente, de frente.',
+    );
+    expect(i18next.t(refusalReasonKey('no_face', 'camera'))).toBe('Nenhum rosto encontrado. Posicione o rosto do cliente no oval.');
+  }, 60_000);
 });

@@ -21,6 +21,14 @@ export type PictureCheck =
       crop: CropBox | undefined;
     };
 
+/** Where the picture came from: the camera's hints speak of its oval, a chosen photo has none. */
+export type PictureOrigin = 'camera' | 'photo';
+
+/** The words for a refusal, the same in the preview and in the confirmation that names it. */
+export function refusalReasonKey(status: FaceStatus, origin: PictureOrigin) {
+  return origin === 'photo' && status === 'no_face' ? 'register.check.noFaceInPhoto' : (`register.webcam.guidance.${status}` as const);
+}
+
 /**
  * Exactly what will be sent, drawn on a canvas from the encoded JPEG itself (no data: or blob:
  * address of the face is ever made), checked with the emulator's face rules, the face box drawn
@@ -28,12 +36,14 @@ export type PictureCheck =
  */
 export function PicturePreview({
   picture,
+  origin,
   onDiscard,
   discardLabel,
   onCheck,
   onReplace,
 }: {
   picture: Picture;
+  origin: PictureOrigin;
   onDiscard: () => void;
   discardLabel: string;
   onCheck: (check: PictureCheck) => void;
@@ -45,8 +55,11 @@ export function PicturePreview({
   const canvas = useRef<HTMLCanvasElement>(null);
   const [check, setCheck] = useState<PictureCheck>({ state: 'checking' });
   const report = useRef(onCheck);
+  // Read when the check ends: a new picture, not a change of origin, is what starts a check.
+  const from = useRef(origin);
   useEffect(() => {
     report.current = onCheck;
+    from.current = origin;
   });
 
   useEffect(() => {
@@ -98,7 +111,7 @@ export function PicturePreview({
           [
             result.status === 'ok'
               ? t('register.check.passed')
-              : t('register.check.refused', { reason: t(`register.webcam.guidance.${result.status}`) }),
+              : t('register.check.refused', { reason: t(refusalReasonKey(result.status, from.current)) }),
             ...warnings,
           ].join(' '),
         );
@@ -142,7 +155,7 @@ export function PicturePreview({
             ? t('register.check.unavailable')
             : check.status === 'ok'
               ? `✓ ${t('register.check.passed')}`
-              : `⚠ ${t('register.check.refused', { reason: t(`register.webcam.guidance.${check.status}`) })}`}
+              : `⚠ ${t('register.check.refused', { reason: t(refusalReasonKey(check.status, origin)) })}`}
       </p>
       {check.state === 'done' && check.warnings.length > 0 && (
         <div className="advice" data-testid="picture-warnings">

@@ -111,7 +111,14 @@ describe('the register form', () => {
     const heading = await screen.findByRole('heading', { name: 'O cadastro não foi concluído' });
     await waitFor(() => expect(heading).toHaveFocus());
     expect(screen.getByRole('alert')).toHaveTextContent('Esta chave de imagem não existe neste ambiente.');
-    expect(screen.getByRole('button', { name: 'Tentar novamente' })).toBeEnabled();
+    // What was kept is the key, not a photo; and sending the same key again would only be refused again.
+    expect(
+      screen.getByText(
+        'O CPF e a chave de imagem foram mantidos. Enviar a mesma chave de novo teria a mesma recusa: corrija a chave ou obtenha outra.',
+      ),
+    ).toBeVisible();
+    expect(screen.queryByText(/a foto foram mantidos/)).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Tentar novamente' })).toBeNull();
     // Nothing the person typed was lost.
     expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue('0B7E7C43-1D7E-4C39-8F1F-0E1F5D6B2A11');
     expect(cpfProblem(screen.getByLabelText<HTMLInputElement>('CPF do cliente').value)).toBeNull();
@@ -162,14 +169,27 @@ describe('the consent term', () => {
     expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).not.toBeChecked();
   });
 
-  it('is shown in English when the console is', async () => {
+  it('stays in Portuguese, the customer’s language, when the console is in English; English only on demand', async () => {
     await renderConsole(<RegisterPage />);
     await act(() => changeLanguage('en'));
-    expect(screen.getByRole('group', { name: `Consent term (version ${CONSENT_TERM.version})` })).toHaveTextContent(CONSENT_TERM.en);
-    expect(
-      screen.getByRole('checkbox', { name: `The customer has read and accepted the consent term (version ${CONSENT_TERM.version})` }),
-    ).toBeVisible();
-    await act(() => changeLanguage('pt-BR'));
+    try {
+      const term = screen.getByTestId('consent-term');
+      expect(term).toHaveTextContent(CONSENT_TERM['pt-BR']);
+      expect(term).toHaveAttribute('lang', 'pt-BR');
+      // The staff member's own words follow the interface.
+      expect(screen.getByRole('group', { name: `Consent term (version ${CONSENT_TERM.version})` })).toBeVisible();
+      expect(
+        screen.getByRole('checkbox', { name: `The customer has read and accepted the consent term (version ${CONSENT_TERM.version})` }),
+      ).toBeVisible();
+
+      await userEvent.click(screen.getByRole('button', { name: 'Show the term in English' }));
+      expect(term).toHaveTextContent(CONSENT_TERM.en);
+      expect(term).toHaveAttribute('lang', 'en');
+      await userEvent.click(screen.getByRole('button', { name: 'Show the term in Portuguese' }));
+      expect(term).toHaveTextContent(CONSENT_TERM['pt-BR']);
+    } finally {
+      await act(() => changeLanguage('pt-BR'));
+    }
   });
 });
 
@@ -215,6 +235,8 @@ describe('a photo the face rules refuse', () => {
     expect(sendAnyway).toHaveClass('danger');
     expect(within(dialog).queryByRole('button', { name: 'Cadastrar em produção' })).toBeNull();
     expect(screen.queryByText(/Esta foto não pode ser enviada/)).toBeNull();
+    // The dialog's buttons stand in for the form's: no second primary button under it.
+    expect(screen.queryByRole('button', { name: 'Cadastrar rosto' })).toBeNull();
     expect(await registeredKey('production', cpf)).toBeNull();
 
     // Escape, then Cancel: back to the form, nothing sent, nothing lost.
@@ -240,12 +262,24 @@ describe('a photo the face rules refuse', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('A foto foi recusada na avaliação de qualidade.');
     expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
     expect(screen.getByTestId('picture-preview')).toBeVisible();
+    // The same bytes would be refused again: another photo is offered, not a resend.
+    expect(
+      screen.getByText('O CPF foi mantido. Enviar a mesma foto de novo teria a mesma recusa: tire ou escolha outra foto.'),
+    ).toBeVisible();
+    expect(screen.queryByRole('button', { name: 'Tentar novamente' })).toBeNull();
 
     // The registration went with the override, and the trail says so.
     const entries = await registrationsInTrail(cpf);
     expect(entries.map((e) => [e.environment, e.outcome, e.face_check_override])).toEqual([
       ['production', 'image_quality', 'face_too_small'],
     ]);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Escolher outra foto' }));
+    expect(screen.queryByTestId('picture-preview')).toBeNull();
+    expect(screen.getByLabelText('Escolher foto')).toBeEnabled();
+    expect(screen.queryByRole('heading', { name: 'O cadastro não foi concluído' })).toBeNull();
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
+    expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).toBeChecked();
   }, 90_000);
 
   it('in production, drops the override when the picture changes, and asks again for what is on screen', async () => {
@@ -272,17 +306,27 @@ describe('a photo the face rules refuse', () => {
   it('outside production, is sent only with "Enviar mesmo assim" ticked, and the override is audited too', async () => {
     const cpf = generateCpf();
     await renderConsole(<RegisterPage />);
-    await fillWithRefusedPhoto(cpf, 'no-face-coffee.png', 'Nenhum rosto encontrado. Posicione o rosto do cliente no oval.');
+    // A photo has no oval: the words for it are not the camera's.
+    await fillWithRefusedPhoto(
+      cpf,
+      'no-face-coffee.png',
+      'Nenhum rosto encontrado na foto. Escolha uma foto do rosto do cliente, de frente.',
+    );
+    expect(screen.queryByText(/oval/)).toBeNull();
     await submit();
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
     );
     expect(screen.queryByRole('alertdialog')).toBeNull();
 
+    // Ticked, the box answers the refusal: it is not left on screen (the live region keeps what it last said, unseen).
     await userEvent.click(screen.getByLabelText(/Enviar mesmo assim/));
+    expect(screen.queryByText(/Esta foto não pode ser enviada/, { selector: 'p' })).toBeNull();
     await submit();
     expect(await screen.findByRole('heading', { name: 'O cadastro não foi concluído' })).toBeVisible();
     expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Tentar novamente' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Escolher outra foto' })).toBeVisible();
     const entries = await registrationsInTrail(cpf);
     expect(entries.map((e) => [e.environment, e.outcome, e.face_check_override])).toEqual([['local', 'image_quality', 'no_face']]);
   }, 90_000);
@@ -380,6 +424,9 @@ describe('outside production', () => {
     expect(screen.getByRole('alert')).toHaveTextContent(
       'O serviço da QI Tech recusou a chave de API configurada no console para este ambiente (HTTP 401). Isso é um problema de configuração, não do cadastro: avise o administrador do console.',
     );
+    // An upstream fault, not a refusal of the picture: sending again makes sense; and it was the key that was kept.
+    expect(screen.getByText('O CPF e a chave de imagem foram mantidos: corrija o que foi indicado ou tente novamente.')).toBeVisible();
+    expect(screen.getByRole('button', { name: 'Tentar novamente' })).toBeEnabled();
     expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
     expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue(key);
   });

@@ -29,8 +29,9 @@ export function UploadPicker({ onPicture, label }: { onPicture: (picture: Pictur
         onPicture(picture);
       } catch (failure) {
         const code: PrepareImageErrorCode = failure instanceof PrepareImageError ? failure.code : 'unreadable';
-        const details = failure as { width?: number; height?: number };
-        const message = t(`register.upload.errors.${code}`, { width: details.width ?? '?', height: details.height ?? '?' });
+        // Only `too_small` names a size, and its error always carries the picture's own.
+        const size = failure instanceof PrepareImageError ? failure.size : undefined;
+        const message = t(`register.upload.errors.${code}`, { width: size?.width, height: size?.height });
         setError(message);
         announce(message);
       }

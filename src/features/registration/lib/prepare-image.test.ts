@@ -172,6 +172,8 @@ describe('prepareImageFile', () => {
     await expect(prepareImageFile(await fixture('face-tiny-24px.jpg'))).rejects.toEqual(refusal('too_small'));
     await expect(prepareImageFile(await png(MIN_IMAGE_SIDE_PX, MIN_IMAGE_SIDE_PX - 1))).rejects.toEqual(refusal('too_small'));
     await expect(prepareImageFile(await png(MIN_IMAGE_SIDE_PX - 1, 400))).rejects.toEqual(refusal('too_small'));
+    // The refusal names the picture's own size, for the message to show it.
+    await expect(prepareImageFile(await png(150, 90))).rejects.toMatchObject({ code: 'too_small', size: { width: 150, height: 90 } });
     await expect(prepareImageFile(await png(MIN_IMAGE_SIDE_PX, MIN_IMAGE_SIDE_PX))).resolves.toMatchObject({
       width: MIN_IMAGE_SIDE_PX,
       height: MIN_IMAGE_SIDE_PX,

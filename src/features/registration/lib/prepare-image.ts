@@ -30,14 +30,19 @@ export interface PreparedImage {
 
 export type PrepareImageErrorCode = 'unsupported_type' | 'unreadable' | 'too_small' | 'too_large';
 
-/** A picture the console will not send; `code` picks the message the person sees. */
+/**
+ * A picture the console will not send; `code` picks the message the person sees. `size` is the
+ * picture's own size where it is the reason (`too_small`), for the message to name it.
+ */
 export class PrepareImageError extends Error {
   override readonly name = 'PrepareImageError';
   readonly code: PrepareImageErrorCode;
+  readonly size: { width: number; height: number } | undefined;
 
-  constructor(code: PrepareImageErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: PrepareImageErrorCode, message: string, options?: ErrorOptions & { size?: { width: number; height: number } }) {
     super(message, options);
     this.code = code;
+    this.size = options?.size;
   }
 }
 
@@ -104,7 +109,9 @@ async function encode(source: CanvasImageSource, width: number, height: number, 
   let targetHeight = Math.round(height * scale);
   // Checked after the downscale: a panorama thin enough to fall under the minimum would be refused upstream.
   if (Math.min(targetWidth, targetHeight) < MIN_IMAGE_SIDE_PX) {
-    throw new PrepareImageError('too_small', `The picture is too small: each side needs at least ${String(MIN_IMAGE_SIDE_PX)} pixels.`);
+    throw new PrepareImageError('too_small', `The picture is too small: each side needs at least ${String(MIN_IMAGE_SIDE_PX)} pixels.`, {
+      size: { width, height },
+    });
   }
 
   for (;;) {
