@@ -27,8 +27,8 @@ test('the audit page shows each kind of action of the run, filters it, and expor
     await expect(registrations.filter({ hasText: environment }).first()).toBeVisible();
   }
   await expect(registrations.filter({ hasText: '2026-11-26' }).first()).toBeVisible();
-  // The upstream that answered too late is there too, with its outcome.
-  await expect(registrations.filter({ hasText: 'upstream_timeout' }).first()).toBeVisible();
+  // The upstream that answered too late is there too, with its outcome in words and its code.
+  await expect(registrations.filter({ hasText: 'QI Tech não respondeu a tempo upstream_timeout' }).first()).toBeVisible();
   // A photo the console's check refused, sent in production after the confirmation, says so.
   await expect(
     registrations.filter({ hasText: 'Produção' }).filter({ hasText: 'Concluído · enviado apesar de face_too_small' }).first(),
@@ -38,26 +38,45 @@ test('the audit page shows each kind of action of the run, filters it, and expor
   expect(text).toMatch(/\*\*\*\.\d{3}\.\d{3}-\*\*/);
   expect(text).not.toMatch(/\d{3}\.\d{3}\.\d{3}-\d{2}/);
 
+  // One environment's entries: production's registrations only.
+  await page.getByRole('combobox', { name: 'Ambiente do registro' }).selectOption('production');
+  await page.getByRole('button', { name: 'Filtrar' }).click();
+  await expect(page).toHaveURL(/environment=production/);
+  await expect(registrations.filter({ hasText: 'Produção' }).first()).toBeVisible();
+  await expect(registrations.filter({ hasText: 'Local (emulador)' })).toHaveCount(0);
+  await page.getByRole('combobox', { name: 'Ambiente do registro' }).selectOption('');
+
   for (const kind of ['lookup_document', 'lookup_key', 'image', 'login', 'login_failed', 'logout']) {
     await filter(kind);
     await expect(table.getByRole('row').nth(1), kind).toBeVisible();
   }
+  await expect(page).not.toHaveURL(/environment=/);
+  // A refused login, in words.
+  await filter('login_failed');
+  await expect(table.getByRole('row').filter({ hasText: 'Credenciais inválidas invalid_credentials' }).first()).toBeVisible();
+  await filter('logout');
 
-  // The CSV carries the same filter.
-  const download = page.waitForEvent('download');
-  await page.getByRole('link', { name: 'Exportar CSV' }).click();
-  const csv = await download;
-  const path = await csv.path();
+  // The CSV carries the same filter: for Excel in Portuguese by default, in English for scripts.
   const { readFileSync } = await import('node:fs');
-  const lines = readFileSync(path, 'utf8')
-    .replace(/^\uFEFF/, '')
-    .trim()
-    .split('\r\n');
+  const downloadLines = async (name: string) => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name, exact: true }).click();
+    const text = readFileSync(await (await download).path(), 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    return text.slice(1).trim().split('\r\n');
+  };
+  const lines = await downloadLines('Exportar CSV');
   expect(lines[0]).toBe(
-    'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+    'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial',
   );
   expect(lines.length).toBeGreaterThan(1);
-  expect(lines.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);
+  expect(lines.slice(1).every((line) => /^\d+;\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2};[^;]*;Saída do console;/.test(line))).toBe(true);
+  const english = await downloadLines('Exportar CSV em inglês (vírgulas, horário UTC)');
+  expect(english[0]).toBe(
+    'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+  );
+  expect(english.length).toBe(lines.length);
+  expect(english.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);
 });
 
 test('the accounts page lists the run’s accounts, with no accessibility violation', async ({ page }) => {
@@ -70,5 +89,16 @@ test('the accounts page lists the run’s accounts, with no accessibility violat
   await expectNoAxeViolations(page);
   await page.getByRole('button', { name: 'Alterar a conta e2e-support' }).click();
   await expect(page.getByRole('heading', { name: 'Alterar a conta e2e-support' })).toBeVisible();
+  await expectNoAxeViolations(page);
+  // Disabling asks first; Escape leaves the account as it was.
+  await page.getByRole('button', { name: 'Desativar conta' }).click();
+  await expect(page.getByRole('alertdialog', { name: 'Desativar a conta e2e-support?' })).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('alertdialog')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Desativar conta' })).toBeFocused();
+  await expect(table.getByRole('row').filter({ hasText: 'e2e-support' }).first()).toContainText('Ativa');
+  await page.getByRole('button', { name: 'Gerar senha' }).last().click();
+  await expect(page.getByRole('group', { name: 'Senha gerada' })).toBeVisible();
   await expectNoAxeViolations(page);
 });

@@ -3,11 +3,12 @@ import { auditQuerySchema } from '../../contract/access.ts';
 import type { AuditEntry } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse } from '../lib/problem.ts';
 import { toCsv } from './csv.ts';
+import type { CsvFormat } from './csv.ts';
 import { requireAdmin } from './guard.ts';
 import type { AccessGuard } from './guard.ts';
 import type { AccessStore } from './store.ts';
 
-/** Turns the query's dates into the trail's bounds: `to` as a date takes in its whole day (UTC). */
+/** Turns the query's dates into the trail's bounds (`to` as a date takes in its whole day, UTC); the CSV's form. */
 function auditFilter(query: unknown) {
   const q = parseOrRefuse(auditQuerySchema, query);
   const instant = (value: string | undefined, endOfDay: boolean, field: string) => {
@@ -21,24 +22,27 @@ function auditFilter(query: unknown) {
   const limit = q.limit === undefined ? 50 : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
     throw new Problem(400, 'invalid_request', 'limit must be a whole number from 1 to 500.');
+  const format: CsvFormat = q.format ?? 'pt-br';
   const before = q.before === undefined ? undefined : Number(q.before);
   if (before !== undefined && !Number.isInteger(before)) throw new Problem(400, 'invalid_request', 'before must be an entry id.');
-  return {
+  const filter = {
     ...(q.from === undefined ? {} : { from: instant(q.from, false, 'from') }),
     ...(q.to === undefined ? {} : { to: instant(q.to, true, 'to') }),
     ...(q.user === undefined || q.user === '' ? {} : { user: q.user.trim().toLowerCase() }),
     ...(q.cpf === undefined || q.cpf === '' ? {} : { cpf: q.cpf }),
     ...(q.action === undefined ? {} : { action: q.action }),
+    ...(q.environment === undefined ? {} : { environment: q.environment }),
     ...(before === undefined ? {} : { before }),
     limit,
   };
+  return { filter, format };
 }
 
 /** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection). Admins only. */
 export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
   app.get('/admin/audit', (request) => {
     requireAdmin(guard, request, 'audit');
-    const filter = auditFilter(request.query);
+    const { filter } = auditFilter(request.query);
     const entries = store.queryAudit(filter);
     const last = entries.at(-1);
     return { entries, next_before: entries.length === filter.limit && last !== undefined ? last.id : null };
@@ -46,7 +50,7 @@ export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: Acc
 
   app.get<{ Querystring: Record<string, unknown> }>('/admin/audit.csv', (request, reply) => {
     requireAdmin(guard, request, 'audit');
-    const filter = auditFilter({ ...request.query, limit: '500' });
+    const { filter, format } = auditFilter({ ...request.query, limit: '500' });
     const entries: AuditEntry[] = [];
     // Page through the whole selection; capped so one export cannot hold the server for long.
     for (let before = filter.before; entries.length < 100_000;) {
@@ -61,7 +65,7 @@ export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: Acc
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
       .header('cache-control', 'no-store')
-      .send(toCsv(entries));
+      .send(toCsv(entries, format));
   });
   methodNotAllowed(app, '/admin/audit', ['GET']);
   methodNotAllowed(app, '/admin/audit.csv', ['GET']);

@@ -1,6 +1,8 @@
 import { infiniteQueryOptions } from '@tanstack/react-query';
 import { AUDIT_ACTIONS, auditAnswerSchema } from '../../../../contract/access.ts';
 import type { AuditAction } from '../../../../contract/access.ts';
+import { environmentNameSchema } from '../../../../contract/console.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
 import { apiRequest } from '../../../api/client.ts';
 
@@ -13,7 +15,16 @@ export interface AuditFilters {
   /** A whole CPF, masked. */
   cpf?: string;
   action?: AuditAction;
+  /**
+   * One environment's entries only. Not the header's `env`: that is where one registers and looks
+   * up, and would hide the trail's logins and account changes (they have no environment).
+   */
+  environment?: EnvironmentName;
 }
+
+/** Every environment an entry may have been in, in the contract's order (also ones this console no longer has). */
+export const AUDIT_ENVIRONMENTS: readonly EnvironmentName[] = environmentNameSchema.options;
+const isEnvironment = (value: string): value is EnvironmentName => (AUDIT_ENVIRONMENTS as readonly string[]).includes(value);
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const isAction = (value: string): value is AuditAction => (AUDIT_ACTIONS as readonly string[]).includes(value);
@@ -26,18 +37,20 @@ export function filtersFromSearch(params: URLSearchParams): AuditFilters {
   const user = (params.get('user') ?? '').trim();
   const cpf = params.get('cpf') ?? '';
   const action = params.get('action') ?? '';
+  const environment = params.get('environment') ?? '';
   if (DAY.test(from)) filters.from = from;
   if (DAY.test(to)) filters.to = to;
   if (user !== '') filters.user = user;
   if (cpf !== '' && cpfProblem(cpf) === null) filters.cpf = maskCpf(cpfDigits(cpf) ?? '');
   if (isAction(action)) filters.action = action;
+  if (isEnvironment(environment)) filters.environment = environment;
   return filters;
 }
 
 /** The filters as the page's address keeps them; `env` and anything else of the address are the caller's. */
 export function filtersToSearch(filters: AuditFilters, params: URLSearchParams): URLSearchParams {
   const next = new URLSearchParams(params);
-  for (const name of ['from', 'to', 'user', 'cpf', 'action'] as const) {
+  for (const name of ['from', 'to', 'user', 'cpf', 'action', 'environment'] as const) {
     const value = filters[name];
     if (value === undefined || value === '') next.delete(name);
     else next.set(name, value);
@@ -63,14 +76,20 @@ function apiQuery(filters: AuditFilters, before?: number | null): URLSearchParam
   if (filters.user !== undefined) query.set('user', filters.user);
   if (filters.cpf !== undefined) query.set('cpf', filters.cpf);
   if (filters.action !== undefined) query.set('action', filters.action);
+  if (filters.environment !== undefined) query.set('environment', filters.environment);
   if (before !== undefined && before !== null) query.set('before', String(before));
   return query;
 }
 
-/** The whole selection as a CSV file: the browser downloads it with its session cookie, no script involved. */
-export function auditCsvHref(filters: AuditFilters): string {
-  const query = apiQuery(filters).toString();
-  return `/api/admin/audit.csv${query === '' ? '' : `?${query}`}`;
+/**
+ * The whole selection as a CSV file: the browser downloads it with its session cookie, no script
+ * involved. `pt-br` (the server's default) opens in Excel in Portuguese; `en` is for scripts.
+ */
+export function auditCsvHref(filters: AuditFilters, format: 'pt-br' | 'en' = 'pt-br'): string {
+  const query = apiQuery(filters);
+  if (format === 'en') query.set('format', 'en');
+  const search = query.toString();
+  return `/api/admin/audit.csv${search === '' ? '' : `?${search}`}`;
 }
 
 export const auditQueries = {

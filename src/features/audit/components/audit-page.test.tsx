@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../../../contract/access.ts';
@@ -7,6 +7,7 @@ import { generateCpf } from '../../../../contract/cpf.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
 import { ApiError, apiRequest } from '../../../api/client.ts';
 import { registrationQueries } from '../../../api/registrations.ts';
+import { changeLanguage } from '../../../lib/i18n/i18n.ts';
 import { fixtureBase64 } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
 import { logInAs, testAccount } from '../../../test/session.ts';
@@ -82,13 +83,58 @@ describe('the audit page', () => {
       'Local (emulador)',
       masked(cpf),
       '—',
-      // No registration yet: the emulator's 404, as the console answered it.
-      'registration_not_found',
+      // No registration yet: the emulator's 404, as the console answered it, in words and as its code.
+      'Cadastro não encontrado registration_not_found',
       '404',
       '—',
     ]);
     expect(screen.getByText('Registros mostrados: 2', { selector: 'p' })).toBeVisible();
     expect(screen.queryByRole('button', { name: 'Carregar mais antigos' })).toBeNull();
+  });
+
+  it('shows each outcome in words, in the interface language, with its code beside it', async () => {
+    const cpf = generateCpf();
+    await lookUp(cpf);
+    await logInAs('admin');
+    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+    await screen.findByRole('table');
+    const [outcome] = cells(0).slice(6);
+    expect(outcome).toBe('Cadastro não encontrado registration_not_found');
+    // The code itself, as the CSV's code column and the logs have it.
+    expect(within(table()).getByText('registration_not_found').tagName).toBe('CODE');
+    await act(() => changeLanguage('en'));
+    try {
+      const row = within(screen.getByRole('table')).getAllByRole('row')[1];
+      expect(within(row ?? document.body).getAllByRole('cell')[6]).toHaveTextContent(/^Registration not found registration_not_found$/);
+    } finally {
+      await act(() => changeLanguage('pt-BR'));
+    }
+  });
+
+  it('filters by environment: every one by default, or one chosen, in the list and the CSV', async () => {
+    const cpf = generateCpf();
+    await lookUp(cpf);
+    await logInAs('admin');
+    // The header's environment (`env`) is where one works; the trail shows every environment until one is chosen.
+    const { location } = await renderConsole(<AuditPage />, { path: `/audit?env=sandbox&cpf=${cpf}` });
+    await screen.findByRole('table');
+    expect(screen.getByLabelText('Ambiente do registro')).toHaveValue('');
+    expect(bodyRows()).toHaveLength(1);
+    expect(cells(0)[3]).toBe('Local (emulador)');
+
+    await userEvent.selectOptions(screen.getByLabelText('Ambiente do registro'), 'Sandbox (QI Tech)');
+    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+    await waitFor(() => expect(location.history.at(-1)).toBe(`/audit?env=sandbox&cpf=${encodeURIComponent(cpf)}&environment=sandbox`));
+    expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
+    const link = screen.getByRole('link', { name: 'Exportar CSV' });
+    expect(link).toHaveAttribute('href', `/api/admin/audit.csv?cpf=${encodeURIComponent(cpf)}&environment=sandbox`);
+    expect((await (await fetch(link.getAttribute('href') ?? '')).text()).trim().split(/\r\n/)).toHaveLength(1);
+
+    await userEvent.selectOptions(screen.getByLabelText('Ambiente do registro'), 'Local (emulador)');
+    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(1);
+    expect(screen.getByLabelText('Ambiente do registro')).toHaveValue('local');
   });
 
   it('says when a picture was sent although the console’s face check refused it, in the page and the CSV', async () => {
@@ -104,9 +150,13 @@ describe('the audit page', () => {
 
     const csv = await (await fetch(screen.getByRole('link', { name: 'Exportar CSV' }).getAttribute('href') ?? '')).text();
     const lines = csv.trim().split(/\r\n/);
-    expect(lines[0]).toMatch(/,face_check_override$/);
-    expect(lines[1]).toMatch(/,$/);
-    expect(lines[2]).toMatch(/,sent despite face_too_small$/);
+    expect(lines[0]).toMatch(/;Verificação facial$/);
+    expect(lines[1]).toMatch(/;$/);
+    expect(lines[2]).toMatch(/;enviado apesar de face_too_small$/);
+    const english = screen.getByRole('link', { name: 'Exportar CSV em inglês (vírgulas, horário UTC)' });
+    const en = (await (await fetch(english.getAttribute('href') ?? '')).text()).trim().split(/\r\n/);
+    expect(en[0]).toMatch(/,face_check_override$/);
+    expect(en[2]).toMatch(/,sent despite face_too_small$/);
   });
 
   it('filters by action and CPF, keeps the filters in the address, and exports the same selection', async () => {

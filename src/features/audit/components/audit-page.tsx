@@ -5,12 +5,14 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useSearch } from 'wouter';
 import { AUDIT_ACTIONS } from '../../../../contract/access.ts';
 import type { AuditAction, AuditEntry } from '../../../../contract/access.ts';
+import { auditOutcomeText } from '../../../../contract/audit-labels.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfProblem } from '../../../../contract/cpf.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { formatDateTime } from '../../../lib/i18n/i18n.ts';
-import { auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch } from '../api/audit.ts';
+import { AUDIT_ENVIRONMENTS, auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch } from '../api/audit.ts';
 import type { AuditFilters } from '../api/audit.ts';
 
 interface FilterFields {
@@ -19,6 +21,7 @@ interface FilterFields {
   user: string;
   cpf: string;
   action: AuditAction | '';
+  environment: EnvironmentName | '';
 }
 
 /** The filter form: edited freely, applied to the address (and so to the list) on "Filtrar". */
@@ -31,6 +34,7 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
     user: initial.user ?? '',
     cpf: initial.cpf ?? '',
     action: initial.action ?? '',
+    environment: initial.environment ?? '',
   });
   const [errors, setErrors] = useState<{ cpf?: string; period?: string }>({});
   const cpfField = useRef<HTMLInputElement>(null);
@@ -54,6 +58,7 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
         ...(fields.user.trim() === '' ? {} : { user: fields.user.trim() }),
         ...(fields.cpf === '' ? {} : { cpf: fields.cpf }),
         ...(fields.action === '' ? {} : { action: fields.action }),
+        ...(fields.environment === '' ? {} : { environment: fields.environment }),
       });
     }
   };
@@ -115,6 +120,25 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor={`${id}-environment`}>{t('audit.filters.environment')}</label>
+            <select
+              id={`${id}-environment`}
+              value={fields.environment}
+              onChange={(event) => set('environment')(event.target.value)}
+              aria-describedby={`${id}-environment-hint`}
+            >
+              <option value="">{t('audit.filters.anyEnvironment')}</option>
+              {AUDIT_ENVIRONMENTS.map((environment) => (
+                <option key={environment} value={environment}>
+                  {t(`environments.${environment}.name`)}
+                </option>
+              ))}
+            </select>
+            <p id={`${id}-environment-hint`} className="hint">
+              {t('audit.filters.environmentHint')}
+            </p>
+          </div>
         </div>
         {errors.cpf !== undefined && (
           <p id={`${id}-cpf-error`} className="field-error">
@@ -134,7 +158,7 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
             type="button"
             className="button secondary"
             onClick={() => {
-              setFields({ from: '', to: '', user: '', cpf: '', action: '' });
+              setFields({ from: '', to: '', user: '', cpf: '', action: '', environment: '' });
               setErrors({});
               onApply({});
             }}
@@ -144,6 +168,26 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
         </div>
       </fieldset>
     </form>
+  );
+}
+
+/**
+ * The outcome in the reader's language, its code beside it in small type (what the CSV's code
+ * column and the server's logs say); a text that is no known code (`name:role` of an account
+ * change, a title QI Tech made up) as it is.
+ */
+function Outcome({ outcome }: { outcome: string }) {
+  const { i18n } = useTranslation();
+  const text = auditOutcomeText(outcome, i18n.language === 'en' ? 'en' : 'pt-BR');
+  if (text === null) return <code>{outcome}</code>;
+  if (outcome === 'ok') return text;
+  return (
+    <>
+      {text}{' '}
+      <small>
+        <code>{outcome}</code>
+      </small>
+    </>
   );
 }
 
@@ -161,7 +205,7 @@ function Row({ entry }: { entry: AuditEntry }) {
       <td className="nowrap">{entry.cpf_masked ?? none}</td>
       <td>{entry.registration_key === null ? none : <code>{entry.registration_key}</code>}</td>
       <td>
-        {entry.outcome === 'ok' ? t('audit.ok') : <code>{entry.outcome}</code>}
+        <Outcome outcome={entry.outcome} />
         {entry.face_check_override !== null && (
           <span className="override"> · {t('audit.override', { status: entry.face_check_override })}</span>
         )}
@@ -278,6 +322,9 @@ export default function AuditPage() {
       <p className="export">
         <a className="button secondary" href={auditCsvHref(filters)} download aria-describedby={`${id}-export-hint`}>
           {t('audit.export')}
+        </a>{' '}
+        <a className="button secondary" href={auditCsvHref(filters, 'en')} download aria-describedby={`${id}-export-hint`}>
+          {t('audit.exportEnglish')}
         </a>{' '}
         <span id={`${id}-export-hint`} className="hint">
           {t('audit.exportHint')}
