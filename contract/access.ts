@@ -59,7 +59,14 @@ export const accountSchema = z.object({
   name: z.string(),
   role: roleSchema,
   environments: z.nullable(z.array(environmentNameSchema)),
+  /**
+   * Where the console opens when the address names no environment: the one the account last chose,
+   * else the default an admin set, else the first it may use (safest first). Given with the session.
+   */
+  last_environment: z.optional(z.nullable(environmentNameSchema)),
+  default_environment: z.optional(z.nullable(environmentNameSchema)),
 });
+export type SessionAccount = z.infer<typeof accountSchema>;
 
 /** GET /api/session: who is logged in (null: nobody), and whether the console still needs its first admin. */
 export const sessionAnswerSchema = z.object({
@@ -74,6 +81,9 @@ export const loginRequestSchema = z.strictObject({
   password: z.string().check(z.maxLength(200)),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
+
+/** PUT /api/session/environment: the environment the person chose, remembered with their account. */
+export const environmentChoiceSchema = z.strictObject({ environment: environmentNameSchema });
 
 /** POST /api/setup: the first admin, with the one-time token the server printed at start. */
 export const setupRequestSchema = z.strictObject({
@@ -91,6 +101,7 @@ export const accountListSchema = z.object({
       role: roleSchema,
       environments: z.nullable(z.array(environmentNameSchema)),
       disabled: z.boolean(),
+      default_environment: z.optional(z.nullable(environmentNameSchema)),
       created_at: z.string(),
       last_login_at: z.nullable(z.string()),
     }),
@@ -107,6 +118,8 @@ export const accountChangeSchema = z.strictObject({
   environments: z.optional(z.nullable(z.array(environmentNameSchema))),
   disabled: z.optional(z.boolean()),
   password: z.optional(passwordSchema),
+  /** Where the account opens when it has chosen none yet; null: none. One of the environments it may use. */
+  default_environment: z.optional(z.nullable(environmentNameSchema)),
 });
 
 /** The audit trail: every action and its outcome. */
@@ -161,6 +174,10 @@ export const auditQuerySchema = z.strictObject({
   /** A whole CPF, masked or digits: matched exactly (the trail keeps a keyed hash of it, never the number). */
   cpf: z.optional(z.string()),
   action: z.optional(auditActionSchema),
+  /** Only the entries of this environment (logins and account changes have none, so are left out). */
+  environment: z.optional(environmentNameSchema),
+  /** audit.csv only: `pt-br` (the default: `;`, São Paulo time, words) or `en` (`,`, ISO UTC, codes). */
+  format: z.optional(z.enum(['pt-br', 'en'])),
   before: z.optional(z.string()),
   limit: z.optional(z.string()),
 });

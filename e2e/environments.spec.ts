@@ -52,7 +52,25 @@ async function fillRegistration(page: Page, cpf: string) {
 
 const banner = (page: Page) => page.getByTestId('environment-banner');
 
-test('switching environments: the address, the banner, and no test CPF in production', async ({ page }) => {
+let desks = 0;
+/**
+ * Logs the page in as a registrar of its own, made by an administrator for this test: what the
+ * selector chooses is remembered with the account, and the other tests' registrar must keep
+ * opening where it always has.
+ */
+async function asNewDesk(page: Page, baseURL: string | undefined): Promise<string> {
+  desks += 1;
+  const name = `e2e-desk-${String(Date.now())}-${String(desks)}`;
+  const admin = await requests.newContext({ ...(baseURL === undefined ? {} : { baseURL }) });
+  expect((await admin.post('/api/session', { data: { name: e2eAccount('admin'), password: E2E_PASSWORD } })).status()).toBe(200);
+  expect((await admin.post('/api/admin/accounts', { data: { name, password: E2E_PASSWORD, role: 'registrar' } })).status()).toBe(201);
+  await admin.dispose();
+  expect((await page.request.post('/api/session', { data: { name, password: E2E_PASSWORD } })).status()).toBe(200);
+  return name;
+}
+
+test('switching environments: the address, the banner, and no test CPF in production', async ({ page, baseURL }) => {
+  await asNewDesk(page, baseURL);
   await page.goto('/');
   await expect(banner(page)).toHaveText('AMBIENTE LOCAL — emulador, dados fictícios');
   const environment = page.getByLabel('Ambiente');
@@ -114,11 +132,66 @@ test('production: nothing is sent before an explicit confirmation; the registrat
   // Production's QI Tech is not the sandbox's: the registration is in one of them only.
   expect(await keyOf(request, 'sandbox', cpf)).toBeNull();
 
-  // A shared link opens the same environment and finds it.
+  // The panel names where the customer now is, beside the key.
+  await expect(page.getByTestId('registered-environment')).toHaveText('Cadastrado no ambiente: Produção');
+  await expectNoAxeViolations(page);
+
+  // A shared link opens the same environment and finds it, naming where it looked.
   const other = await context.newPage();
   await other.goto(`/lookup/document/${cpf}?env=production`);
   await expect(banner(other)).toHaveText('PRODUÇÃO — dados reais');
   await expect(other.getByText(key ?? 'no key')).toBeVisible();
+  await expect(other.getByTestId('lookup-environment')).toHaveText('Ambiente consultado: Produção');
+  await expectNoAxeViolations(other);
+});
+
+test('the environment chosen is remembered with the account: after logging out and in, production; a link’s ?env= still wins', async ({
+  page,
+  baseURL,
+}) => {
+  const name = await asNewDesk(page, baseURL);
+  await page.goto('/');
+  await expect(banner(page)).toHaveText('AMBIENTE LOCAL — emulador, dados fictícios');
+  const remembered = page.waitForResponse((r) => r.url().endsWith('/api/session/environment') && r.request().method() === 'PUT');
+  await page.getByLabel('Ambiente').selectOption({ label: 'Produção' });
+  expect((await remembered).status()).toBe(204);
+
+  await page.getByRole('button', { name: 'Sair' }).click();
+  await expect(page.getByRole('heading', { name: 'Entrar no console' })).toBeVisible();
+  await page.getByLabel('Nome de usuário').fill(name);
+  await page.getByLabel('Senha').fill(E2E_PASSWORD);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await expect(page.getByTestId('account')).toContainText(name);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(banner(page)).toHaveText('PRODUÇÃO — dados reais');
+  await expect(page.getByLabel('Ambiente')).toHaveValue('production');
+  await expect(page.getByRole('button', { name: 'Gerar CPF de teste' })).toHaveCount(0);
+
+  // A link names its environment and wins; opening it changes nothing of what is remembered.
+  await page.goto('/?env=sandbox');
+  await expect(banner(page)).toHaveText('SANDBOX — somente dados de teste');
+  await page.goto('/');
+  await expect(banner(page)).toHaveText('PRODUÇÃO — dados reais');
+});
+
+test('a look-up link to an environment this console lacks says so and looks nothing up', async ({ page }) => {
+  const lookups: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.includes('/face_recognition/registration')) lookups.push(request.url());
+  });
+  const cpf = generateCpf();
+  await page.goto(`/lookup/document/${cpf}?env=staging`);
+  await expect(page.getByRole('alert')).toHaveText(
+    'O ambiente “staging” do link não está configurado neste console: nenhuma consulta foi feita. Para consultar em “Local (emulador)”, clique em Consultar.',
+  );
+  await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
+  await expectNoAxeViolations(page);
+  expect(lookups).toEqual([]);
+  // Looking up from there is asked for, in the environment named.
+  await page.getByRole('button', { name: 'Consultar' }).nth(1).click();
+  await expect(page).toHaveURL(new RegExp(`/lookup/document/${cpf.replace(/\./g, '\\.')}\\?env=local$`));
+  await expect(page.getByTestId('lookup-environment')).toHaveText('Ambiente consultado: Local (emulador)');
+  expect(lookups).toHaveLength(1);
 });
 
 test('production: a photo the console’s check refused is sent after one confirmation naming the reason, and audited', async ({
@@ -179,7 +252,7 @@ test('production: a photo the console’s check refused is sent after one confir
   expect(trail.entries.map((e) => [e.actor, e.environment, e.registration_key, e.outcome, e.face_check_override])).toEqual([
     [e2eAccount('registrar'), 'production', key, 'ok', 'face_too_small'],
   ]);
-  const csv = await (await admin.get(`/api/admin/audit.csv?action=register&cpf=${cpf}`)).text();
+  const csv = await (await admin.get(`/api/admin/audit.csv?action=register&cpf=${cpf}&format=en`)).text();
   expect(csv.trim().split('\r\n')[1]).toMatch(/,sent despite face_too_small$/);
   await admin.dispose();
 });

@@ -18,6 +18,7 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
         role: a.role,
         environments: a.environments,
         disabled: a.disabled,
+        default_environment: a.defaultEnvironment,
         created_at: a.createdAt,
         last_login_at: a.lastLoginAt,
       })),
@@ -65,6 +66,7 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
         ...(change.environments === undefined ? {} : { environments: change.environments }),
         ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
         ...(passwordHash === undefined ? {} : { passwordHash }),
+        ...(change.default_environment === undefined ? {} : { defaultEnvironment: change.default_environment }),
       },
       // An admin changing their own account keeps the session they are using.
       { actor: self.name, ...(name === self.name ? { keepSession: request.session.sessionId } : {}) },
@@ -80,12 +82,18 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
           'last_admin',
           `${name} is the last enabled administrator: the console would have none. Make another account an administrator first.`,
         );
+      case 'default_not_allowed':
+        throw new Problem(
+          400,
+          'default_environment_not_allowed',
+          `${name} may not use the ${String(change.default_environment)} environment, so it cannot be their default. Choose one of the environments the account may use, or allow that one first.`,
+        );
       case 'updated':
         break;
     }
     guard.audit(request, { action: 'account_changed', outcome: `${name}:${Object.keys(change).sort().join('+')}`, status: 200 });
     const account = store.findAccount(name);
-    return account === undefined ? {} : publicAccount(account);
+    return account === undefined ? {} : { ...publicAccount(account), default_environment: account.defaultEnvironment };
   });
   methodNotAllowed(app, '/admin/accounts', ['GET', 'POST']);
   methodNotAllowed(app, '/admin/accounts/:name', ['PATCH']);

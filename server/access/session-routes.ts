@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { loginRequestSchema, setupRequestSchema } from '../../contract/access.ts';
-import type { Account, SessionAnswer } from '../../contract/access.ts';
+import { environmentChoiceSchema, loginRequestSchema, mayUse, setupRequestSchema } from '../../contract/access.ts';
+import type { Account, SessionAccount, SessionAnswer } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
 import type { AccessGuard } from './guard.ts';
 import { UNUSABLE_HASH, hashPassword, verifyPassword } from './passwords.ts';
@@ -52,7 +52,33 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
   // Reached without a login: the only /api routes that are (guard.ts, refuseAnonymous).
   const anyone = { config: { public: true } } as const;
 
-  app.get('/session', anyone, (request): SessionAnswer => ({ account: request.account, setup_required: store.countAccounts() === 0 }));
+  /** The account as the SPA needs it: with where it opens when the address names no environment. */
+  const withEnvironments = (account: Account): SessionAccount => {
+    const stored = store.findAccount(account.name);
+    return { ...account, last_environment: stored?.lastEnvironment ?? null, default_environment: stored?.defaultEnvironment ?? null };
+  };
+
+  app.get('/session', anyone, (request): SessionAnswer => ({
+    account: request.account === null ? null : withEnvironments(request.account),
+    setup_required: store.countAccounts() === 0,
+  }));
+
+  // The person chose an environment in the console's selector: the console opens in it next time
+  // (after a login, or on an address that names none). Not audited: it reaches no customer's data.
+  app.put('/session/environment', async (request, reply) => {
+    const account = guard.authenticate(request);
+    const { environment } = parseOrRefuse(environmentChoiceSchema, requireBody(request));
+    if (!mayUse(account, environment)) {
+      throw new Problem(
+        403,
+        'environment_forbidden',
+        `The account ${account.name} may not work in the ${environment} environment. Choose another environment, or ask an administrator.`,
+      );
+    }
+    store.recordEnvironmentChoice(account.name, environment);
+    return reply.code(204).send();
+  });
+  methodNotAllowed(app, '/session/environment', ['PUT']);
 
   app.post('/session', anyone, async (request) => {
     const body = parseOrRefuse(loginRequestSchema, requireBody(request));
@@ -76,7 +102,7 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     }
     await logIn(request, account);
     guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
-    return { account: publicAccount(account) };
+    return { account: withEnvironments(publicAccount(account)) };
   });
 
   app.delete('/session', anyone, async (request, reply) => {

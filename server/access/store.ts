@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { mayUse } from '../../contract/access.ts';
 import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
@@ -78,6 +79,10 @@ const MIGRATIONS = [
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
   // A picture the console's face check refused, registered anyway after a confirmation: the check's status.
   `ALTER TABLE audit ADD COLUMN face_check_override TEXT;`,
+  // Where the console opens for an account whose address names no environment: the one it last
+  // chose, else the default an admin set (issue 12: a production desk re-chose it at every login).
+  `ALTER TABLE accounts ADD COLUMN last_environment TEXT;
+   ALTER TABLE accounts ADD COLUMN default_environment TEXT;`,
 ];
 
 export interface StoredAccount extends Account {
@@ -85,6 +90,8 @@ export interface StoredAccount extends Account {
   disabled: boolean;
   createdAt: string;
   lastLoginAt: string | null;
+  lastEnvironment: EnvironmentName | null;
+  defaultEnvironment: EnvironmentName | null;
 }
 
 interface AccountRow {
@@ -95,6 +102,8 @@ interface AccountRow {
   disabled: number;
   created_at: string;
   last_login_at: string | null;
+  last_environment: EnvironmentName | null;
+  default_environment: EnvironmentName | null;
 }
 
 function toAccount(row: AccountRow): StoredAccount {
@@ -106,6 +115,8 @@ function toAccount(row: AccountRow): StoredAccount {
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
+    lastEnvironment: row.last_environment,
+    defaultEnvironment: row.default_environment,
   };
 }
 
@@ -138,6 +149,7 @@ export interface AuditFilter {
   user?: string | undefined;
   cpf?: string | undefined;
   action?: AuditAction | undefined;
+  environment?: EnvironmentName | undefined;
   before?: number | undefined;
   limit: number;
 }
@@ -245,9 +257,15 @@ export class AccessStore {
    */
   updateAccount(
     name: string,
-    change: { role?: Role; environments?: EnvironmentName[] | null; disabled?: boolean; passwordHash?: string },
+    change: {
+      role?: Role;
+      environments?: EnvironmentName[] | null;
+      disabled?: boolean;
+      passwordHash?: string;
+      defaultEnvironment?: EnvironmentName | null;
+    },
     { actor, keepSession }: { actor?: string; keepSession?: string } = {},
-  ): 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' {
+  ): 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' | 'default_not_allowed' {
     return this.#immediate(() => {
       if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
       const current = this.findAccount(name);
@@ -257,13 +275,24 @@ export class AccessStore {
       const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
       if (wasEnabledAdmin && (role !== 'admin' || disabled) && this.#enabledAdmins() <= 1) return 'last_admin';
       const environments = change.environments === undefined ? current.environments : change.environments;
+      const allowed = (environment: EnvironmentName | null) =>
+        environment !== null && mayUse({ name, role, environments }, environment) ? environment : null;
+      if (change.defaultEnvironment !== undefined && change.defaultEnvironment !== allowed(change.defaultEnvironment)) {
+        return 'default_not_allowed';
+      }
       this.db
-        .prepare('UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ? WHERE name = ?')
+        .prepare(
+          `UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ?, default_environment = ?, last_environment = ?
+           WHERE name = ?`,
+        )
         .run(
           role,
           environments === null ? null : JSON.stringify(environments),
           disabled ? 1 : 0,
           change.passwordHash ?? current.passwordHash,
+          // An environment the account may no longer use is forgotten with the change that took it away.
+          allowed(change.defaultEnvironment === undefined ? current.defaultEnvironment : change.defaultEnvironment),
+          allowed(current.lastEnvironment),
           name,
         );
       if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined) {
@@ -272,6 +301,11 @@ export class AccessStore {
       }
       return 'updated';
     });
+  }
+
+  /** The environment the account chose last: where the console opens next when the address names none. */
+  recordEnvironmentChoice(name: string, environment: EnvironmentName): void {
+    this.db.prepare('UPDATE accounts SET last_environment = ? WHERE name = ?').run(environment, name);
   }
 
   recordLogin(name: string): void {
@@ -426,6 +460,10 @@ export class AccessStore {
     if (filter.action !== undefined) {
       where.push('action = ?');
       values.push(filter.action);
+    }
+    if (filter.environment !== undefined) {
+      where.push('environment = ?');
+      values.push(filter.environment);
     }
     if (filter.before !== undefined) {
       where.push('id < ?');

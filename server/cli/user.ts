@@ -1,10 +1,10 @@
 // `npm run user -- <command>`: the console's accounts from the command line, on DATA_DIR's database
 // (safe beside a running server). Every change is written to the audit trail as done by `cli:<user>`.
-import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ROLES, accountNameSchema, passwordSchema, roleSchema } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
+import { generatePassword } from '../../contract/password.ts';
 import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hashPassword } from '../access/passwords.ts';
@@ -21,6 +21,8 @@ const USAGE = `Usage: npm run user -- <command>
   list                         the accounts
   set-role NAME ROLE           change an account's role (its sessions end)
   set-env NAME ENVS            limit an account to environments (e.g. local,sandbox), or "all"
+  set-default-env NAME ENV     where the console opens for the account until it chooses one
+                               (one of those it may use), or "none"
   reset-password NAME [--password-stdin]
   disable NAME | enable NAME
 
@@ -42,7 +44,7 @@ function parseEnvironments(value: string | undefined): EnvironmentName[] | null 
 }
 
 async function readPassword(fromStdin: boolean): Promise<{ password: string; generated: boolean }> {
-  if (!fromStdin) return { password: randomBytes(15).toString('base64url'), generated: true };
+  if (!fromStdin) return { password: generatePassword(), generated: true };
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const password = text.replace(/\r?\n$/, '');
@@ -92,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         fail(`${name} is the last enabled administrator: make another account an administrator first (set-role NAME admin).`);
       }
       if (result === 'not_found') fail(`There is no account named ${name}.`);
+      if (result === 'default_not_allowed') fail(`${name} may not use that environment: it cannot be their default.`);
     };
 
     switch (command) {
@@ -119,6 +122,16 @@ export async function main(argv: string[]): Promise<number> {
         update({ environments });
         audit('account_changed', `${name}:environments`);
         console.log(`${name} may use: ${environments === null ? 'all environments their role allows' : environments.join(', ')}.`);
+        return 0;
+      }
+      case 'set-default-env': {
+        const value = extra ?? fail('ENV is required: local, sandbox, production or none.');
+        const parsed = environmentNameSchema.safeParse(value);
+        if (value !== 'none' && !parsed.success) fail(`Unknown environment "${value}": use local, sandbox, production or none.`);
+        const defaultEnvironment = parsed.success ? parsed.data : null;
+        update({ defaultEnvironment });
+        audit('account_changed', `${name}:default_environment`);
+        console.log(`${name} opens in: ${defaultEnvironment ?? 'the environment they last chose, else the first they may use'}.`);
         return 0;
       }
       case 'reset-password': {

@@ -8,6 +8,7 @@ import type { Account, Role } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';
 import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/throttling.ts';
+import { toCsv } from '../access/csv.ts';
 import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
 import type { Config } from '../config.ts';
 import { CPF_A, TEST_PASSWORD, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';
@@ -140,7 +141,9 @@ describe('logging in and out', () => {
     );
     const login = await app.inject({ method: 'POST', url: '/api/session', payload: { name: ' Support-1 ', password: TEST_PASSWORD } });
     expect(login.statusCode).toBe(200);
-    expect(json(login)).toEqual({ account: { name: 'support-1', role: 'support', environments: null } });
+    expect(json(login)).toEqual({
+      account: { name: 'support-1', role: 'support', environments: null, last_environment: null, default_environment: null },
+    });
     const setCookie = String(login.headers['set-cookie']);
     expect(setCookie).toMatch(/^frc_session=/);
     expect(setCookie).toContain('HttpOnly');
@@ -417,7 +420,7 @@ describe('the audit trail', () => {
     await registrar(ROUTES.register);
     const admin = as(app, await logIn(app, 'admin-1'));
     await admin({ method: 'PATCH', url: '/api/admin/accounts/support-1', payload: { role: 'qa' } });
-    const csv = await admin({ method: 'GET', url: `/api/admin/audit.csv?cpf=${CPF_A}` });
+    const csv = await admin({ method: 'GET', url: `/api/admin/audit.csv?cpf=${CPF_A}&format=en` });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
@@ -433,7 +436,90 @@ describe('the audit trail', () => {
       /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1,$/,
     );
     const all = await admin({ method: 'GET', url: '/api/admin/audit.csv' });
-    expect(all.body).toContain('account_changed');
+    expect(all.body).toContain(';Conta alterada;');
+  });
+
+  it('exports CSV in pt-BR form by default: `;`, São Paulo time, words, Portuguese headers; formula-safe, with a BOM', async () => {
+    const app = await consoleWithAccounts();
+    refusal(
+      await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'registrar-1', password: 'wrong' } }),
+      401,
+      'invalid_credentials',
+    );
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    await registrar(ROUTES.register);
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const { entries } = json(await admin({ method: 'GET', url: '/api/admin/audit?action=register' })) as { entries: { at: string }[] };
+    const at = entries[0]?.at ?? '';
+    const csv = await admin({ method: 'GET', url: '/api/admin/audit.csv' });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.body.slice(1).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial',
+    );
+    // São Paulo is UTC−3 all year (no daylight saving since 2019).
+    const local = new Date(new Date(at).getTime() - 3 * 3_600_000).toISOString();
+    const expected = `${local.slice(8, 10)}/${local.slice(5, 7)}/${local.slice(0, 4)} ${local.slice(11, 19)}`;
+    const registration = lines.find((line) => line.includes('Cadastro de rosto'));
+    expect(registration).toMatch(
+      new RegExp(
+        `^\\d+;${expected};registrar-1;Cadastro de rosto;local;\\*\\*\\*\\.982\\.247-\\*\\*;[0-9a-f-]{36};Concluído;ok;201;2026-11-26;127\\.0\\.0\\.1;$`,
+      ),
+    );
+    expect(lines.find((line) => line.includes('Entrada recusada'))).toMatch(/;Credenciais inválidas;invalid_credentials;401;/);
+    // The English form for scripts, on request; anything else is refused.
+    const en = await admin({ method: 'GET', url: '/api/admin/audit.csv?format=en&action=register' });
+    expect(en.body.slice(1).split('\r\n')[1]).toMatch(/^\d+,\d{4}-\d{2}-\d{2}T[^,]+Z,registrar-1,register,local,/);
+    refusal(await admin({ method: 'GET', url: '/api/admin/audit.csv?format=xlsx' }), 400, 'invalid_request');
+  });
+
+  it('keeps CSV cells that look like formulas as text, and quotes the separator, in both forms', () => {
+    const entry = {
+      id: 7,
+      at: '2026-11-30T02:05:09.000Z',
+      actor: '@sum(1)',
+      action: 'account_changed',
+      environment: null,
+      cpf_masked: null,
+      registration_key: null,
+      outcome: '=HYPERLINK("x";"y"),z',
+      status: 200,
+      consent_term: null,
+      address: '-1',
+      face_check_override: null,
+    } as const;
+    const [, pt] = toCsv([entry]).split('\r\n');
+    const [, en] = toCsv([entry], 'en').split('\r\n');
+    // Before midnight in São Paulo: the day before UTC's.
+    expect(pt).toBe(`7;29/11/2026 23:05:09;'@sum(1);Conta alterada;;;;"'=HYPERLINK(""x"";""y""),z";"'=HYPERLINK(""x"";""y""),z";200;;'-1;`);
+    expect(en).toBe(`7,2026-11-30T02:05:09.000Z,'@sum(1),account_changed,,,,"'=HYPERLINK(""x"";""y""),z",200,,'-1,`);
+  });
+
+  it('filters by environment, in the page and the CSV; an unknown environment is refused', async () => {
+    const app = await consoleWithAccounts();
+    const registrar = as(app, await logIn(app, 'registrar-1'));
+    await registrar(ROUTES.register);
+    await registrar(ROUTES.lookupSandbox);
+    await registrar(ROUTES.registerProduction);
+    const admin = as(app, await logIn(app, 'admin-1'));
+    const find = async (query: string) =>
+      (
+        json(await admin({ method: 'GET', url: `/api/admin/audit?${query}` })) as { entries: { action: string; environment: string }[] }
+      ).entries.map((e) => `${e.action} ${e.environment}`);
+    expect(await find('environment=sandbox')).toEqual(['lookup_document sandbox']);
+    expect(await find('environment=production')).toEqual(['register production']);
+    expect(await find('environment=local&action=register')).toEqual(['register local']);
+    // Without it, every environment and the entries of none (logins).
+    expect(await find('action=login')).toHaveLength(2);
+    const csv = (await admin({ method: 'GET', url: '/api/admin/audit.csv?environment=production&format=en' })).body
+      .slice(1)
+      .trim()
+      .split('\r\n');
+    expect(csv.slice(1).map((line) => line.split(',')[4])).toEqual(['production']);
+    refusal(await admin({ method: 'GET', url: '/api/admin/audit?environment=staging' }), 400, 'invalid_request');
+    refusal(await admin({ method: 'GET', url: '/api/admin/audit.csv?environment=staging' }), 400, 'invalid_request');
   });
 
   it('forgets login failures older than the throttling window', () => {
@@ -462,7 +548,7 @@ describe('a picture sent although the console’s face check refused it', () => 
     const { entries } = json(await admin({ method: 'GET', url: `/api/admin/audit?action=register&cpf=${cpf}` })) as {
       entries: Record<string, unknown>[];
     };
-    const csv = (await admin({ method: 'GET', url: `/api/admin/audit.csv?action=register&cpf=${cpf}` })).body
+    const csv = (await admin({ method: 'GET', url: `/api/admin/audit.csv?action=register&cpf=${cpf}&format=en` })).body
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
@@ -668,7 +754,10 @@ describe('a fresh start with no configuration', () => {
     const cookie = (made.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect(cookie).toMatch(/^frc_session=/);
     const session = await fetch(`http://127.0.0.1:${String(port)}/api/session`, { headers: { cookie } });
-    expect(await session.json()).toEqual({ account: { name: 'ana', role: 'admin', environments: null }, setup_required: false });
+    expect(await session.json()).toEqual({
+      account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null },
+      setup_required: false,
+    });
     const again = await fetch(`http://127.0.0.1:${String(port)}/api/setup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -2,6 +2,7 @@ import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import * as z from 'zod/mini';
 import { accountSchema, sessionAnswerSchema } from '../../contract/access.ts';
 import type { LoginRequest, SetupRequest } from '../../contract/access.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
 import { ApiError, apiRequest } from './client.ts';
 
 const loggedInSchema = z.object({ account: accountSchema });
@@ -27,6 +28,14 @@ export const logOut = () =>
   mutationOptions({
     mutationKey: ['session', 'log-out'],
     mutationFn: () => apiRequest('/session', z.undefined(), { method: 'DELETE' }),
+  });
+
+/** The environment chosen in the selector, remembered with the account: the console opens in it next time. */
+export const chooseEnvironment = () =>
+  mutationOptions({
+    mutationKey: ['session', 'environment'],
+    mutationFn: (environment: EnvironmentName) =>
+      apiRequest('/session/environment', z.undefined(), { method: 'PUT', body: { environment } }),
   });
 
 export const setUp = () =>

@@ -1,13 +1,13 @@
 import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation, useSearchParams } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { can, mayUse } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
 import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
-import { EnvironmentContext, pathFor, useEnvironmentState } from '../lib/environment.tsx';
+import { EnvironmentContext, pathFor, useChooseEnvironment, useEnvironmentState } from '../lib/environment.tsx';
 import { LANGUAGES, changeLanguage } from '../lib/i18n/i18n.ts';
 import type { Language } from '../lib/i18n/i18n.ts';
 import type { LogOut } from './session.ts';
@@ -92,7 +92,7 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
   const { t } = useTranslation();
   const { query, state } = useEnvironmentState();
   const [location] = useLocation();
-  const [, setParams] = useSearchParams();
+  const choose = useChooseEnvironment();
   const env: EnvironmentName | undefined = state?.current.name;
   const main = useRef<HTMLElement>(null);
 
@@ -104,6 +104,7 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
   // The server lists only the environments this account may use: one in the link may exist but not be its.
   const requested = environmentNameSchema.safeParse(state?.unknownRequested);
   const notAllowed = requested.success && !mayUse(account, requested.data);
+  const lookingUp = location.startsWith('/lookup');
 
   return (
     <>
@@ -147,10 +148,8 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
               <select
                 value={state.current.name}
                 onChange={(event) => {
-                  setParams((params) => {
-                    params.set('env', event.target.value);
-                    return params;
-                  });
+                  const chosen = environmentNameSchema.safeParse(event.target.value);
+                  if (chosen.success) choose(chosen.data);
                 }}
               >
                 {state.all.map((e) => (
@@ -185,12 +184,16 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
             {state.unknownRequested !== undefined && (
               <div className="alert warning" role="alert">
                 <p>
+                  {/* A look-up's page runs none then (lookup-page.tsx): the sentence says so. */}
                   {notAllowed
-                    ? t('app.environmentNotAllowed', {
+                    ? t(lookingUp ? 'app.environmentNotAllowedLookup' : 'app.environmentNotAllowed', {
                         env: t(`environments.${requested.data}.name`),
                         fallback: t(`environments.${state.current.name}.name`),
                       })
-                    : t('app.unknownEnvironment', { env: state.unknownRequested, fallback: t(`environments.${state.current.name}.name`) })}
+                    : t(lookingUp ? 'app.unknownEnvironmentLookup' : 'app.unknownEnvironment', {
+                        env: state.unknownRequested,
+                        fallback: t(`environments.${state.current.name}.name`),
+                      })}
                 </p>
               </div>
             )}

@@ -1,4 +1,5 @@
 import type { Messages } from './pt-br.ts';
+import { AUDIT_LABELS } from '../../../contract/audit-labels.ts';
 
 /** English: complete, loaded only when chosen. */
 export const en: Messages = {
@@ -22,6 +23,10 @@ export const en: Messages = {
     notFound: 'This page does not exist.',
     home: 'Go to the start page',
     environmentNotAllowed: "Your account has no access to the link's environment “{{env}}”. Showing “{{fallback}}”.",
+    unknownEnvironmentLookup:
+      'The link’s environment “{{env}}” is not configured on this console: nothing was looked up. To look up in “{{fallback}}”, click Look up.',
+    environmentNotAllowedLookup:
+      'Your account has no access to the link’s environment “{{env}}”: nothing was looked up. To look up in “{{fallback}}”, click Look up.',
     sessionFailed: 'Your session could not be checked with the console server.',
     account: {
       who: 'Logged in as {{name}} ({{role}})',
@@ -184,6 +189,7 @@ export const en: Messages = {
         eyes_covered: 'Eyes covered (dark glasses, a hand, a shadow): ask them to uncover their eyes.',
       },
       cropped: 'Photo cropped around the face.',
+      noFaceInPhoto: "No face found in the photo. Choose a photo of the customer's face, from the front.",
       blocked: 'This photo cannot be sent: capture or choose another that passes the check.',
       sendAnyway: "Send anyway (to test the API's refusal; outside production only)",
     },
@@ -198,6 +204,8 @@ export const en: Messages = {
       intro: 'Read the term to the customer, or ask them to read it, before capturing the face.',
       accept: 'The customer has read and accepted the consent term (version {{version}})',
       required: 'Tick the acceptance of the consent term: without it the face cannot be registered.',
+      showEnglish: 'Show the term in English',
+      showPortuguese: 'Show the term in Portuguese',
     },
     missingPicture: 'Capture or choose a photo before registering.',
     submit: 'Register face',
@@ -224,6 +232,7 @@ export const en: Messages = {
       heading: 'Face registered',
       body: 'CPF {{cpf}} registered on {{date}}. The photo was discarded from this browser.',
       keyLabel: 'Registration key',
+      environmentLabel: 'Registered in',
       byKey: 'Look up by key',
       byDocument: 'Look up by CPF',
       another: 'Register another customer',
@@ -232,6 +241,10 @@ export const en: Messages = {
     failure: {
       heading: 'The registration was not completed',
       kept: 'The CPF and the photo were kept: fix what was pointed out or try again.',
+      keptKey: 'The CPF and the image key were kept: fix what was pointed out or try again.',
+      pictureRefused: 'The CPF was kept. Sending the same photo again would be refused again: take or choose another photo.',
+      keyRefused: 'The CPF and the image key were kept. Sending the same key again would be refused again: correct the key or get another.',
+      chooseAnother: 'Choose another photo',
     },
     notCreated: {
       heading: 'No registration was created',
@@ -258,6 +271,7 @@ export const en: Messages = {
     found: 'Registration found',
     foundByDocument: 'Newest registration of CPF {{cpf}}',
     keyLabel: 'Registration key',
+    environmentLabel: 'Environment searched',
     notFoundKey: 'No registration has this key in this environment. Check the key, or look up by CPF.',
     notFoundDocument: 'No registration for CPF {{cpf}} in this environment.',
     registerIt: "Register this CPF's face",
@@ -275,6 +289,9 @@ export const en: Messages = {
       cpfHint: 'The whole CPF.',
       action: 'Action',
       anyAction: 'All actions',
+      environment: 'Entry environment',
+      anyEnvironment: 'All environments',
+      environmentHint: 'Logins, logouts and account changes have no environment: they show only under “All environments”.',
       apply: 'Filter',
       clear: 'Clear filters',
       badPeriod: 'The “To” date is before the “From” date.',
@@ -291,8 +308,8 @@ export const en: Messages = {
       status: 'HTTP',
       consent: 'Term',
     },
-    ok: 'Done',
-    override: 'sent despite {{status}}',
+    /** A registration whose picture the console's face check refused, sent after a confirmation. */
+    override: AUDIT_LABELS.en.override,
     empty: 'No entries for these filters',
     shown: 'Entries shown: {{count}}',
     more: 'Load older entries',
@@ -300,22 +317,11 @@ export const en: Messages = {
     loadedMore: 'Older entries loaded. Shown: {{count}}.',
     end: 'There are no older entries.',
     export: 'Export CSV',
-    exportHint: 'The file holds every entry of these filters, not only those shown.',
+    exportEnglish: 'Export CSV in English (commas, UTC times)',
+    exportHint:
+      'The file holds every entry of these filters, not only those shown, separated by semicolons and in Brasília time, as Excel in Portuguese expects. The English one, with codes, is for scripts.',
     failed: 'The audit trail could not be loaded.',
-    actions: {
-      register: 'Face registration',
-      image: 'Photo upload (image key)',
-      lookup_key: 'Look-up by key',
-      lookup_document: 'Look-up by CPF',
-      login: 'Log in',
-      login_failed: 'Log-in refused',
-      logout: 'Log out',
-      setup: 'First-time setup',
-      access_refused: 'Access refused',
-      account_created: 'Account created',
-      account_changed: 'Account changed',
-      emulator_key_read: 'Emulator key shown',
-    },
+    actions: AUDIT_LABELS.en.actions,
   },
   accounts: {
     heading: 'Accounts',
@@ -362,6 +368,11 @@ export const en: Messages = {
       submitting: 'Creating the account…',
       failed: 'The account could not be created',
       created: 'Account {{name}} created, with the role {{role}}.',
+      generate: 'Generate password',
+      generated: 'Generated password',
+      generatedHint: 'Shown only now: copy it and give it to the person by a safe means.',
+      generatedAnnounce: 'Password generated and filled in. Copy it now: it will not be shown again.',
+      generatedCopyWhat: 'the generated password',
     },
     edit: {
       openShort: 'Change',
@@ -372,6 +383,12 @@ export const en: Messages = {
         'This is your own account: you cannot disable it nor take its administrator role away. Changing your password or your environments ends your other sessions; this one goes on, with the change.',
       saveRole: 'Save role',
       saveEnvironments: 'Save environments',
+      defaultEnvironment: 'Default environment',
+      defaultEnvironmentNone: 'None (the first available)',
+      defaultEnvironmentHint:
+        'Where the console opens for this account until the person chooses an environment in the selector; after that, in the last one chosen.',
+      saveDefaultEnvironment: 'Save default environment',
+      defaultEnvironmentChanged: 'Account {{name}}: default environment changed to {{environment}}.',
       password: 'New password',
       savePassword: 'Save new password',
       disable: 'Disable account',
@@ -384,6 +401,10 @@ export const en: Messages = {
       passwordChanged: 'Account {{name}}: password changed. Its open sessions were ended.',
       disabled: 'Account {{name}} disabled. Its open sessions were ended.',
       enabled: 'Account {{name}} enabled again.',
+      confirmDisable: 'Disable the account {{name}}?',
+      confirmDisableBody: '{{name}} will no longer be able to log in, and its open sessions will end. You can enable it again later.',
+      confirmDisableYes: 'Disable {{name}}',
+      cancel: 'Cancel',
     },
     emulator: {
       heading: 'Built-in emulator (local environment)',

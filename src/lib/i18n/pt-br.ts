@@ -1,3 +1,5 @@
+import { AUDIT_LABELS } from '../../../contract/audit-labels.ts';
+
 /** Portuguese (Brazil): the console's first language and the shape every other language follows. */
 export const ptBR = {
   app: {
@@ -20,6 +22,11 @@ export const ptBR = {
     notFound: 'Esta página não existe.',
     home: 'Ir para a página inicial',
     environmentNotAllowed: 'Sua conta não tem acesso ao ambiente “{{env}}” do link. Mostrando “{{fallback}}”.',
+    /** A look-up link in an environment that is not available: nothing is looked up anywhere. */
+    unknownEnvironmentLookup:
+      'O ambiente “{{env}}” do link não está configurado neste console: nenhuma consulta foi feita. Para consultar em “{{fallback}}”, clique em Consultar.',
+    environmentNotAllowedLookup:
+      'Sua conta não tem acesso ao ambiente “{{env}}” do link: nenhuma consulta foi feita. Para consultar em “{{fallback}}”, clique em Consultar.',
     sessionFailed: 'Não foi possível verificar a sua sessão no servidor do console.',
     account: {
       who: 'Conectado como {{name}} ({{role}})',
@@ -189,6 +196,8 @@ export const ptBR = {
         eyes_covered: 'Olhos encobertos (óculos escuros, mão, sombra): peça que descubra os olhos.',
       },
       cropped: 'Foto recortada em volta do rosto.',
+      /** no_face for a photo, where there is no oval to put the face in (the camera keeps its own words). */
+      noFaceInPhoto: 'Nenhum rosto encontrado na foto. Escolha uma foto do rosto do cliente, de frente.',
       blocked: 'Esta foto não pode ser enviada: capture ou escolha outra que passe na verificação.',
       sendAnyway: 'Enviar mesmo assim (para testar a recusa da API; só fora de produção)',
     },
@@ -203,6 +212,9 @@ export const ptBR = {
       intro: 'Leia o termo para o cliente, ou peça que ele o leia, antes de capturar o rosto.',
       accept: 'O cliente leu e aceitou o termo de consentimento (versão {{version}})',
       required: 'Marque o aceite do termo de consentimento: sem ele o rosto não pode ser cadastrado.',
+      /** The term is read to a Brazilian customer: in Portuguese whatever the console's language, English on demand. */
+      showEnglish: 'Mostrar o termo em inglês',
+      showPortuguese: 'Mostrar o termo em português',
     },
     missingPicture: 'Capture ou escolha uma foto antes de cadastrar.',
     submit: 'Cadastrar rosto',
@@ -230,6 +242,7 @@ export const ptBR = {
       heading: 'Rosto cadastrado',
       body: 'CPF {{cpf}} cadastrado em {{date}}. A foto foi descartada deste navegador.',
       keyLabel: 'Chave do cadastro',
+      environmentLabel: 'Cadastrado no ambiente',
       byKey: 'Consultar pela chave',
       byDocument: 'Consultar pelo CPF',
       another: 'Cadastrar outro cliente',
@@ -238,6 +251,12 @@ export const ptBR = {
     failure: {
       heading: 'O cadastro não foi concluído',
       kept: 'O CPF e a foto foram mantidos: corrija o que foi indicado ou tente novamente.',
+      keptKey: 'O CPF e a chave de imagem foram mantidos: corrija o que foi indicado ou tente novamente.',
+      /** The API refused the picture itself: the same bytes would be refused again. */
+      pictureRefused: 'O CPF foi mantido. Enviar a mesma foto de novo teria a mesma recusa: tire ou escolha outra foto.',
+      keyRefused:
+        'O CPF e a chave de imagem foram mantidos. Enviar a mesma chave de novo teria a mesma recusa: corrija a chave ou obtenha outra.',
+      chooseAnother: 'Escolher outra foto',
     },
     /** After a send whose answer never came (timeout, cut connection): the CPF was looked up. */
     notCreated: {
@@ -265,6 +284,7 @@ export const ptBR = {
     found: 'Cadastro encontrado',
     foundByDocument: 'Cadastro mais recente do CPF {{cpf}}',
     keyLabel: 'Chave do cadastro',
+    environmentLabel: 'Ambiente consultado',
     notFoundKey: 'Nenhum cadastro tem esta chave neste ambiente. Confira a chave ou consulte pelo CPF.',
     notFoundDocument: 'Nenhum cadastro para o CPF {{cpf}} neste ambiente.',
     registerIt: 'Cadastrar o rosto deste CPF',
@@ -282,6 +302,10 @@ export const ptBR = {
       cpfHint: 'O CPF completo.',
       action: 'Ação',
       anyAction: 'Todas as ações',
+      // Not just “Ambiente”: the header's selector is named so, and is another thing.
+      environment: 'Ambiente do registro',
+      anyEnvironment: 'Todos os ambientes',
+      environmentHint: 'Entradas, saídas e alterações de contas não têm ambiente: aparecem só em “Todos os ambientes”.',
       apply: 'Filtrar',
       clear: 'Limpar filtros',
       badPeriod: 'A data “Até” é anterior à data “De”.',
@@ -298,9 +322,8 @@ export const ptBR = {
       status: 'HTTP',
       consent: 'Termo',
     },
-    ok: 'Concluído',
     /** A registration whose picture the console's face check refused, sent after a confirmation. */
-    override: 'enviado apesar de {{status}}',
+    override: AUDIT_LABELS['pt-BR'].override,
     empty: 'Nenhum registro para estes filtros',
     shown: 'Registros mostrados: {{count}}',
     more: 'Carregar mais antigos',
@@ -308,22 +331,12 @@ export const ptBR = {
     loadedMore: 'Registros mais antigos carregados. Mostrados: {{count}}.',
     end: 'Não há registros mais antigos.',
     export: 'Exportar CSV',
-    exportHint: 'O arquivo traz todos os registros destes filtros, não só os mostrados.',
+    exportEnglish: 'Exportar CSV em inglês (vírgulas, horário UTC)',
+    exportHint:
+      'O arquivo traz todos os registros destes filtros, não só os mostrados: separado por ponto e vírgula e em horário de Brasília, como o Excel em português espera. O em inglês, com códigos, é para scripts.',
     failed: 'Não foi possível carregar a auditoria.',
-    actions: {
-      register: 'Cadastro de rosto',
-      image: 'Envio de foto (chave de imagem)',
-      lookup_key: 'Consulta pela chave',
-      lookup_document: 'Consulta pelo CPF',
-      login: 'Entrada no console',
-      login_failed: 'Entrada recusada',
-      logout: 'Saída do console',
-      setup: 'Configuração inicial',
-      access_refused: 'Acesso recusado',
-      account_created: 'Conta criada',
-      account_changed: 'Conta alterada',
-      emulator_key_read: 'Chave do emulador exibida',
-    },
+    /** One table with the CSV export's (contract/audit-labels.ts). */
+    actions: AUDIT_LABELS['pt-BR'].actions,
   },
   accounts: {
     heading: 'Contas',
@@ -368,6 +381,11 @@ export const ptBR = {
       submitting: 'Criando a conta…',
       failed: 'Não foi possível criar a conta',
       created: 'Conta {{name}} criada, com o perfil {{role}}.',
+      generate: 'Gerar senha',
+      generated: 'Senha gerada',
+      generatedHint: 'Mostrada só agora: copie-a e entregue-a à pessoa por um meio seguro.',
+      generatedAnnounce: 'Senha gerada e preenchida. Copie-a agora: ela não será mostrada de novo.',
+      generatedCopyWhat: 'a senha gerada',
     },
     edit: {
       openShort: 'Alterar',
@@ -378,6 +396,12 @@ export const ptBR = {
         'Esta é a sua conta: você não pode desativá-la nem tirar dela o perfil de administrador. Alterar a sua senha ou os seus ambientes encerra as suas outras sessões; esta continua, já com a alteração.',
       saveRole: 'Salvar perfil',
       saveEnvironments: 'Salvar ambientes',
+      defaultEnvironment: 'Ambiente padrão',
+      defaultEnvironmentNone: 'Nenhum (o primeiro disponível)',
+      defaultEnvironmentHint:
+        'Onde o console abre para esta conta enquanto a pessoa não escolher um ambiente no seletor; depois, abre no último escolhido.',
+      saveDefaultEnvironment: 'Salvar ambiente padrão',
+      defaultEnvironmentChanged: 'Conta {{name}}: ambiente padrão alterado para {{environment}}.',
       password: 'Nova senha',
       savePassword: 'Salvar nova senha',
       disable: 'Desativar conta',
@@ -390,6 +414,10 @@ export const ptBR = {
       passwordChanged: 'Conta {{name}}: senha alterada. As sessões abertas dela foram encerradas.',
       disabled: 'Conta {{name}} desativada. As sessões abertas dela foram encerradas.',
       enabled: 'Conta {{name}} reativada.',
+      confirmDisable: 'Desativar a conta {{name}}?',
+      confirmDisableBody: '{{name}} não poderá mais entrar, e as sessões abertas dela serão encerradas. Você pode reativá-la depois.',
+      confirmDisableYes: 'Desativar {{name}}',
+      cancel: 'Cancelar',
     },
     emulator: {
       heading: 'Emulador embutido (ambiente local)',

@@ -113,6 +113,7 @@ describe('the accounts page', () => {
     await waitFor(() => expect(cells(name)[1]).toBe('Todos'));
 
     await userEvent.click(within(panel).getByRole('button', { name: 'Desativar conta' }));
+    await userEvent.click(within(panel).getByRole('button', { name: `Desativar ${name}` }));
     expect(await within(panel).findByText(`Conta ${name} desativada. As sessões abertas dela foram encerradas.`)).toBeVisible();
     await waitFor(() => expect(cells(name)[2]).toBe('Desativada'));
     expect(within(panel).getByRole('button', { name: 'Reativar conta' })).toBeVisible();
@@ -190,6 +191,149 @@ describe('the accounts page', () => {
     expect(screen.getByLabelText('Nome de usuário')).toHaveFocus();
   });
 
+  it('keeps focus where the person was after each change: the button pressed, the disable/enable button', async () => {
+    await logInAs('admin');
+    const name = freshName();
+    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
+    await renderConsole(<AccountsPage />, { path: '/accounts' });
+    await screen.findByRole('table');
+    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
+    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+
+    await userEvent.selectOptions(within(panel).getByLabelText('Perfil'), 'Suporte');
+    const saveRole = within(panel).getByRole('button', { name: 'Salvar perfil' });
+    await userEvent.click(saveRole);
+    expect(await within(panel).findByText(`Conta ${name}: perfil alterado para Suporte.`)).toBeVisible();
+    await waitFor(() => expect(cells(name)[0]).toBe('Suporte'));
+    expect(saveRole).toHaveFocus();
+
+    const saveEnvironments = within(panel).getByRole('button', { name: 'Salvar ambientes' });
+    await userEvent.click(saveEnvironments);
+    expect(await within(panel).findByText(`Conta ${name}: ambientes alterados para Todos.`)).toBeVisible();
+    expect(saveEnvironments).toHaveFocus();
+
+    await userEvent.type(within(panel).getByLabelText('Nova senha'), 'another long passphrase');
+    const savePassword = within(panel).getByRole('button', { name: 'Salvar nova senha' });
+    await userEvent.click(savePassword);
+    expect(await within(panel).findByText(`Conta ${name}: senha alterada. As sessões abertas dela foram encerradas.`)).toBeVisible();
+    expect(savePassword).toHaveFocus();
+
+    await userEvent.click(within(panel).getByRole('button', { name: 'Desativar conta' }));
+    await userEvent.click(within(panel).getByRole('button', { name: `Desativar ${name}` }));
+    await waitFor(() => expect(cells(name)[2]).toBe('Desativada'));
+    const toggle = within(panel).getByRole('button', { name: 'Reativar conta' });
+    expect(toggle).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
+    expect(await within(panel).findByText(`Conta ${name} reativada.`)).toBeVisible();
+    await waitFor(() => expect(cells(name)[2]).toBe('Ativa'));
+    expect(within(panel).getByRole('button', { name: 'Desativar conta' })).toHaveFocus();
+  });
+
+  it('asks before disabling an account, naming it; Escape or Cancelar keeps it active, focus back on the button', async () => {
+    await logInAs('admin');
+    const name = freshName();
+    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
+    await renderConsole(<AccountsPage />, { path: '/accounts' });
+    await screen.findByRole('table');
+    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
+    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+    const disable = within(panel).getByRole('button', { name: 'Desativar conta' });
+
+    await userEvent.click(disable);
+    const dialog = within(panel).getByRole('alertdialog', { name: `Desativar a conta ${name}?` });
+    expect(dialog).toHaveAccessibleDescription(
+      `${name} não poderá mais entrar, e as sessões abertas dela serão encerradas. Você pode reativá-la depois.`,
+    );
+    expect(within(dialog).getByRole('heading', { name: `Desativar a conta ${name}?` })).toHaveFocus();
+    await userEvent.keyboard('{Escape}');
+    expect(within(panel).queryByRole('alertdialog')).toBeNull();
+    expect(disable).toHaveFocus();
+
+    await userEvent.click(disable);
+    await userEvent.click(within(panel).getByRole('button', { name: 'Cancelar' }));
+    expect(within(panel).queryByRole('alertdialog')).toBeNull();
+    expect(disable).toHaveFocus();
+
+    // Nothing was sent: still active, still able to log in.
+    expect(cells(name)[2]).toBe('Ativa');
+    expect(await tryLogin(name, PASSWORD)).toEqual({ status: 200 });
+    const { accounts } = await apiRequest('/admin/accounts', accountListSchema);
+    expect(accounts.find((account) => account.name === name)).toMatchObject({ disabled: false });
+  });
+
+  it('clears a refusal to create once the form changes, and after a later success', async () => {
+    await logInAs('admin');
+    await renderConsole(<AccountsPage />, { path: '/accounts' });
+    await screen.findByRole('table');
+    await createThroughForm(testAccount('registrar').name);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/^Não foi possível criar a conta/);
+
+    await userEvent.type(screen.getByLabelText('Nome de usuário'), '-2');
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    await userEvent.clear(screen.getByLabelText('Nome de usuário'));
+    await userEvent.clear(screen.getByLabelText('Senha inicial'));
+    await createThroughForm(testAccount('registrar').name);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/^Não foi possível criar a conta/);
+    const name = freshName();
+    await userEvent.clear(screen.getByLabelText('Nome de usuário'));
+    await userEvent.clear(screen.getByLabelText('Senha inicial'));
+    await createThroughForm(name);
+    expect(await screen.findByText(`Conta ${name} criada, com o perfil Atendente de cadastro.`, { selector: 'p' })).toBeVisible();
+    expect(screen.queryByRole('alert')).toBeNull();
+    // Ready for the next one, where the person types first.
+    expect(screen.getByLabelText('Nome de usuário')).toHaveFocus();
+  });
+
+  it('generates a strong password for a new account, shown once with a copy button, that logs in', async () => {
+    await logInAs('admin');
+    await renderConsole(<AccountsPage />, { path: '/accounts' });
+    await screen.findByRole('table');
+    const name = freshName();
+    await userEvent.type(screen.getByLabelText('Nome de usuário'), name);
+    await userEvent.click(screen.getByRole('button', { name: 'Gerar senha' }));
+
+    const shown = screen.getByRole('group', { name: 'Senha gerada' });
+    const password = within(shown).getByText(/^[A-Za-z0-9_-]{20}$/, { selector: 'code' }).textContent;
+    expect(screen.getByLabelText('Senha inicial')).toHaveValue(password);
+    expect(within(shown).getByRole('button', { name: 'Copiar a senha gerada' })).toBeVisible();
+    expect(screen.getByTestId('announcer')).toHaveTextContent('Senha gerada e preenchida. Copie-a agora: ela não será mostrada de novo.');
+    // Another one each time.
+    await userEvent.click(screen.getByRole('button', { name: 'Gerar senha' }));
+    const second = within(screen.getByRole('group', { name: 'Senha gerada' })).getByText(/^[A-Za-z0-9_-]{20}$/, {
+      selector: 'code',
+    }).textContent;
+    expect(second).not.toBe(password);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Criar conta' }));
+    expect(await screen.findByText(`Conta ${name} criada, com o perfil Atendente de cadastro.`, { selector: 'p' })).toBeVisible();
+    // Still there to be copied after the account exists; nowhere else.
+    expect(within(screen.getByRole('group', { name: 'Senha gerada' })).getByText(second)).toBeVisible();
+    expect(await tryLogin(name, second)).toEqual({ status: 200 });
+
+    // Typing a password of one's own forgets the generated one.
+    await userEvent.type(screen.getByLabelText('Senha inicial'), 'x');
+    expect(screen.queryByRole('group', { name: 'Senha gerada' })).toBeNull();
+  });
+
+  it('generates a new password for an existing account', async () => {
+    await logInAs('admin');
+    const name = freshName();
+    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
+    await renderConsole(<AccountsPage />, { path: '/accounts' });
+    await screen.findByRole('table');
+    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
+    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+    await userEvent.click(within(panel).getByRole('button', { name: 'Gerar senha' }));
+    const password = within(within(panel).getByRole('group', { name: 'Senha gerada' })).getByText(/^[A-Za-z0-9_-]{20}$/, {
+      selector: 'code',
+    }).textContent;
+    expect(within(panel).getByLabelText('Nova senha')).toHaveValue(password);
+    await userEvent.click(within(panel).getByRole('button', { name: 'Salvar nova senha' }));
+    expect(await within(panel).findByText(`Conta ${name}: senha alterada. As sessões abertas dela foram encerradas.`)).toBeVisible();
+    expect(await tryLogin(name, password)).toEqual({ status: 200 });
+  });
+
   it("refuses to disable the admin's own account, in words", async () => {
     await logInAs('admin');
     const admin = testAccount('admin').name;
@@ -200,6 +344,7 @@ describe('the accounts page', () => {
     expect(within(panel).getByText(/^Esta é a sua conta/)).toBeVisible();
 
     await userEvent.click(within(panel).getByRole('button', { name: 'Desativar conta' }));
+    await userEvent.click(within(panel).getByRole('button', { name: `Desativar ${admin}` }));
     expect(await within(panel).findByRole('alert')).toHaveTextContent(
       `Não foi possível alterar a conta ${admin}Você não pode desativar a sua própria conta nem tirar dela o perfil de administrador. Outro administrador pode fazer isso.`,
     );

@@ -3,13 +3,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { PASSWORD_MIN, ROLES } from '../../../../contract/access.ts';
+import { PASSWORD_MIN, ROLES, mayUse } from '../../../../contract/access.ts';
 import type { Role } from '../../../../contract/access.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
+import { generatePassword } from '../../../../contract/password.ts';
 import { ApiError } from '../../../api/client.ts';
 import { sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { CopyButton } from '../../../components/ui/copy-button.tsx';
 import { Field } from '../../../components/ui/field.tsx';
 import { formatDateTime } from '../../../lib/i18n/i18n.ts';
 import {
@@ -85,6 +87,39 @@ function EnvironmentsPicker({
   );
 }
 
+/**
+ * "Gerar senha": a strong password (contract/password.ts, as `npm run user` makes) put in the
+ * field and shown in clear once, to be copied and handed over; typing another password forgets it.
+ */
+function useGeneratedPassword(fill: (password: string) => void) {
+  const { t } = useTranslation();
+  const announce = useAnnounce();
+  const [generated, setGenerated] = useState<string | null>(null);
+  const generate = () => {
+    const password = generatePassword();
+    fill(password);
+    setGenerated(password);
+    announce(t('accounts.form.generatedAnnounce'));
+  };
+  return { generated, generate, forget: () => setGenerated(null) };
+}
+
+function GeneratedPassword({ password }: { password: string }) {
+  const { t } = useTranslation();
+  const id = useId();
+  return (
+    <div className="stack" role="group" aria-labelledby={`${id}-label`} aria-describedby={`${id}-hint`}>
+      <p className="inline">
+        <span id={`${id}-label`}>{t('accounts.form.generated')}</span> <code>{password}</code>{' '}
+        <CopyButton value={password} what={t('accounts.form.generatedCopyWhat')} />
+      </p>
+      <p id={`${id}-hint`} className="hint">
+        {t('accounts.form.generatedHint')}
+      </p>
+    </div>
+  );
+}
+
 /** The form that creates an account; the list shows it once the server has. */
 function NewAccount() {
   const { t } = useTranslation();
@@ -103,6 +138,19 @@ function NewAccount() {
   const [name, password, allEnvironments, environments] = useWatch({
     control: form.control,
     name: ['name', 'password', 'allEnvironments', 'environments'],
+  });
+  useEffect(() => {
+    // The submit button, disabled while sending, lost focus: the form is ready for the next one.
+    if (created !== null) form.setFocus('name');
+  }, [created, form]);
+
+  // A refusal is about what was sent: once the form changes, it no longer applies.
+  const clearFailure = () => {
+    if (mutation.isError) mutation.reset();
+  };
+  const generator = useGeneratedPassword((value) => {
+    form.setValue('password', value, { shouldValidate: isSubmitted });
+    clearFailure();
   });
 
   const onValid = (values: NewAccountForm) => {
@@ -144,11 +192,19 @@ function NewAccount() {
       <h2 id={`${id}-heading`}>{t('accounts.form.heading')}</h2>
       <form className="stack" noValidate onSubmit={(event) => void form.handleSubmit(onValid)(event)}>
         <Field id={`${id}-name`} label={t('accounts.form.name')} hint={t('accounts.form.nameHint')} error={nameMessage}>
-          {(control) => <input {...control} {...form.register('name')} autoComplete="off" autoCapitalize="none" spellCheck={false} />}
+          {(control) => (
+            <input
+              {...control}
+              {...form.register('name', { onChange: clearFailure })}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+            />
+          )}
         </Field>
         <div className="field">
           <label htmlFor={`${id}-role`}>{t('accounts.form.role')}</label>
-          <select id={`${id}-role`} {...form.register('role')}>
+          <select id={`${id}-role`} {...form.register('role', { onChange: clearFailure })}>
             {ROLES.map((role) => (
               <option key={role} value={role}>
                 {t(`roles.${role}`)}
@@ -161,10 +217,12 @@ function NewAccount() {
           chosen={environments}
           onAll={(all) => {
             form.setValue('allEnvironments', all);
+            clearFailure();
             if (isSubmitted) void form.trigger('environments');
           }}
           onChosen={(chosen) => {
             form.setValue('environments', chosen);
+            clearFailure();
             if (isSubmitted) void form.trigger('environments');
           }}
           error={environmentsMessage}
@@ -175,8 +233,26 @@ function NewAccount() {
           hint={t('accounts.form.passwordHint', { min: PASSWORD_MIN })}
           error={passwordMessage}
         >
-          {(control) => <input {...control} type="password" {...form.register('password')} autoComplete="new-password" />}
+          {(control) => (
+            <div className="inline">
+              <input
+                {...control}
+                type="password"
+                {...form.register('password', {
+                  onChange: () => {
+                    clearFailure();
+                    generator.forget();
+                  },
+                })}
+                autoComplete="new-password"
+              />
+              <button type="button" className="button secondary" onClick={generator.generate}>
+                {t('accounts.form.generate')}
+              </button>
+            </div>
+          )}
         </Field>
+        {generator.generated !== null && <GeneratedPassword password={generator.generated} />}
         {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('accounts.form.failed')} />}
         {created !== null && <p className="success-text">{created}</p>}
         <div className="actions">
@@ -186,6 +262,62 @@ function NewAccount() {
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * Where the console opens for the account until the person chooses an environment in the selector
+ * (issue 12): one of those it may use as saved, or none (the first it may use, the safest).
+ */
+function DefaultEnvironment({
+  account,
+  pending,
+  save,
+}: {
+  account: AccountRow;
+  pending: boolean;
+  save: (change: AccountChange, message: string) => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [chosen, setChosen] = useState<EnvironmentName | ''>(account.default_environment ?? '');
+  const usable = ENVIRONMENT_NAMES.filter((env) => mayUse(account, env) || env === account.default_environment);
+  const name = (env: EnvironmentName | '') => (env === '' ? t('accounts.edit.defaultEnvironmentNone') : t(`environments.${env}.name`));
+  return (
+    <div className="field">
+      <label htmlFor={`${id}-default-env`}>{t('accounts.edit.defaultEnvironment')}</label>
+      <div className="inline">
+        <select
+          id={`${id}-default-env`}
+          value={chosen}
+          aria-describedby={`${id}-default-env-hint`}
+          onChange={(event) => setChosen(event.target.value === '' ? '' : (event.target.value as EnvironmentName))}
+        >
+          <option value="">{name('')}</option>
+          {usable.map((env) => (
+            <option key={env} value={env}>
+              {name(env)}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="button secondary"
+          aria-disabled={pending}
+          onClick={() =>
+            save(
+              { default_environment: chosen === '' ? null : chosen },
+              t('accounts.edit.defaultEnvironmentChanged', { name: account.name, environment: name(chosen) }),
+            )
+          }
+        >
+          {t('accounts.edit.saveDefaultEnvironment')}
+        </button>
+      </div>
+      <p id={`${id}-default-env-hint`} className="hint">
+        {t('accounts.edit.defaultEnvironmentHint')}
+      </p>
+    </div>
   );
 }
 
@@ -202,7 +334,10 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
   const [allEnvironments, setAllEnvironments] = useState(account.environments === null);
   const [environments, setEnvironments] = useState<EnvironmentName[]>(account.environments ?? []);
   const [environmentsError, setEnvironmentsError] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const confirmHeading = useRef<HTMLHeadingElement>(null);
   const passwordForm = useForm<PasswordForm>({
     resolver: zodResolver(passwordFormSchema),
     defaultValues: { password: '' },
@@ -211,12 +346,22 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
   });
   const password = useWatch({ control: passwordForm.control, name: 'password' });
   const passwordError = passwordForm.formState.errors.password;
+  const generator = useGeneratedPassword((value) => {
+    passwordForm.setValue('password', value, { shouldValidate: passwordForm.formState.isSubmitted });
+  });
 
   useEffect(() => {
     heading.current?.focus();
   }, []);
 
+  useEffect(() => {
+    if (confirming) confirmHeading.current?.focus();
+  }, [confirming]);
+
+  // The buttons stay enabled while a change is saved (aria-disabled, and ignored): a disabled
+  // button loses focus, and the person would be left at the top of the page after each change.
   const save = (change: AccountChange, message: string, after?: () => void) => {
+    if (mutation.isPending) return;
     setDone(null);
     mutation.mutate(
       { name: account.name, change },
@@ -239,6 +384,17 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
     setEnvironmentsError(undefined);
     const chosen = allEnvironments ? null : environments;
     save({ environments: chosen }, t('accounts.edit.environmentsChanged', { name: account.name, environments: environmentsText(chosen) }));
+  };
+
+  const cancelDisable = () => {
+    setConfirming(false);
+    toggle.current?.focus();
+  };
+  const confirmDisable = () => {
+    setConfirming(false);
+    // Back on the button, which will read "Reativar conta" once the list shows the change.
+    toggle.current?.focus();
+    save({ disabled: true }, t('accounts.edit.disabled', { name: account.name }));
   };
 
   const passwordMessage =
@@ -268,7 +424,7 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
           <button
             type="button"
             className="button secondary"
-            disabled={mutation.isPending}
+            aria-disabled={mutation.isPending}
             onClick={() => save({ role }, t('accounts.edit.roleChanged', { name: account.name, role: t(`roles.${role}`) }))}
           >
             {t('accounts.edit.saveRole')}
@@ -284,10 +440,12 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
         error={environmentsError}
       />
       <div className="actions">
-        <button type="button" className="button secondary" disabled={mutation.isPending} onClick={saveEnvironments}>
+        <button type="button" className="button secondary" aria-disabled={mutation.isPending} onClick={saveEnvironments}>
           {t('accounts.edit.saveEnvironments')}
         </button>
       </div>
+
+      <DefaultEnvironment account={account} pending={mutation.isPending} save={save} />
 
       <form
         noValidate
@@ -303,13 +461,16 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
             <input
               id={`${id}-password`}
               type="password"
-              {...passwordForm.register('password')}
+              {...passwordForm.register('password', { onChange: generator.forget })}
               autoComplete="new-password"
               aria-invalid={passwordMessage !== undefined}
               aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
             />
-            <button type="submit" className="button secondary" disabled={mutation.isPending}>
+            <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
               {t('accounts.edit.savePassword')}
+            </button>
+            <button type="button" className="button secondary" onClick={generator.generate}>
+              {t('accounts.form.generate')}
             </button>
           </div>
           <p id={`${id}-password-hint`} className="hint">
@@ -323,18 +484,21 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
         </div>
       </form>
 
+      {generator.generated !== null && <GeneratedPassword password={generator.generated} />}
+
       <div className="actions">
         {/* One button whichever way it goes, so focus stays on it once the list shows the change. */}
         <button
+          ref={toggle}
           type="button"
           className="button secondary"
-          disabled={mutation.isPending}
-          onClick={() =>
-            save(
-              { disabled: !account.disabled },
-              account.disabled ? t('accounts.edit.enabled', { name: account.name }) : t('accounts.edit.disabled', { name: account.name }),
-            )
-          }
+          aria-disabled={mutation.isPending}
+          aria-expanded={account.disabled ? undefined : confirming}
+          onClick={() => {
+            if (mutation.isPending) return;
+            if (account.disabled) save({ disabled: false }, t('accounts.edit.enabled', { name: account.name }));
+            else setConfirming(true);
+          }}
         >
           {account.disabled ? t('accounts.edit.enable') : t('accounts.edit.disable')}
         </button>
@@ -342,6 +506,35 @@ function AccountEditor({ account, own, onClose }: { account: AccountRow; own: bo
           {t('accounts.edit.close')}
         </button>
       </div>
+
+      {/* Disabling ends the person's sessions at once: asked first, naming the account. */}
+      {confirming && (
+        <div
+          className="alert warning"
+          role="alertdialog"
+          aria-labelledby={`${id}-confirm`}
+          aria-describedby={`${id}-confirm-body`}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') {
+              event.preventDefault();
+              cancelDisable();
+            }
+          }}
+        >
+          <h3 id={`${id}-confirm`} ref={confirmHeading} tabIndex={-1}>
+            {t('accounts.edit.confirmDisable', { name: account.name })}
+          </h3>
+          <p id={`${id}-confirm-body`}>{t('accounts.edit.confirmDisableBody', { name: account.name })}</p>
+          <div className="actions">
+            <button type="button" className="button" onClick={confirmDisable}>
+              {t('accounts.edit.confirmDisableYes', { name: account.name })}
+            </button>
+            <button type="button" className="button secondary" onClick={cancelDisable}>
+              {t('accounts.edit.cancel')}
+            </button>
+          </div>
+        </div>
+      )}
 
       {mutation.isPending && <p className="hint">{t('accounts.edit.saving')}</p>}
       {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('accounts.edit.failed', { name: account.name })} />}

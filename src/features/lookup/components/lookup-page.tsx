@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode, SyntheticEvent } from 'react';
@@ -13,7 +13,7 @@ import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
-import { pathFor, useEnvironment } from '../../../lib/environment.tsx';
+import { pathFor, useEnvironment, useUnavailableEnvironment } from '../../../lib/environment.tsx';
 
 // The contract's own check of a registration key (the server applies the same).
 const registrationKeySchema = keySchema('registration_key');
@@ -66,12 +66,19 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
       </div>
     );
   }
+  // Where it was looked: the same key or CPF means nothing in another environment.
+  const where = (
+    <p data-testid="lookup-environment">
+      <span className="label">{t('lookup.environmentLabel')}:</span> <strong>{t(`environments.${env}.name`)}</strong>
+    </p>
+  );
   if (query.data === null) {
     return (
       <section className="result empty" aria-labelledby="lookup-result">
         <h2 id="lookup-result" ref={heading} tabIndex={-1}>
           {summary}
         </h2>
+        {where}
         {lookup.by === 'document' && (
           <p>
             <Link href={`${pathFor('/', env)}&cpf=${encodeURIComponent(lookup.cpf)}`}>{t('lookup.registerIt')}</Link>
@@ -90,6 +97,7 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
         <span className="label">{t('lookup.keyLabel')}:</span> <code data-testid="registration-key">{query.data.registration_key}</code>{' '}
         <CopyButton value={query.data.registration_key} what={t('lookup.keyLabel')} />
       </p>
+      {where}
     </section>
   );
 }
@@ -109,6 +117,7 @@ function LookupForm({
   initial,
   problem,
   pathOf,
+  onSearch,
   field,
 }: {
   heading: string;
@@ -116,6 +125,8 @@ function LookupForm({
   initial: string;
   problem: (value: string) => string | null;
   pathOf: (value: string) => string;
+  /** Each submit: the value to look up, or null when the field's check refused it. */
+  onSearch: (value: string | null) => void;
   field: (props: FieldProps) => ReactNode;
 }) {
   const { t } = useTranslation();
@@ -127,6 +138,7 @@ function LookupForm({
     event.preventDefault();
     const found = problem(value.trim());
     setError(found);
+    onSearch(found === null ? value.trim() : null);
     if (found === null) navigate(pathOf(value.trim()));
   };
   return (
@@ -154,7 +166,7 @@ function LookupForm({
   );
 }
 
-function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+function KeyForm({ env, initial, onSearch }: { env: EnvironmentName; initial: string; onSearch: (lookup: Lookup | null) => void }) {
   const { t } = useTranslation();
   return (
     <LookupForm
@@ -163,6 +175,7 @@ function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
       initial={initial}
       problem={(key) => (isKey(key) ? null : t('lookup.byKey.invalid'))}
       pathOf={(key) => pathFor(`/lookup/key/${key.toLowerCase()}`, env)}
+      onSearch={(key) => onSearch(key === null ? null : { by: 'key', key: key.toLowerCase() })}
       field={({ onChange, ...props }) => (
         <input {...props} onChange={(event) => onChange(event.target.value)} spellCheck={false} autoComplete="off" className="mono" />
       )}
@@ -170,7 +183,7 @@ function KeyForm({ env, initial }: { env: EnvironmentName; initial: string }) {
   );
 }
 
-function DocumentForm({ env, initial }: { env: EnvironmentName; initial: string }) {
+function DocumentForm({ env, initial, onSearch }: { env: EnvironmentName; initial: string; onSearch: (lookup: Lookup | null) => void }) {
   const { t } = useTranslation();
   return (
     <LookupForm
@@ -182,6 +195,7 @@ function DocumentForm({ env, initial }: { env: EnvironmentName; initial: string 
         return found === null ? null : t(`cpf.errors.${found}`);
       }}
       pathOf={(cpf) => pathFor(`/lookup/document/${maskCpf(cpfDigits(cpf) ?? '')}`, env)}
+      onSearch={(cpf) => onSearch(cpf === null ? null : { by: 'document', cpf: maskCpf(cpfDigits(cpf) ?? '') })}
       field={(props) => <CpfInput {...props} />}
     />
   );
@@ -191,6 +205,12 @@ function DocumentForm({ env, initial }: { env: EnvironmentName; initial: string 
 export default function LookupPage() {
   const { t } = useTranslation();
   const env = useEnvironment().name;
+  // A link to an environment this console or account lacks: nothing is looked up, anywhere (the
+  // layout says so); the fields keep its key or CPF, to look up where the person then chooses.
+  const unavailable = useUnavailableEnvironment() !== undefined;
+  const queryClient = useQueryClient();
+  // The result a refused search left behind is hidden: no earlier answer under the new error.
+  const [hidden, setHidden] = useState<string | null>(null);
   const params = useParams<{ key?: string; cpf?: string }>();
   const key = params.key === undefined ? undefined : decodeURIComponent(params.key);
   const cpf = params.cpf === undefined ? undefined : decodeURIComponent(params.cpf);
@@ -205,13 +225,26 @@ export default function LookupPage() {
     if (problem === null) lookup = { by: 'document', cpf: maskCpf(cpfDigits(cpf) ?? '') };
     else invalid = t(`cpf.errors.${problem}`, { defaultValue: CPF_MESSAGES[problem] });
   }
+  const shown = lookup === null ? null : `${env} ${lookup.by === 'key' ? lookup.key : lookup.cpf}`;
+  if (unavailable || shown === hidden) lookup = null;
+
+  /** A new search starts afresh: the earlier answer (even of the same key or CPF) gives way to "searching". */
+  const onSearch = (next: Lookup | null) => {
+    setHidden(next === null ? shown : null);
+    if (next !== null) {
+      void queryClient.resetQueries({
+        queryKey: (next.by === 'key' ? registrationQueries.byKey(env, next.key) : registrationQueries.byDocument(env, next.cpf)).queryKey,
+        exact: true,
+      });
+    }
+  };
 
   return (
     <section aria-labelledby="lookup-heading">
       <h1 id="lookup-heading">{t('lookup.heading')}</h1>
       <div className="grid-2">
-        <KeyForm key={`key-${key ?? ''}`} env={env} initial={key ?? ''} />
-        <DocumentForm key={`doc-${cpf ?? ''}`} env={env} initial={cpf ?? ''} />
+        <KeyForm key={`key-${key ?? ''}`} env={env} initial={key ?? ''} onSearch={onSearch} />
+        <DocumentForm key={`doc-${cpf ?? ''}`} env={env} initial={cpf ?? ''} onSearch={onSearch} />
       </div>
       {invalid !== null && (
         <div className="alert error" role="alert">

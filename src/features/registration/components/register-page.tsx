@@ -1,11 +1,13 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Suspense, lazy, useEffect, useId, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'wouter';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { OUTCOME_UNKNOWN_TITLES } from '../../../../contract/console.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfProblem, generateCpf, maskCpfPartial } from '../../../../contract/cpf.ts';
 import type { FaceStatus } from '../../../../contract/face-quality.ts';
 import type { RegistrationRequest } from '../../../../contract/registration.ts';
@@ -21,8 +23,8 @@ import { PICTURE_SOURCES, registrationFormSchema } from '../api/registration-for
 import type { RegistrationForm, RegistrationFormInput } from '../api/registration-form.ts';
 import { ImageKeyField } from './image-key-field.tsx';
 import type { Picture } from './picture.ts';
-import { PicturePreview } from './picture-preview.tsx';
-import type { PictureCheck } from './picture-preview.tsx';
+import { PicturePreview, refusalReasonKey } from './picture-preview.tsx';
+import type { PictureCheck, PictureOrigin } from './picture-preview.tsx';
 import { UploadPicker } from './upload-picker.tsx';
 
 const WebcamCapture = lazy(() => import('./webcam-capture.tsx'));
@@ -51,7 +53,8 @@ type Phase =
       error: unknown;
       lookupError: unknown;
     }
-  | { step: 'done'; key: string; cpf: string; at: Date; late: boolean };
+  /** `env`: where it was registered, named beside the key (the selector may have moved since). */
+  | { step: 'done'; key: string; cpf: string; at: Date; late: boolean; env: EnvironmentName };
 
 /**
  * A send that may have been carried out although no answer came back: the upstream timed out or
@@ -64,6 +67,22 @@ function outcomeUnknown(error: unknown): boolean {
     error instanceof ApiError &&
     (error.status === 0 || OUTCOME_UNKNOWN_TITLES.some((title) => title === error.title) || unreadableSuccess(error))
   );
+}
+
+/** The API's refusals of the picture itself, or of the key that names it: the same bytes or key would be refused again. */
+const PICTURE_REFUSALS: readonly string[] = [
+  'image_quality',
+  'invalid_image',
+  'unsupported_image_format',
+  'image_too_small',
+  'image_too_large',
+  'payload_too_large',
+  'image_key_not_found',
+  'invalid_image_key',
+];
+
+function pictureRefused(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && PICTURE_REFUSALS.includes(error.title);
 }
 
 const PROGRESS = {
@@ -104,6 +123,9 @@ export function RegisterPage() {
   });
   const source = useWatch({ control: form.control, name: 'source' });
   const cpfValue = useWatch({ control: form.control, name: 'document_number' });
+  const origin: PictureOrigin = source === 'webcam' ? 'camera' : 'photo';
+  // Read to a Brazilian customer: Portuguese whatever the console's language; English only for the staff member's eyes.
+  const [termInEnglish, setTermInEnglish] = useState(false);
 
   const mutation = useMutation(registerFace(env));
 
@@ -117,13 +139,14 @@ export function RegisterPage() {
           : 'register.confirm.override.heading',
     );
   /** The same words for the reason as the preview's. */
-  const overrideText = (status: FaceStatus) => t('register.confirm.override.body', { reason: t(`register.webcam.guidance.${status}`) });
+  const overrideText = (status: FaceStatus) => t('register.confirm.override.body', { reason: t(refusalReasonKey(status, origin)) });
 
   useEffect(() => {
     const cpf = 'request' in phase && phase.request !== null ? phase.request.document_number : '';
     const message =
       phase.step === 'done'
-        ? t('register.success.heading') + (phase.late ? `. ${t('register.success.late')}` : '')
+        ? `${t('register.success.heading')}. ${t('register.success.environmentLabel')}: ${t(`environments.${phase.env}.name`)}` +
+          (phase.late ? `. ${t('register.success.late')}` : '')
         : phase.step === 'failed'
           ? `${t('register.failure.heading')}. ${errorText(phase.error)}`
           : phase.step === 'confirm'
@@ -149,7 +172,7 @@ export function RegisterPage() {
     setCameraOn(false);
     // The next customer accepts the term for themselves.
     form.reset({ document_number: '', consent: false, source: form.getValues('source'), image_key: '' });
-    setPhase({ step: 'done', key, cpf, at: new Date(), late });
+    setPhase({ step: 'done', key, cpf, at: new Date(), late, env });
   };
 
   /** After a send with no answer: the CPF's look-up tells whether it was created, before anyone sends again. */
@@ -237,8 +260,19 @@ export function RegisterPage() {
 
   /** Cancel or Escape: back to the form, everything in it kept, focus where the person was. */
   const cancelConfirm = () => {
-    setPhase({ step: 'editing' });
+    // The submit button is hidden while the confirmation stands in for it: shown again before it takes focus.
+    flushSync(() => setPhase({ step: 'editing' }));
     submitButton.current?.focus();
+  };
+
+  /** After the API refused the picture: another one is taken or chosen, the CPF and the consent kept. */
+  const replacePicture = () => {
+    flushSync(() => {
+      setPicture(null);
+      setPhase({ step: 'editing' });
+      if (source === 'webcam') setCameraOn(true);
+    });
+    sourceFieldset.current?.focus();
   };
 
   const choosePicture = (next: Picture) => {
@@ -266,7 +300,9 @@ export function RegisterPage() {
   const cpfMessage =
     cpfError === undefined ? undefined : cpfValue === '' ? t('cpf.errors.required') : t(`cpf.errors.${cpfProblem(cpfValue) ?? 'format'}`);
   const consentMessage = form.formState.errors.consent === undefined ? undefined : t('register.consent.required');
-  const termLanguage = i18n.language === 'en' ? 'en' : 'pt-BR';
+  const termLanguage = termInEnglish ? 'en' : 'pt-BR';
+  const failedWithKey = phase.step === 'failed' && phase.request?.image_key !== undefined;
+  const refused = phase.step === 'failed' && pictureRefused(phase.error);
   const keyError =
     form.formState.errors.image_key === undefined
       ? undefined
@@ -287,12 +323,15 @@ export function RegisterPage() {
           <span className="label">{t('register.success.keyLabel')}:</span> <code data-testid="registration-key">{phase.key}</code>{' '}
           <CopyButton value={phase.key} what={t('register.success.keyLabel')} />
         </p>
+        <p data-testid="registered-environment">
+          <span className="label">{t('register.success.environmentLabel')}:</span> <strong>{t(`environments.${phase.env}.name`)}</strong>
+        </p>
         <ul className="links">
           <li>
-            <Link href={pathFor(`/lookup/key/${phase.key}`, env)}>{t('register.success.byKey')}</Link>
+            <Link href={pathFor(`/lookup/key/${phase.key}`, phase.env)}>{t('register.success.byKey')}</Link>
           </li>
           <li>
-            <Link href={pathFor(`/lookup/document/${phase.cpf}`, env)}>{t('register.success.byDocument')}</Link>
+            <Link href={pathFor(`/lookup/document/${phase.cpf}`, phase.env)}>{t('register.success.byDocument')}</Link>
           </li>
         </ul>
         <button type="button" className="button" onClick={() => setPhase({ step: 'editing' })}>
@@ -364,6 +403,9 @@ export function RegisterPage() {
           <blockquote className="consent-term" lang={termLanguage} data-testid="consent-term">
             <p>{CONSENT_TERM[termLanguage]}</p>
           </blockquote>
+          <button type="button" className="button secondary small term-language" onClick={() => setTermInEnglish((english) => !english)}>
+            {t(termInEnglish ? 'register.consent.showPortuguese' : 'register.consent.showEnglish')}
+          </button>
           <Controller
             control={form.control}
             name="consent"
@@ -430,6 +472,7 @@ export function RegisterPage() {
             <PicturePreview
               key={pictureId}
               picture={picture}
+              origin={origin}
               // From the camera, discarding means taking another: the camera is still on.
               discardLabel={source === 'webcam' ? t('register.webcam.retake') : t('register.preview.discard')}
               onDiscard={() => {
@@ -476,7 +519,15 @@ export function RegisterPage() {
             pictureCheck.status !== 'ok' &&
             environment.synthetic && (
               <label className="checkbox">
-                <input type="checkbox" checked={sendAnyway} onChange={(event) => setSendAnyway(event.target.checked)} />
+                <input
+                  type="checkbox"
+                  checked={sendAnyway}
+                  onChange={(event) => {
+                    setSendAnyway(event.target.checked);
+                    // Ticked, the box is the answer to "cannot be sent": the refusal to send is over.
+                    if (event.target.checked) setBlocked(false);
+                  }}
+                />
                 {t('register.check.sendAnyway')}
               </label>
             )}
@@ -552,12 +603,30 @@ export function RegisterPage() {
               {t('register.failure.heading')}
             </h2>
             <ApiErrorMessage error={phase.error} />
-            <p>{t('register.failure.kept')}</p>
-            {phase.request !== null && (
-              <button type="button" className="button secondary" onClick={() => void submit()}>
-                {t('app.retry')}
-              </button>
-            )}
+            <p>
+              {t(
+                failedWithKey
+                  ? refused
+                    ? 'register.failure.keyRefused'
+                    : 'register.failure.keptKey'
+                  : refused
+                    ? 'register.failure.pictureRefused'
+                    : 'register.failure.kept',
+              )}
+            </p>
+            {/* Sending again what the API refused would only be refused again: another picture instead, or the key corrected. */}
+            {refused
+              ? !failedWithKey &&
+                picture !== null && (
+                  <button type="button" className="button secondary" onClick={replacePicture}>
+                    {t(origin === 'camera' ? 'register.webcam.retake' : 'register.failure.chooseAnother')}
+                  </button>
+                )
+              : phase.request !== null && (
+                  <button type="button" className="button secondary" onClick={() => void submit()}>
+                    {t('app.retry')}
+                  </button>
+                )}
           </div>
         )}
 
@@ -593,7 +662,8 @@ export function RegisterPage() {
           </div>
         )}
 
-        <div className="actions">
+        {/* While the confirmation is open, its own buttons replace this one. */}
+        <div className="actions" hidden={phase.step === 'confirm'}>
           <button
             type="submit"
             ref={submitButton}
