@@ -41,6 +41,17 @@ const cells = (name: string) =>
     .getAllByRole('cell')
     .map((cell) => cell.textContent);
 
+/** As an admin: a new registrar account made through the API, the Contas page, and that account's edit panel open. */
+async function editNewAccount(): Promise<{ name: string; panel: HTMLElement }> {
+  await logInAs('admin');
+  const name = freshName();
+  await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
+  await renderConsole(<AccountsPage />, { path: '/accounts' });
+  await screen.findByRole('table');
+  await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
+  return { name, panel: await screen.findByRole('group', { name: `Alterar a conta ${name}` }) };
+}
+
 async function createThroughForm(name: string, options: { role?: string; only?: string[] } = {}) {
   await userEvent.type(screen.getByLabelText('Nome de usuário'), name);
   if (options.role !== undefined) await userEvent.selectOptions(screen.getByLabelText('Perfil'), options.role);
@@ -192,13 +203,7 @@ describe('the accounts page', () => {
   });
 
   it('keeps focus where the person was after each change: the button pressed, the disable/enable button', async () => {
-    await logInAs('admin');
-    const name = freshName();
-    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
-    await renderConsole(<AccountsPage />, { path: '/accounts' });
-    await screen.findByRole('table');
-    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
-    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+    const { name, panel } = await editNewAccount();
 
     await userEvent.selectOptions(within(panel).getByLabelText('Perfil'), 'Suporte');
     const saveRole = within(panel).getByRole('button', { name: 'Salvar perfil' });
@@ -230,13 +235,7 @@ describe('the accounts page', () => {
   });
 
   it('asks before disabling an account, naming it; Escape or Cancelar keeps it active, focus back on the button', async () => {
-    await logInAs('admin');
-    const name = freshName();
-    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
-    await renderConsole(<AccountsPage />, { path: '/accounts' });
-    await screen.findByRole('table');
-    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
-    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+    const { name, panel } = await editNewAccount();
     const disable = within(panel).getByRole('button', { name: 'Desativar conta' });
 
     await userEvent.click(disable);
@@ -317,13 +316,7 @@ describe('the accounts page', () => {
   });
 
   it('generates a new password for an existing account', async () => {
-    await logInAs('admin');
-    const name = freshName();
-    await apiRequest('/admin/accounts', accountSchema, { method: 'POST', body: { name, password: PASSWORD, role: 'registrar' } });
-    await renderConsole(<AccountsPage />, { path: '/accounts' });
-    await screen.findByRole('table');
-    await userEvent.click(within(row(name)).getByRole('button', { name: `Alterar a conta ${name}` }));
-    const panel = await screen.findByRole('group', { name: `Alterar a conta ${name}` });
+    const { name, panel } = await editNewAccount();
     await userEvent.click(within(panel).getByRole('button', { name: 'Gerar senha' }));
     const password = within(within(panel).getByRole('group', { name: 'Senha gerada' })).getByText(/^[A-Za-z0-9_-]{20}$/, {
       selector: 'code',
