@@ -102,7 +102,8 @@ describe('logging out', () => {
     const { queryClient, location } = await renderConsole(<Console />, { path: '/lookup?env=local' });
     await screen.findByRole('heading', { name: 'Consultar cadastro' });
     await userEvent.type(screen.getByLabelText('CPF do cliente'), `${generateCpf().replace(/\D/g, '')}{Enter}`);
-    await screen.findByText(/Nenhum cadastro para o CPF/);
+    // The result's heading (the same words are also read out by the announcer, a second element).
+    await screen.findByRole('heading', { name: /Nenhum cadastro para o CPF/ });
 
     await userEvent.click(screen.getByRole('button', { name: 'Sair' }));
     expect(await screen.findByRole('heading', { name: 'Entrar no console' })).toBeVisible();
