@@ -5,8 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { io } from '@tensorflow/tfjs-core';
 import type { Config, Human, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, judgeFace, measureFace } from '../../contract/face-quality.ts';
-import type { DetectedFace, FaceDetection } from '../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, measureFace } from '../../contract/face-measure.ts';
+import { judgeFace } from '../../contract/face-quality.ts';
+import type { FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
 
@@ -167,13 +168,6 @@ export function admitFaceCheck(): () => void {
   };
 }
 
-/** A face measured in the reduced pixels, its box in the picture's own pixels. */
-function inPictureSize(face: DetectedFace, scale: number): DetectedFace {
-  if (scale === 1) return face;
-  const { x, y, width, height } = face.box;
-  return { ...face, box: { x: x * scale, y: y * scale, width: width * scale, height: height * scale } };
-}
-
 /**
  * Detects the faces of a decoded picture and measures them, all in the pixels decoded (reduced to
  * 1280 px for a larger picture: the full-size ones are never held), the mesh box then scaled to
@@ -196,9 +190,7 @@ export async function detectFaces(picture: DecodedPicture): Promise<FaceDetectio
   });
   if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
   const scale = picture.width / pixels.width;
-  const faces = result.face.map((face) =>
-    inPictureSize(measureFace(face, 1, pixels.data, pixels.width, pixels.height, pixels.channels), scale),
-  );
+  const faces = result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, pixels.channels));
   return { width: picture.width, height: picture.height, faces };
 }
 

@@ -1,5 +1,6 @@
 import type { Config, Human, Result, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, judgeFace, measureFace } from '../../../contract/face-quality.ts';
+import { FACE_DETECTOR_SETTINGS, measureFace } from '../../../contract/face-measure.ts';
+import { judgeFace } from '../../../contract/face-quality.ts';
 import type { DetectedFace, FaceDetection, FaceVerdict } from '../../../contract/face-quality.ts';
 import { FACE_MODELS, FACE_MODELS_PATH, FACE_WASM_PATH } from './face-assets.ts';
 
@@ -158,12 +159,7 @@ async function detectorPixels(pixels: ImageData): Promise<{ pixels: ImageData; s
  * to the picture.
  */
 function measure(result: Result, pixels: ImageData, scale: number): DetectedFace[] {
-  return result.face.map((face) => {
-    const measured = measureFace(face, 1, pixels.data, pixels.width, pixels.height, 4);
-    if (scale === 1) return measured;
-    const { x, y, width, height } = measured.box;
-    return { ...measured, box: { x: x * scale, y: y * scale, width: width * scale, height: height * scale } };
-  });
+  return result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, 4));
 }
 
 /**
