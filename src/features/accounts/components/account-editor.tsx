@@ -1,0 +1,293 @@
+// The Contas page's edit panel of one account: role, environments, default environment, password,
+// disable (after a confirmation) and enable.
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useForm, useWatch } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+import { PASSWORD_MIN, ROLES, mayUse } from '../../../../contract/access.ts';
+import type { Role } from '../../../../contract/access.ts';
+import type { EnvironmentName } from '../../../../contract/console.ts';
+import { useAnnounce } from '../../../components/ui/announcer.tsx';
+import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { ENVIRONMENT_NAMES, accountQueries, changeAccount, passwordFormSchema } from '../api/accounts.ts';
+import type { AccountChange, AccountRow, PasswordForm } from '../api/accounts.ts';
+import { EnvironmentsPicker, GeneratedPassword, useEnvironmentsText, useGeneratedPassword } from './account-form-parts.tsx';
+
+/**
+ * Where the console opens for the account until the person chooses an environment in the selector
+ * (issue 12): one of those it may use as saved, or none (the first it may use, the safest).
+ */
+function DefaultEnvironment({
+  account,
+  pending,
+  save,
+}: {
+  account: AccountRow;
+  pending: boolean;
+  save: (change: AccountChange, message: string) => void;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const [chosen, setChosen] = useState<EnvironmentName | ''>(account.default_environment ?? '');
+  const usable = ENVIRONMENT_NAMES.filter((env) => mayUse(account, env) || env === account.default_environment);
+  const name = (env: EnvironmentName | '') => (env === '' ? t('accounts.edit.defaultEnvironmentNone') : t(`environments.${env}.name`));
+  return (
+    <div className="field">
+      <label htmlFor={`${id}-default-env`}>{t('accounts.edit.defaultEnvironment')}</label>
+      <div className="inline">
+        <select
+          id={`${id}-default-env`}
+          value={chosen}
+          aria-describedby={`${id}-default-env-hint`}
+          onChange={(event) => setChosen(event.target.value === '' ? '' : (event.target.value as EnvironmentName))}
+        >
+          <option value="">{name('')}</option>
+          {usable.map((env) => (
+            <option key={env} value={env}>
+              {name(env)}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="button secondary"
+          aria-disabled={pending}
+          onClick={() =>
+            save(
+              { default_environment: chosen === '' ? null : chosen },
+              t('accounts.edit.defaultEnvironmentChanged', { name: account.name, environment: name(chosen) }),
+            )
+          }
+        >
+          {t('accounts.edit.saveDefaultEnvironment')}
+        </button>
+      </div>
+      <p id={`${id}-default-env-hint`} className="hint">
+        {t('accounts.edit.defaultEnvironmentHint')}
+      </p>
+    </div>
+  );
+}
+
+/** The changes to one account, each saved on its own: role, environments, active or not, password. */
+export function AccountEditor({ account, own, onClose }: { account: AccountRow; own: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const queryClient = useQueryClient();
+  const announce = useAnnounce();
+  const environmentsText = useEnvironmentsText();
+  const mutation = useMutation(changeAccount());
+  const [done, setDone] = useState<string | null>(null);
+  const [role, setRole] = useState<Role>(account.role);
+  const [allEnvironments, setAllEnvironments] = useState(account.environments === null);
+  const [environments, setEnvironments] = useState<EnvironmentName[]>(account.environments ?? []);
+  const [environmentsError, setEnvironmentsError] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const confirmHeading = useRef<HTMLHeadingElement>(null);
+  const passwordForm = useForm<PasswordForm>({
+    resolver: zodResolver(passwordFormSchema),
+    defaultValues: { password: '' },
+    mode: 'onSubmit',
+    reValidateMode: 'onChange',
+  });
+  const password = useWatch({ control: passwordForm.control, name: 'password' });
+  const passwordError = passwordForm.formState.errors.password;
+  const generator = useGeneratedPassword((value) => {
+    passwordForm.setValue('password', value, { shouldValidate: passwordForm.formState.isSubmitted });
+  });
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+
+  useEffect(() => {
+    if (confirming) confirmHeading.current?.focus();
+  }, [confirming]);
+
+  // The buttons stay enabled while a change is saved (aria-disabled, and ignored): a disabled
+  // button loses focus, and the person would be left at the top of the page after each change.
+  const save = (change: AccountChange, message: string, after?: () => void) => {
+    if (mutation.isPending) return;
+    setDone(null);
+    mutation.mutate(
+      { name: account.name, change },
+      {
+        onSuccess: () => {
+          setDone(message);
+          announce(message);
+          after?.();
+          void queryClient.invalidateQueries({ queryKey: accountQueries.all() });
+        },
+      },
+    );
+  };
+
+  const saveEnvironments = () => {
+    if (!allEnvironments && environments.length === 0) {
+      setEnvironmentsError(t('accounts.form.environmentsRequired'));
+      return;
+    }
+    setEnvironmentsError(undefined);
+    const chosen = allEnvironments ? null : environments;
+    save({ environments: chosen }, t('accounts.edit.environmentsChanged', { name: account.name, environments: environmentsText(chosen) }));
+  };
+
+  const cancelDisable = () => {
+    setConfirming(false);
+    toggle.current?.focus();
+  };
+  const confirmDisable = () => {
+    setConfirming(false);
+    // Back on the button, which will read "Reativar conta" once the list shows the change.
+    toggle.current?.focus();
+    save({ disabled: true }, t('accounts.edit.disabled', { name: account.name }));
+  };
+
+  const passwordMessage =
+    passwordError === undefined
+      ? undefined
+      : password.length < PASSWORD_MIN
+        ? t('accounts.form.passwordShort', { min: PASSWORD_MIN })
+        : t('accounts.form.passwordLong');
+
+  return (
+    <div className="stack" role="group" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`} ref={heading} tabIndex={-1}>
+        {t('accounts.edit.heading', { name: account.name })}
+      </h2>
+      <p className="hint">{own ? t('accounts.edit.ownHint') : t('accounts.edit.hint')}</p>
+
+      <div className="field">
+        <label htmlFor={`${id}-role`}>{t('accounts.form.role')}</label>
+        <div className="inline">
+          <select id={`${id}-role`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="button secondary"
+            aria-disabled={mutation.isPending}
+            onClick={() => save({ role }, t('accounts.edit.roleChanged', { name: account.name, role: t(`roles.${role}`) }))}
+          >
+            {t('accounts.edit.saveRole')}
+          </button>
+        </div>
+      </div>
+
+      <EnvironmentsPicker
+        all={allEnvironments}
+        chosen={environments}
+        onAll={setAllEnvironments}
+        onChosen={setEnvironments}
+        error={environmentsError}
+      />
+      <div className="actions">
+        <button type="button" className="button secondary" aria-disabled={mutation.isPending} onClick={saveEnvironments}>
+          {t('accounts.edit.saveEnvironments')}
+        </button>
+      </div>
+
+      <DefaultEnvironment account={account} pending={mutation.isPending} save={save} />
+
+      <form
+        noValidate
+        onSubmit={(event) =>
+          void passwordForm.handleSubmit((values) =>
+            save({ password: values.password }, t('accounts.edit.passwordChanged', { name: account.name }), () => passwordForm.reset()),
+          )(event)
+        }
+      >
+        <div className="field">
+          <label htmlFor={`${id}-password`}>{t('accounts.edit.password')}</label>
+          <div className="inline">
+            <input
+              id={`${id}-password`}
+              type="password"
+              {...passwordForm.register('password', { onChange: generator.forget })}
+              autoComplete="new-password"
+              aria-invalid={passwordMessage !== undefined}
+              aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
+            />
+            <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
+              {t('accounts.edit.savePassword')}
+            </button>
+            <button type="button" className="button secondary" onClick={generator.generate}>
+              {t('accounts.form.generate')}
+            </button>
+          </div>
+          <p id={`${id}-password-hint`} className="hint">
+            {t('accounts.form.passwordMin', { min: PASSWORD_MIN })}
+          </p>
+          {passwordMessage !== undefined && (
+            <p id={`${id}-password-error`} className="field-error">
+              {passwordMessage}
+            </p>
+          )}
+        </div>
+      </form>
+
+      {generator.generated !== null && <GeneratedPassword password={generator.generated} />}
+
+      <div className="actions">
+        {/* One button whichever way it goes, so focus stays on it once the list shows the change. */}
+        <button
+          ref={toggle}
+          type="button"
+          className="button secondary"
+          aria-disabled={mutation.isPending}
+          aria-expanded={account.disabled ? undefined : confirming}
+          onClick={() => {
+            if (mutation.isPending) return;
+            if (account.disabled) save({ disabled: false }, t('accounts.edit.enabled', { name: account.name }));
+            else setConfirming(true);
+          }}
+        >
+          {account.disabled ? t('accounts.edit.enable') : t('accounts.edit.disable')}
+        </button>
+        <button type="button" className="button secondary" onClick={onClose}>
+          {t('accounts.edit.close')}
+        </button>
+      </div>
+
+      {/* Disabling ends the person's sessions at once: asked first, naming the account. */}
+      {confirming && (
+        <div
+          className="alert warning"
+          role="alertdialog"
+          aria-labelledby={`${id}-confirm`}
+          aria-describedby={`${id}-confirm-body`}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') {
+              event.preventDefault();
+              cancelDisable();
+            }
+          }}
+        >
+          <h3 id={`${id}-confirm`} ref={confirmHeading} tabIndex={-1}>
+            {t('accounts.edit.confirmDisable', { name: account.name })}
+          </h3>
+          <p id={`${id}-confirm-body`}>{t('accounts.edit.confirmDisableBody', { name: account.name })}</p>
+          <div className="actions">
+            <button type="button" className="button" onClick={confirmDisable}>
+              {t('accounts.edit.confirmDisableYes', { name: account.name })}
+            </button>
+            <button type="button" className="button secondary" onClick={cancelDisable}>
+              {t('accounts.edit.cancel')}
+            </button>
+          </div>
+        </div>
+      )}
+
+      {mutation.isPending && <p className="hint">{t('accounts.edit.saving')}</p>}
+      {mutation.isError && <ApiErrorMessage error={mutation.error} heading={t('accounts.edit.failed', { name: account.name })} />}
+      {done !== null && <p className="success-text">{done}</p>}
+    </div>
+  );
+}
