@@ -1,25 +1,23 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import type { ReactNode, SyntheticEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import type { SyntheticEvent } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { CPF_MESSAGES, cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
-import { keySchema } from '../../../../contract/registration.ts';
 import type { RegistrationAnswer } from '../../../../contract/registration.ts';
 import { registrationQueries } from '../../../api/registrations.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
-import { CpfInput } from '../../../components/ui/cpf-input.tsx';
+import { Field } from '../../../components/ui/field.tsx';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { pathFor, useEnvironment, useUnavailableEnvironment } from '../../../lib/environment.tsx';
-
-// The contract's own check of a registration key (the server applies the same).
-const registrationKeySchema = keySchema('registration_key');
-const isKey = (value: string) => registrationKeySchema.safeParse(value).success;
-
-type Lookup = { by: 'key'; key: string } | { by: 'document'; cpf: string };
+import { registrationOriginQueries } from '../api/registration-origin.ts';
+import { isKey, readSearch } from './search.ts';
+import type { Lookup } from './search.ts';
 
 function ResultByKey({ env, registrationKey }: { env: EnvironmentName; registrationKey: string }) {
   const query = useQuery(registrationQueries.byKey(env, registrationKey));
@@ -29,6 +27,33 @@ function ResultByKey({ env, registrationKey }: { env: EnvironmentName; registrat
 function ResultByDocument({ env, cpf }: { env: EnvironmentName; cpf: string }) {
   const query = useQuery(registrationQueries.byDocument(env, cpf));
   return <Result env={env} lookup={{ by: 'document', cpf }} query={query} />;
+}
+
+/** When and by whom: from the audit trail when this console made the registration; else said to be made elsewhere. */
+function Origin({ env, registrationKey }: { env: EnvironmentName; registrationKey: string }) {
+  const { t, i18n } = useTranslation();
+  const query = useQuery(registrationOriginQueries.byKey(env, registrationKey));
+  if (query.isPending) return null;
+  if (query.isError) {
+    return (
+      <p className="lookup-origin" data-testid="registration-origin">
+        {t('lookup.origin.failed')}{' '}
+        <button type="button" className="button secondary" onClick={() => void query.refetch()}>
+          {t('app.retry')}
+        </button>
+      </p>
+    );
+  }
+  return (
+    <p className="lookup-origin" data-testid="registration-origin">
+      {query.data === null
+        ? t('lookup.origin.elsewhere')
+        : t('lookup.origin.console', {
+            date: formatDateTime(new Date(query.data.registered_at), i18n.language),
+            name: query.data.registered_by,
+          })}
+    </p>
+  );
 }
 
 function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; query: UseQueryResult<RegistrationAnswer | null> }) {
@@ -98,115 +123,71 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
         <CopyButton value={query.data.registration_key} what={t('lookup.keyLabel')} />
       </p>
       {where}
+      <Origin env={env} registrationKey={query.data.registration_key} />
     </section>
   );
 }
 
-interface FieldProps {
-  id: string;
-  value: string;
-  onChange: (value: string) => void;
-  'aria-invalid': boolean;
-  'aria-describedby': string | undefined;
-}
-
-/** One look-up form: a field, its check, and the address its result lives at. */
-function LookupForm({
-  heading,
-  label,
-  initial,
-  problem,
-  pathOf,
-  onSearch,
-  field,
-}: {
-  heading: string;
-  label: string;
-  initial: string;
-  problem: (value: string) => string | null;
-  pathOf: (value: string) => string;
-  /** Each submit: the value to look up, or null when the field's check refused it. */
-  onSearch: (value: string | null) => void;
-  field: (props: FieldProps) => ReactNode;
-}) {
+/** The one search box: a registration key or a CPF, told apart by what was typed; its result lives at its own address. */
+function SearchForm({ env, initial, onSearch }: { env: EnvironmentName; initial: string; onSearch: (lookup: Lookup | null) => void }) {
   const { t } = useTranslation();
   const [, navigate] = useLocation();
   const [value, setValue] = useState(initial);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const input = useRef<HTMLInputElement>(null);
   const id = useId();
   const submit = (event: SyntheticEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const found = problem(value.trim());
-    setError(found);
-    onSearch(found === null ? value.trim() : null);
-    if (found === null) navigate(pathOf(value.trim()));
+    const read = readSearch(value);
+    if (read.ok) {
+      setError(undefined);
+      onSearch(read.lookup);
+      navigate(pathFor(read.lookup.by === 'key' ? `/lookup/key/${read.lookup.key}` : `/lookup/document/${read.lookup.cpf}`, env));
+      return;
+    }
+    setError(
+      read.problem === 'required' || read.problem === 'neither'
+        ? t(`lookup.field.${read.problem}`)
+        : read.problem === 'key'
+          ? t('lookup.byKey.invalid')
+          : t(`cpf.errors.${read.problem}`),
+    );
+    onSearch(null);
+    // The person typed here: the error, which describes the field, is read out with it.
+    input.current?.focus();
   };
   return (
-    <form onSubmit={submit} noValidate className="card">
-      <h2>{heading}</h2>
-      <label htmlFor={`${id}-field`}>{label}</label>
-      <div className="inline">
-        {field({
-          id: `${id}-field`,
-          value,
-          onChange: setValue,
-          'aria-invalid': error !== null,
-          'aria-describedby': error === null ? undefined : `${id}-error`,
-        })}
-        <button type="submit" className="button">
-          {t('lookup.search')}
-        </button>
-      </div>
-      {error !== null && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
+    <form onSubmit={submit} noValidate className="card lookup-search" role="search" aria-label={t('lookup.heading')}>
+      <Field id={`${id}-search`} label={t('lookup.field.label')} hint={t('lookup.field.hint')} error={error}>
+        {(control) => (
+          <div className="inline">
+            <input
+              {...control}
+              ref={input}
+              type="text"
+              value={value}
+              onChange={(event) => setValue(event.target.value)}
+              spellCheck={false}
+              autoComplete="off"
+              autoCapitalize="off"
+              className="mono"
+            />
+            <button type="submit" className="button">
+              {t('lookup.search')}
+            </button>
+          </div>
+        )}
+      </Field>
     </form>
   );
 }
 
-function KeyForm({ env, initial, onSearch }: { env: EnvironmentName; initial: string; onSearch: (lookup: Lookup | null) => void }) {
-  const { t } = useTranslation();
-  return (
-    <LookupForm
-      heading={t('lookup.byKey.heading')}
-      label={t('lookup.byKey.label')}
-      initial={initial}
-      problem={(key) => (isKey(key) ? null : t('lookup.byKey.invalid'))}
-      pathOf={(key) => pathFor(`/lookup/key/${key.toLowerCase()}`, env)}
-      onSearch={(key) => onSearch(key === null ? null : { by: 'key', key: key.toLowerCase() })}
-      field={({ onChange, ...props }) => (
-        <input {...props} onChange={(event) => onChange(event.target.value)} spellCheck={false} autoComplete="off" className="mono" />
-      )}
-    />
-  );
-}
-
-function DocumentForm({ env, initial, onSearch }: { env: EnvironmentName; initial: string; onSearch: (lookup: Lookup | null) => void }) {
-  const { t } = useTranslation();
-  return (
-    <LookupForm
-      heading={t('lookup.byDocument.heading')}
-      label={t('cpf.label')}
-      initial={initial}
-      problem={(cpf) => {
-        const found = cpf === '' ? 'required' : cpfProblem(cpf);
-        return found === null ? null : t(`cpf.errors.${found}`);
-      }}
-      pathOf={(cpf) => pathFor(`/lookup/document/${maskCpf(cpfDigits(cpf) ?? '')}`, env)}
-      onSearch={(cpf) => onSearch(cpf === null ? null : { by: 'document', cpf: maskCpf(cpfDigits(cpf) ?? '') })}
-      field={(props) => <CpfInput {...props} />}
-    />
-  );
-}
-
-/** Look-ups by key and by CPF; `/lookup/key/:key` and `/lookup/document/:cpf` open their result. */
+/** Look-up by key or by CPF in one box; `/lookup/key/:key` and `/lookup/document/:cpf` open their result. */
 export default function LookupPage() {
   const { t } = useTranslation();
   const env = useEnvironment().name;
   // A link to an environment this console or account lacks: nothing is looked up, anywhere (the
-  // layout says so); the fields keep its key or CPF, to look up where the person then chooses.
+  // layout says so); the box keeps its key or CPF, to look up where the person then chooses.
   const unavailable = useUnavailableEnvironment() !== undefined;
   const queryClient = useQueryClient();
   // The result a refused search left behind is hidden: no earlier answer under the new error.
@@ -239,13 +220,11 @@ export default function LookupPage() {
     }
   };
 
+  const initial = key ?? cpf ?? '';
   return (
     <section aria-labelledby="lookup-heading">
       <h1 id="lookup-heading">{t('lookup.heading')}</h1>
-      <div className="grid-2">
-        <KeyForm key={`key-${key ?? ''}`} env={env} initial={key ?? ''} onSearch={onSearch} />
-        <DocumentForm key={`doc-${cpf ?? ''}`} env={env} initial={cpf ?? ''} onSearch={onSearch} />
-      </div>
+      <SearchForm key={`${key === undefined ? 'document' : 'key'}-${initial}`} env={env} initial={initial} onSearch={onSearch} />
       {invalid !== null && (
         <div className="alert error" role="alert">
           <p>{t('lookup.invalidLink', { reason: invalid })}</p>
