@@ -101,7 +101,7 @@ describe('logging out', () => {
   it('ends the session, forgets every answer and shows the login page', async () => {
     const { queryClient, location } = await renderConsole(<Console />, { path: '/lookup?env=local' });
     await screen.findByRole('heading', { name: 'Consultar cadastro' });
-    await userEvent.type(screen.getByLabelText('CPF do cliente'), `${generateCpf().replace(/\D/g, '')}{Enter}`);
+    await userEvent.type(screen.getByLabelText('Chave do cadastro ou CPF do cliente'), `${generateCpf().replace(/\D/g, '')}{Enter}`);
     // The result's heading (the same words are also read out by the announcer, a second element).
     await screen.findByRole('heading', { name: /Nenhum cadastro para o CPF/ });
 
@@ -179,7 +179,7 @@ describe('a session that ends while working', () => {
     });
     await userEvent.click(consent);
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), image_key);
+    await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), image_key);
 
     await expireSessionsOf('registrar');
     await userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
@@ -213,7 +213,7 @@ describe('a session that ends while working', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Gerar CPF de teste' }));
     await userEvent.click(screen.getByRole('checkbox', { name: /O cliente leu e aceitou/ }));
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11');
+    await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11');
     await userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
     const dialog = await screen.findByRole('dialog', { name: 'Sua sessão foi encerrada' });
     await userEvent.click(within(dialog).getByRole('button', { name: 'Sair e entrar com outra conta' }));

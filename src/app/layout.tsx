@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react';
-import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useEffect, useId, useRef, useState } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
+import { LANGUAGES, changeLanguage, useTranslation } from '../lib/i18n/i18n.ts';
 import { Link, useLocation } from 'wouter';
 import { can, mayUse } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
@@ -8,7 +8,6 @@ import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
 import { EnvironmentContext, pathFor, useChooseEnvironment, useEnvironmentState } from '../lib/environment.tsx';
-import { LANGUAGES, changeLanguage } from '../lib/i18n/i18n.ts';
 import type { Language } from '../lib/i18n/i18n.ts';
 import type { LogOut } from './session.ts';
 
@@ -88,6 +87,15 @@ const NAV = [
   },
 ] as const;
 
+/** Three bars: the menu button's picture, beside its word. */
+function MenuIcon() {
+  return (
+    <svg className="menu-icon" viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
+      <path d="M3 5h14M3 10h14M3 15h14" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+    </svg>
+  );
+}
+
 export function Layout({ account, logOut, children }: { account: Account; logOut: LogOut; children: ReactNode }) {
   const { t } = useTranslation();
   const { query, state } = useEnvironmentState();
@@ -95,6 +103,24 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
   const choose = useChooseEnvironment();
   const env: EnvironmentName | undefined = state?.current.name;
   const main = useRef<HTMLElement>(null);
+  const menuId = useId();
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Below 1024 px the navigation and the controls fold behind "Menu" (styles.css, phone header).
+  // Open on the page where it was opened: any way of leaving that page (a link, back) folds it again.
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null);
+  const menuOpen = menuOpenAt === location;
+  const closeMenu = () => {
+    setMenuOpenAt(null);
+    // From 1024 px the button is not shown (no box), and there is nothing to go back to.
+    if (menuButton.current !== null && menuButton.current.getClientRects().length > 0) menuButton.current.focus();
+  };
+  // Escape folds the menu from anywhere in it or on its button, as a disclosure does.
+  const escapeCloses = (event: KeyboardEvent) => {
+    if (event.key === 'Escape' && menuOpen) {
+      event.preventDefault();
+      closeMenu();
+    }
+  };
 
   useEffect(() => {
     // Just logged in: the submit button that had focus is gone; the page's content takes it.
@@ -122,46 +148,67 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
           )
         }
       >
-        <nav aria-label={t('app.nav.label')}>
-          <ul className="nav">
-            {NAV.filter((item) => can(account, item.capability)).map((item) => (
-              <li key={item.path}>
-                <Link
-                  href={env === undefined ? item.path : pathFor(item.path, env)}
-                  aria-current={item.current(location) ? 'page' : undefined}
+        <button
+          ref={menuButton}
+          type="button"
+          className="button secondary menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls={menuId}
+          onKeyDown={escapeCloses}
+          onClick={() => (menuOpen ? closeMenu() : setMenuOpenAt(location))}
+        >
+          <MenuIcon />
+          {t('app.menu')}
+        </button>
+        {/* On a desktop this box does not show (display: contents): navigation and controls sit in the row. */}
+        <div id={menuId} className={menuOpen ? 'header-menu open' : 'header-menu'} onKeyDown={escapeCloses}>
+          <nav aria-label={t('app.nav.label')}>
+            <ul className="nav">
+              {NAV.filter((item) => can(account, item.capability)).map((item) => (
+                <li key={item.path}>
+                  <Link
+                    href={env === undefined ? item.path : pathFor(item.path, env)}
+                    aria-current={item.current(location) ? 'page' : undefined}
+                    onClick={() => {
+                      if (!menuOpen) return;
+                      // The link folds away with the menu: the page it opens takes focus instead.
+                      setMenuOpenAt(null);
+                      main.current?.focus();
+                    }}
+                  >
+                    {t(item.label)}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="header-controls">
+            <label className="header-control">
+              <span>{t('app.environment')}</span>
+              {state === null ? (
+                // The same control while the environments load, so the header keeps its size.
+                <select disabled>
+                  <option>{query.isPending ? t('app.loading') : '—'}</option>
+                </select>
+              ) : (
+                <select
+                  value={state.current.name}
+                  onChange={(event) => {
+                    const chosen = environmentNameSchema.safeParse(event.target.value);
+                    if (chosen.success) choose(chosen.data);
+                  }}
                 >
-                  {t(item.label)}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="header-controls">
-          <label className="header-control">
-            <span>{t('app.environment')}</span>
-            {state === null ? (
-              // The same control while the environments load, so the header keeps its size.
-              <select disabled>
-                <option>{query.isPending ? t('app.loading') : '—'}</option>
-              </select>
-            ) : (
-              <select
-                value={state.current.name}
-                onChange={(event) => {
-                  const chosen = environmentNameSchema.safeParse(event.target.value);
-                  if (chosen.success) choose(chosen.data);
-                }}
-              >
-                {state.all.map((e) => (
-                  <option key={e.name} value={e.name}>
-                    {t(`environments.${e.name}.name`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </label>
-          <LanguageSwitch />
-          <AccountControl account={account} logOut={logOut} />
+                  {state.all.map((e) => (
+                    <option key={e.name} value={e.name}>
+                      {t(`environments.${e.name}.name`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </label>
+            <LanguageSwitch />
+            <AccountControl account={account} logOut={logOut} />
+          </div>
         </div>
       </Masthead>
       <main id="content" tabIndex={-1} ref={main}>

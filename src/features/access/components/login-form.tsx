@@ -2,11 +2,12 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { useForm } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import type { Account } from '../../../../contract/access.ts';
 import { ApiError } from '../../../api/client.ts';
 import { logIn } from '../../../api/session.ts';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { Field } from '../../../components/ui/field.tsx';
 import { loginFormSchema } from '../api/access-forms.ts';
 import type { LoginForm as LoginFormValues } from '../api/access-forms.ts';
 
@@ -51,45 +52,36 @@ export function LoginForm({
     });
   };
 
-  const describedBy = (field: string, error: boolean) =>
-    [error && `${id}-${field}-error`, mutation.isError && `${id}-failure`].filter(Boolean).join(' ') || undefined;
+  // A refusal of the login (wrong password, locked, disabled) is about both fields: each is described by it too.
+  const failure = mutation.isError ? `${id}-failure` : undefined;
 
   return (
     <form className="stack login-form" noValidate onSubmit={(event) => void form.handleSubmit(onValid)(event)}>
-      <div className="field">
-        <label htmlFor={`${id}-name`}>{t('login.name')}</label>
-        <input
-          id={`${id}-name`}
-          {...form.register('name')}
-          readOnly={fixedName !== undefined}
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          aria-invalid={errors.name !== undefined}
-          aria-describedby={describedBy('name', errors.name !== undefined)}
-        />
-        {errors.name !== undefined && (
-          <p id={`${id}-name-error`} className="field-error">
-            {t('login.nameRequired')}
-          </p>
+      <Field
+        id={`${id}-name`}
+        label={t('login.name')}
+        error={errors.name === undefined ? undefined : t('login.nameRequired')}
+        describedBy={failure}
+      >
+        {(control) => (
+          <input
+            {...control}
+            {...form.register('name')}
+            readOnly={fixedName !== undefined}
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+          />
         )}
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-password`}>{t('login.password')}</label>
-        <input
-          id={`${id}-password`}
-          type="password"
-          {...form.register('password')}
-          autoComplete="current-password"
-          aria-invalid={errors.password !== undefined}
-          aria-describedby={describedBy('password', errors.password !== undefined)}
-        />
-        {errors.password !== undefined && (
-          <p id={`${id}-password-error`} className="field-error">
-            {t('login.passwordRequired')}
-          </p>
-        )}
-      </div>
+      </Field>
+      <Field
+        id={`${id}-password`}
+        label={t('login.password')}
+        error={errors.password === undefined ? undefined : t('login.passwordRequired')}
+        describedBy={failure}
+      >
+        {(control) => <input {...control} type="password" {...form.register('password')} autoComplete="current-password" />}
+      </Field>
       {mutation.isError && <ApiErrorMessage id={`${id}-failure`} error={mutation.error} heading={t('login.failed')} />}
       <div className="actions">
         <button type="submit" className="button primary" disabled={mutation.isPending}>

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import type { Account } from '../../../../contract/access.ts';
 import { sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';

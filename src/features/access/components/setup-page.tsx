@@ -2,7 +2,9 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { PASSWORD_MIN } from '../../../../contract/access.ts';
 import { ApiError } from '../../../api/client.ts';
 import { sessionQueries, setUp } from '../../../api/session.ts';

@@ -4,12 +4,15 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { PASSWORD_MIN, ROLES, mayUse } from '../../../../contract/access.ts';
 import type { Role } from '../../../../contract/access.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
+import { Field } from '../../../components/ui/field.tsx';
 import { ENVIRONMENT_NAMES, accountQueries, changeAccount, passwordFormSchema } from '../api/accounts.ts';
 import type { AccountChange, AccountRow, PasswordForm } from '../api/accounts.ts';
 import { EnvironmentsPicker, GeneratedPassword, useEnvironmentsText, useGeneratedPassword } from './account-form-parts.tsx';
@@ -33,22 +36,11 @@ function DefaultEnvironment({
   const usable = ENVIRONMENT_NAMES.filter((env) => mayUse(account, env) || env === account.default_environment);
   const name = (env: EnvironmentName | '') => (env === '' ? t('accounts.edit.defaultEnvironmentNone') : t(`environments.${env}.name`));
   return (
-    <div className="field">
-      <label htmlFor={`${id}-default-env`}>{t('accounts.edit.defaultEnvironment')}</label>
-      <div className="inline">
-        <select
-          id={`${id}-default-env`}
-          value={chosen}
-          aria-describedby={`${id}-default-env-hint`}
-          onChange={(event) => setChosen(event.target.value === '' ? '' : (event.target.value as EnvironmentName))}
-        >
-          <option value="">{name('')}</option>
-          {usable.map((env) => (
-            <option key={env} value={env}>
-              {name(env)}
-            </option>
-          ))}
-        </select>
+    <Field
+      id={`${id}-default-env`}
+      label={t('accounts.edit.defaultEnvironment')}
+      hint={t('accounts.edit.defaultEnvironmentHint')}
+      inline={
         <button
           type="button"
           className="button secondary"
@@ -62,11 +54,23 @@ function DefaultEnvironment({
         >
           {t('accounts.edit.saveDefaultEnvironment')}
         </button>
-      </div>
-      <p id={`${id}-default-env-hint`} className="hint">
-        {t('accounts.edit.defaultEnvironmentHint')}
-      </p>
-    </div>
+      }
+    >
+      {(control) => (
+        <select
+          {...control}
+          value={chosen}
+          onChange={(event) => setChosen(event.target.value === '' ? '' : (event.target.value as EnvironmentName))}
+        >
+          <option value="">{name('')}</option>
+          {usable.map((env) => (
+            <option key={env} value={env}>
+              {name(env)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -160,16 +164,10 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
       </h2>
       <p className="hint">{own ? t('accounts.edit.ownHint') : t('accounts.edit.hint')}</p>
 
-      <div className="field">
-        <label htmlFor={`${id}-role`}>{t('accounts.form.role')}</label>
-        <div className="inline">
-          <select id={`${id}-role`} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`roles.${r}`)}
-              </option>
-            ))}
-          </select>
+      <Field
+        id={`${id}-role`}
+        label={t('accounts.form.role')}
+        inline={
           <button
             type="button"
             className="button secondary"
@@ -178,8 +176,18 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
           >
             {t('accounts.edit.saveRole')}
           </button>
-        </div>
-      </div>
+        }
+      >
+        {(control) => (
+          <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
 
       <EnvironmentsPicker
         all={allEnvironments}
@@ -204,33 +212,31 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
           )(event)
         }
       >
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{t('accounts.edit.password')}</label>
-          <div className="inline">
+        <Field
+          id={`${id}-password`}
+          label={t('accounts.edit.password')}
+          hint={t('accounts.form.passwordMin', { min: PASSWORD_MIN })}
+          error={passwordMessage}
+          inline={
+            <>
+              <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
+                {t('accounts.edit.savePassword')}
+              </button>
+              <button type="button" className="button secondary" onClick={generator.generate}>
+                {t('accounts.form.generate')}
+              </button>
+            </>
+          }
+        >
+          {(control) => (
             <input
-              id={`${id}-password`}
+              {...control}
               type="password"
               {...passwordForm.register('password', { onChange: generator.forget })}
               autoComplete="new-password"
-              aria-invalid={passwordMessage !== undefined}
-              aria-describedby={`${id}-password-hint${passwordMessage === undefined ? '' : ` ${id}-password-error`}`}
             />
-            <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
-              {t('accounts.edit.savePassword')}
-            </button>
-            <button type="button" className="button secondary" onClick={generator.generate}>
-              {t('accounts.form.generate')}
-            </button>
-          </div>
-          <p id={`${id}-password-hint`} className="hint">
-            {t('accounts.form.passwordMin', { min: PASSWORD_MIN })}
-          </p>
-          {passwordMessage !== undefined && (
-            <p id={`${id}-password-error`} className="field-error">
-              {passwordMessage}
-            </p>
           )}
-        </div>
+        </Field>
       </form>
 
       {generator.generated !== null && <GeneratedPassword password={generator.generated} />}

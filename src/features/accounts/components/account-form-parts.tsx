@@ -1,7 +1,9 @@
 // Pieces the Contas page's forms share: an account's environments in words and their picker, and
 // the generated password shown once with its copy button.
 import { useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { generatePassword } from '../../../../contract/password.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
-import { formatDateTime } from '../../../lib/i18n/i18n.ts';
 import { accountQueries } from '../api/accounts.ts';
 import { EmulatorKey } from './emulator-key.tsx';
 import { useEnvironmentsText } from './account-form-parts.tsx';

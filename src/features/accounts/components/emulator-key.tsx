@@ -1,6 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { ApiError } from '../../../api/client.ts';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';

@@ -3,7 +3,9 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { PASSWORD_MIN, ROLES } from '../../../../contract/access.ts';
 import { ApiError } from '../../../api/client.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
@@ -95,16 +97,17 @@ export function NewAccount() {
             />
           )}
         </Field>
-        <div className="field">
-          <label htmlFor={`${id}-role`}>{t('accounts.form.role')}</label>
-          <select id={`${id}-role`} {...form.register('role', { onChange: clearFailure })}>
-            {ROLES.map((role) => (
-              <option key={role} value={role}>
-                {t(`roles.${role}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field id={`${id}-role`} label={t('accounts.form.role')}>
+          {(control) => (
+            <select {...control} {...form.register('role', { onChange: clearFailure })}>
+              {ROLES.map((role) => (
+                <option key={role} value={role}>
+                  {t(`roles.${role}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <EnvironmentsPicker
           all={allEnvironments}
           chosen={environments}
@@ -125,24 +128,24 @@ export function NewAccount() {
           label={t('accounts.form.password')}
           hint={t('accounts.form.passwordHint', { min: PASSWORD_MIN })}
           error={passwordMessage}
+          inline={
+            <button type="button" className="button secondary" onClick={generator.generate}>
+              {t('accounts.form.generate')}
+            </button>
+          }
         >
           {(control) => (
-            <div className="inline">
-              <input
-                {...control}
-                type="password"
-                {...form.register('password', {
-                  onChange: () => {
-                    clearFailure();
-                    generator.forget();
-                  },
-                })}
-                autoComplete="new-password"
-              />
-              <button type="button" className="button secondary" onClick={generator.generate}>
-                {t('accounts.form.generate')}
-              </button>
-            </div>
+            <input
+              {...control}
+              type="password"
+              {...form.register('password', {
+                onChange: () => {
+                  clearFailure();
+                  generator.forget();
+                },
+              })}
+              autoComplete="new-password"
+            />
           )}
         </Field>
         {generator.generated !== null && <GeneratedPassword password={generator.generated} />}

@@ -1,7 +1,9 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { SyntheticEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+// This page's words in pt-BR come with it, not with the first page.
+import '../../../lib/i18n/pt-br-pages.ts';
+import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { useLocation, useSearch } from 'wouter';
 import { AUDIT_ACTIONS } from '../../../../contract/access.ts';
 import type { AuditAction, AuditEntry } from '../../../../contract/access.ts';
@@ -11,7 +13,7 @@ import { cpfProblem } from '../../../../contract/cpf.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
-import { formatDateTime } from '../../../lib/i18n/i18n.ts';
+import { Field } from '../../../components/ui/field.tsx';
 import { AUDIT_ENVIRONMENTS, auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch } from '../api/audit.ts';
 import type { AuditFilters } from '../api/audit.ts';
 
@@ -68,88 +70,55 @@ function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (fi
       <fieldset className="filters">
         <legend>{t('audit.filters.legend')}</legend>
         <div className="filter-grid">
-          <div className="field">
-            <label htmlFor={`${id}-from`}>{t('audit.filters.from')}</label>
-            <input id={`${id}-from`} type="date" value={fields.from} onChange={(event) => set('from')(event.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-to`}>{t('audit.filters.to')}</label>
-            <input
-              id={`${id}-to`}
-              ref={toField}
-              type="date"
-              value={fields.to}
-              onChange={(event) => set('to')(event.target.value)}
-              aria-invalid={errors.period !== undefined}
-              aria-describedby={errors.period === undefined ? undefined : `${id}-period-error`}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-user`}>{t('audit.filters.user')}</label>
-            <input
-              id={`${id}-user`}
-              value={fields.user}
-              onChange={(event) => set('user')(event.target.value)}
-              autoCapitalize="none"
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-cpf`}>{t('audit.filters.cpf')}</label>
-            <CpfInput
-              id={`${id}-cpf`}
-              ref={cpfField}
-              value={fields.cpf}
-              onChange={set('cpf')}
-              aria-invalid={errors.cpf !== undefined}
-              aria-describedby={`${id}-cpf-hint${errors.cpf === undefined ? '' : ` ${id}-cpf-error`}`}
-            />
-            <p id={`${id}-cpf-hint`} className="hint">
-              {t('audit.filters.cpfHint')}
-            </p>
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-action`}>{t('audit.filters.action')}</label>
-            <select id={`${id}-action`} value={fields.action} onChange={(event) => set('action')(event.target.value)}>
-              <option value="">{t('audit.filters.anyAction')}</option>
-              {AUDIT_ACTIONS.map((action) => (
-                <option key={action} value={action}>
-                  {t(`audit.actions.${action}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-environment`}>{t('audit.filters.environment')}</label>
-            <select
-              id={`${id}-environment`}
-              value={fields.environment}
-              onChange={(event) => set('environment')(event.target.value)}
-              aria-describedby={`${id}-environment-hint`}
-            >
-              <option value="">{t('audit.filters.anyEnvironment')}</option>
-              {AUDIT_ENVIRONMENTS.map((environment) => (
-                <option key={environment} value={environment}>
-                  {t(`environments.${environment}.name`)}
-                </option>
-              ))}
-            </select>
-            <p id={`${id}-environment-hint`} className="hint">
-              {t('audit.filters.environmentHint')}
-            </p>
-          </div>
+          <Field id={`${id}-from`} label={t('audit.filters.from')}>
+            {(control) => <input {...control} type="date" value={fields.from} onChange={(event) => set('from')(event.target.value)} />}
+          </Field>
+          {/* The period's error goes with its end: the field that has to change, and that takes focus. */}
+          <Field id={`${id}-to`} label={t('audit.filters.to')} error={errors.period}>
+            {(control) => (
+              <input {...control} ref={toField} type="date" value={fields.to} onChange={(event) => set('to')(event.target.value)} />
+            )}
+          </Field>
+          <Field id={`${id}-user`} label={t('audit.filters.user')}>
+            {(control) => (
+              <input
+                {...control}
+                value={fields.user}
+                onChange={(event) => set('user')(event.target.value)}
+                autoCapitalize="none"
+                autoComplete="off"
+                spellCheck={false}
+              />
+            )}
+          </Field>
+          <Field id={`${id}-cpf`} label={t('audit.filters.cpf')} hint={t('audit.filters.cpfHint')} error={errors.cpf}>
+            {(control) => <CpfInput {...control} ref={cpfField} value={fields.cpf} onChange={set('cpf')} />}
+          </Field>
+          <Field id={`${id}-action`} label={t('audit.filters.action')}>
+            {(control) => (
+              <select {...control} value={fields.action} onChange={(event) => set('action')(event.target.value)}>
+                <option value="">{t('audit.filters.anyAction')}</option>
+                {AUDIT_ACTIONS.map((action) => (
+                  <option key={action} value={action}>
+                    {t(`audit.actions.${action}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field id={`${id}-environment`} label={t('audit.filters.environment')} hint={t('audit.filters.environmentHint')}>
+            {(control) => (
+              <select {...control} value={fields.environment} onChange={(event) => set('environment')(event.target.value)}>
+                <option value="">{t('audit.filters.anyEnvironment')}</option>
+                {AUDIT_ENVIRONMENTS.map((environment) => (
+                  <option key={environment} value={environment}>
+                    {t(`environments.${environment}.name`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
-        {errors.cpf !== undefined && (
-          <p id={`${id}-cpf-error`} className="field-error">
-            {errors.cpf}
-          </p>
-        )}
-        {errors.period !== undefined && (
-          <p id={`${id}-period-error`} className="field-error">
-            {errors.period}
-          </p>
-        )}
         <div className="actions">
           <button type="submit" className="button">
             {t('audit.filters.apply')}
