@@ -137,10 +137,10 @@ export const AUDIT_ACTIONS = [
   'account_changed',
   'emulator_key_read',
 ] as const;
-export const auditActionSchema = z.enum(AUDIT_ACTIONS);
+const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;
 
-export const auditEntrySchema = z.object({
+const auditEntrySchema = z.object({
   id: z.number(),
   /** ISO 8601, UTC. */
   at: z.string(),

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 
 /** A CPF as QI Tech wants it: `123.456.789-09`. */
-export const CPF_MASK_PATTERN = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
+const CPF_MASK_PATTERN = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 const CPF_DIGITS_PATTERN = /^\d{11}$/;
 
 /** Why a CPF was refused; the UI maps these to its own words. */

@@ -96,7 +96,7 @@ function lumaSum(pixels: ArrayLike<number>, width: number, height: number, chann
  * mesh's pixels) over `faceLuminance`. Open, uncovered eyes keep some skin, white and iris; dark
  * glasses or a hand over them read far lower. NaN without a mesh.
  */
-export function eyeShade(
+function eyeShade(
   mesh: readonly Point[],
   pixels: ArrayLike<number>,
   width: number,
@@ -116,7 +116,7 @@ export function eyeShade(
 }
 
 /** Width the face region is reduced to (at most) before the Laplacian, so that sharpness does not depend on resolution. */
-export const SHARPNESS_REGION_WIDTH = 200;
+const SHARPNESS_REGION_WIDTH = 200;
 
 /**
  * Mean luma and sharpness of a face's region, from interleaved 8-bit pixels (`channels` 3 or 4:

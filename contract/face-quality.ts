@@ -214,14 +214,14 @@ export const FACE_STATUS_DESCRIPTIONS: Record<FaceStatus, string> = {
 const degrees = (radians: number) => (Math.abs(radians) * 180) / Math.PI;
 
 /** Whether a detection is a face at all (both the detector and the mesh are confident). */
-export function isConfidentFace(face: DetectedFace, t = FACE_THRESHOLDS): boolean {
+function isConfidentFace(face: DetectedFace, t = FACE_THRESHOLDS): boolean {
   return face.detectorScore >= t.minDetectorScore && face.meshScore >= t.minMeshScore;
 }
 
 const area = (box: FaceBox) => Math.max(0, box.width) * Math.max(0, box.height);
 
 /** The share of the smaller box that lies inside the larger (1: one contains the other). */
-export function boxOverlap(a: FaceBox, b: FaceBox): number {
+function boxOverlap(a: FaceBox, b: FaceBox): number {
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   const smaller = Math.min(area(a), area(b));
@@ -233,7 +233,7 @@ export function boxOverlap(a: FaceBox, b: FaceBox): number {
  * the detector or the mesh doubts are nothing; one lying mostly inside a face already counted is
  * that face again; one far less confident or far smaller than the main face is ignored.
  */
-export function countFaces(detection: FaceDetection, t = FACE_THRESHOLDS): DetectedFace[] {
+function countFaces(detection: FaceDetection, t = FACE_THRESHOLDS): DetectedFace[] {
   const confident = detection.faces
     .filter((face) => isConfidentFace(face, t))
     .sort((a, b) => area(b.box) - area(a.box) || b.detectorScore - a.detectorScore);
@@ -250,7 +250,7 @@ export function countFaces(detection: FaceDetection, t = FACE_THRESHOLDS): Detec
 }
 
 /** The advisory warnings on one face (NaN measures warn of nothing). */
-export function faceWarnings(face: DetectedFace, t = FACE_THRESHOLDS): FaceWarning[] {
+function faceWarnings(face: DetectedFace, t = FACE_THRESHOLDS): FaceWarning[] {
   const warnings: FaceWarning[] = [];
   if (face.mouth.gap > t.maxMouthGap) warnings.push('mouth_open');
   if (face.mouth.lift > t.maxMouthLift) warnings.push('not_neutral');

@@ -15,8 +15,6 @@ export const MIN_IMAGE_SIDE_PX = 200;
 /** Largest picture decoded, in pixels: far above a 12 MP photo, far below a decompression bomb. */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
-export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png'] as const;
-
 // Searching for one bad character is ~5x faster than matching the whole string against the alphabet.
 const OUTSIDE_ALPHABET = /[^A-Za-z0-9+/=]/;
 

@@ -58,7 +58,7 @@ export function timeoutOptions(timeouts: ServerTimeouts) {
  * given a number. Hop n (0: the peer of the socket) is believed while n < the count, so the
  * client's address is the entry that many hops from the right of X-Forwarded-For.
  */
-export function trustProxyOption(setting: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+function trustProxyOption(setting: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 

@@ -5,8 +5,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** QI Tech's base URLs (QITECH-API.md). */
-export const QITECH_SANDBOX_URL = 'https://api.sandbox.caas.qitech.app';
-export const QITECH_PRODUCTION_URL = 'https://api.caas.qitech.app';
+const QITECH_SANDBOX_URL = 'https://api.sandbox.caas.qitech.app';
+const QITECH_PRODUCTION_URL = 'https://api.caas.qitech.app';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -166,7 +166,7 @@ export interface Config {
   trustProxy: false | number | string[];
 }
 
-export interface UpstreamSettings {
+interface UpstreamSettings {
   /** The base URL, without a trailing slash. */
   url: string;
   /** Sent as `Authorization: <key>`; never logged, never in an answer. */

@@ -20,7 +20,7 @@ export const E2E_PASSWORD = 'e2e-password-for-tests';
 /** One account per role, named after it. */
 export const e2eAccount = (role: Role) => `e2e-${role}`;
 
-export const E2E_ROLES: readonly Role[] = ['admin', 'registrar', 'support', 'qa'];
+const E2E_ROLES: readonly Role[] = ['admin', 'registrar', 'support', 'qa'];
 
 /** Seeds the accounts with `npm run user -- add` (its script, without npm's banner). */
 export function seedAccounts(): void {

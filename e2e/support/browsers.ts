@@ -9,8 +9,6 @@ import { E2E_PASSWORD, e2eAccount } from './accounts.ts';
 import { cameraVideos } from './fixtures.ts';
 import type { PortraitId } from './fixtures.ts';
 
-export { chromiumExecutable };
-
 /** Flags every Chromium of the tests starts with. */
 export const baseChromiumArgs = CHROMIUM_ARGS;
 
@@ -70,7 +68,7 @@ export function chromiumLaunchOptions(camera: Camera, headless?: boolean): Launc
 }
 
 /** A Chromium of its own with `camera`; close it when done (the `cameraPage` fixture does). */
-export function launchWithCamera(camera: Camera, headless?: boolean): Promise<Browser> {
+function launchWithCamera(camera: Camera, headless?: boolean): Promise<Browser> {
   return chromium.launch(chromiumLaunchOptions(camera, headless));
 }
 

@@ -9,7 +9,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const IMAGES = join(ROOT, 'fixtures', 'images');
 
 /** Where global-setup writes the generated files (git-ignored: under node_modules/). */
-export const GENERATED_DIR = join(ROOT, 'node_modules', '.cache', 'frc-fixtures');
+const GENERATED_DIR = join(ROOT, 'node_modules', '.cache', 'frc-fixtures');
 
 /** The committed test pictures (see fixtures/SOURCES.md for what each is for). */
 export const pictures = {

@@ -13,7 +13,7 @@ import { chromiumExecutable } from '../chromium.ts';
 import { benchChromiumArgs } from './app-server.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-export const DETECTOR = 'src/lib/face/face-detector.ts';
+const DETECTOR = 'src/lib/face/face-detector.ts';
 
 export interface DetectorSite {
   /** e.g. http://127.0.0.1:41234, without a trailing slash */

@@ -62,8 +62,8 @@ export interface Timing {
   crops: { cases: number; runMs: number };
 }
 
-export type Side = 'node' | 'chromium';
-export const SIDES: readonly Side[] = ['node', 'chromium'];
+type Side = 'node' | 'chromium';
+const SIDES: readonly Side[] = ['node', 'chromium'];
 const SIDE_NAME: Record<Side, string> = { node: 'Node', chromium: 'Chromium' };
 
 /* ---------- measures ---------- */

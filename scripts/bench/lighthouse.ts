@@ -4,22 +4,30 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromiumExecutable } from '../chromium.ts';
 import { benchChromiumArgs, startBuiltApp } from './app-server.ts';
 
-/** The pages measured: one place to change when the routes change. */
-export const PAGES: readonly { name: string; path: string; loggedIn: boolean }[] = [
-  { name: 'Login', path: '/login', loggedIn: false },
-  { name: 'Register', path: '/', loggedIn: true },
-  { name: 'Lookup by key', path: '/lookup/key/0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11', loggedIn: true },
+/**
+ * The pages measured: one place to change when the routes change. Performance targets: issue 12's
+ * ≥ 98 for the pages desks and support open all day, the console issue's ≥ 95 for the login.
+ */
+const PAGES: readonly { name: string; path: string; loggedIn: boolean; performance: number }[] = [
+  { name: 'Login', path: '/login', loggedIn: false, performance: 95 },
+  { name: 'Register', path: '/', loggedIn: true, performance: 98 },
+  { name: 'Lookup by key', path: '/lookup/key/0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11', loggedIn: true, performance: 98 },
 ];
 const PRESETS = ['mobile', 'desktop'] as const;
-/** Runs per page and preset; the run with the median performance score is reported. */
-const RUNS = Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 3);
-const TARGETS = { performance: 95, accessibility: 100 };
+/**
+ * Runs per page and preset; the run with the median performance score is reported. Five, as
+ * Lighthouse's own guidance on variability advises: with three, one run slowed by other work on a
+ * 2-core machine (total blocking time) moved the median by 2–3 points.
+ */
+const RUNS = Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 5);
+const ACCESSIBILITY_TARGET = 100;
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const LIGHTHOUSE = join(ROOT, 'node_modules', 'lighthouse', 'cli', 'index.js');
+const LIGHTHOUSE = fileURLToPath(import.meta.resolve('lighthouse/cli/index.js'));
 
 interface Audit {
   score: number | null;
@@ -147,8 +155,8 @@ export async function benchLighthouse(): Promise<string> {
         if (median === undefined) continue;
         const range = `${String(sorted[0]?.performance)}–${String(sorted.at(-1)?.performance)}`;
         rows.push(
-          `| ${page.name} \`${page.path}\` | ${preset} | ${mark(median.performance >= TARGETS.performance, median.performance, ` (${range})`)} | ` +
-            `${mark(median.accessibility >= TARGETS.accessibility, median.accessibility, median.failing.length > 0 ? ` (fails ${median.failing.join(', ')})` : '')} | ` +
+          `| ${page.name} \`${page.path}\` | ${preset} | ${mark(median.performance >= page.performance, median.performance, ` (${range})`)} | ` +
+            `${mark(median.accessibility >= ACCESSIBILITY_TARGET, median.accessibility, median.failing.length > 0 ? ` (fails ${median.failing.join(', ')})` : '')} | ` +
             `${seconds(median.fcp)} | ${seconds(median.lcp)} | ${String(Math.round(median.tbt))} ms | ${median.cls.toFixed(3)} |`,
         );
       }
@@ -161,7 +169,7 @@ export async function benchLighthouse(): Promise<string> {
     `Lighthouse ${version}, production build served by \`server/server.ts\`, Chromium \`--headless=new\` with a fake webcam (permission granted). ` +
       `Mobile: Lighthouse's default (Moto G Power emulation, simulated slow 4G and 4× CPU slowdown); desktop: \`--preset=desktop\`. ` +
       `${String(RUNS)} run(s) per line; the run with the median performance score is shown, with the range of performance scores in brackets.`,
-    `Targets: performance ≥ ${String(TARGETS.performance)}, accessibility ${String(TARGETS.accessibility)}.`,
+    `Targets: performance ${PAGES.map((page) => `≥ ${String(page.performance)} on ${page.name}`).join(', ')}; accessibility ${String(ACCESSIBILITY_TARGET)} everywhere.`,
     '',
     '| page | form factor | performance | accessibility | FCP | LCP | TBT | CLS |',
     '| ---- | ----------- | ----------- | ------------- | --- | --- | --- | --- |',

@@ -61,7 +61,7 @@ export function accessGuard(store: AccessStore): AccessGuard {
   };
 }
 
-export const CAPABILITY_TEXT: Record<Capability, string> = {
+const CAPABILITY_TEXT: Record<Capability, string> = {
   register: 'register faces',
   lookup: 'look registrations up',
   audit: 'read the audit trail',

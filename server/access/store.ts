@@ -121,7 +121,7 @@ function toAccount(row: AccountRow): StoredAccount {
 }
 
 /** `***.456.789-**`: the middle six digits, as Brazil's LGPD guidance masks a CPF. */
-export function maskCpfForAudit(cpf: string): string | null {
+function maskCpfForAudit(cpf: string): string | null {
   const parsed = cpfSchema.safeParse(cpf);
   if (!parsed.success) return null;
   const digits = parsed.data.replace(/\D/g, '');

@@ -9,7 +9,7 @@ import type { NewImage } from './store.ts';
  * than this is reduced in the same pass that decodes it, so that a 50 MP picture costs ~5 MB of
  * pixels rather than ~150–200 MB while it waits for its face check.
  */
-export const DECODED_MAX_SIDE = 1280;
+const DECODED_MAX_SIDE = 1280;
 
 /** A picture that decoded cleanly: what face checks receive. */
 export interface DecodedPicture {

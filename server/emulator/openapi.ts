@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
-import {
-  errorBodySchema,
-  imageAnswerSchema,
-  imageUploadRequestSchema,
-  registrationAnswerSchema,
-  registrationRequestSchema,
-} from '../../contract/registration.ts';
+import { errorBodySchema, imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
 
 /** JSON Schema of a contract schema, as a request accepts it or as an answer is sent. */
 function schema(s: z.core.$ZodType, io: 'input' | 'output') {

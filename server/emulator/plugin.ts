@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { cpfSchema } from '../../contract/cpf.ts';
-import { imageUploadRequestSchema, keySchema, registrationRequestSchema } from '../../contract/registration.ts';
+import { keySchema } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
 import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
 import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody as body } from '../lib/problem.ts';
 import { admitFaceCheck, detectedFaceCheck } from './face-detector.ts';

@@ -57,7 +57,7 @@ const FIELD_TITLES: Record<string, string> = {
  * The first issue of a failed parse, as a Problem. The field names the title; an image over
  * the size limit is 413, as QI Tech answers an oversized body.
  */
-export function problemFromZod(error: z.core.$ZodError, field?: string): Problem {
+function problemFromZod(error: z.core.$ZodError, field?: string): Problem {
   const issue = error.issues[0];
   if (issue === undefined) return new Problem(400, 'invalid_request', 'The request was refused.');
   const name = typeof issue.path[0] === 'string' ? issue.path[0] : field;

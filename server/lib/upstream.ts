@@ -98,7 +98,7 @@ const CONNECT_CODES = new Set([
 ]);
 
 /** Every contract answer is a few hundred bytes; this bounds what a broken upstream can make us hold. */
-export const MAX_UPSTREAM_ANSWER_BYTES = 64 * 1024;
+const MAX_UPSTREAM_ANSWER_BYTES = 64 * 1024;
 
 function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error; typeof current === 'object' && current !== null; current = (current as { cause?: unknown }).cause) {

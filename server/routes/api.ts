@@ -2,14 +2,8 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
-import {
-  imageAnswerSchema,
-  imageUploadRequestSchema,
-  keySchema,
-  registrationAnswerSchema,
-  registrationRequestSchema,
-  upstreamErrorBodySchema,
-} from '../../contract/registration.ts';
+import { imageAnswerSchema, keySchema, registrationAnswerSchema, upstreamErrorBodySchema } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';

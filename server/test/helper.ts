@@ -15,7 +15,7 @@ import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
 
-export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
+const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(FIXTURES, name));
@@ -41,7 +41,7 @@ export function tempDir(prefix = 'frc-test-'): string {
 export const TEST_PASSWORD = 'correct horse battery staple';
 let testHash: Promise<string> | undefined;
 /** One scrypt hash per test process: hashing for each app would cost ~0.1 s a test. */
-export function testPasswordHash(): Promise<string> {
+function testPasswordHash(): Promise<string> {
   testHash ??= hashPassword(TEST_PASSWORD);
   return testHash;
 }

@@ -58,8 +58,6 @@ describe('the production build', () => {
       '@tanstack/react-query',
       'react-hook-form',
       '@hookform/resolvers',
-      'i18next',
-      'react-i18next',
       'react-webcam',
       'wouter',
       'tsx',

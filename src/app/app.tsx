@@ -1,7 +1,6 @@
 import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { Suspense, lazy, useState } from 'react';
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
 import { Link, Redirect, Route, Switch, useLocation, useSearch } from 'wouter';
 import { can } from '../../contract/access.ts';
 import type { Account, Capability } from '../../contract/access.ts';
@@ -12,11 +11,16 @@ import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
 import { LoginPage } from '../features/access/components/login-page.tsx';
 import { SessionDialog } from '../features/access/components/session-dialog.tsx';
 import { RegisterPage } from '../features/registration/components/register-page.tsx';
+import { useTranslation } from '../lib/i18n/i18n.ts';
 import { BareLayout, Layout } from './layout.tsx';
 import { useLogOut, useSessionLost } from './session.ts';
 
 // Support agents open look-ups; desks open the register page first, which must load fast.
-const LookupPage = lazy(() => import('../features/lookup/components/lookup-page.tsx'));
+const loadLookupPage = () => import('../features/lookup/components/lookup-page.tsx');
+const LookupPage = lazy(loadLookupPage);
+// Opened at a look-up's address (a link, a bookmark): its code is fetched beside the session's
+// answer rather than after it, and nothing more is fetched on any other page.
+if (window.location.pathname.startsWith('/lookup')) void loadLookupPage();
 // Administrators only, and rarely: neither weighs on the first page.
 const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
 const AccountsPage = lazy(() => import('../features/accounts/components/accounts-page.tsx'));

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../lib/i18n/i18n.ts';
 import { isSessionLost, logOut, sessionQueries } from '../api/session.ts';
 import { useAnnounce } from '../components/ui/announcer.tsx';
 import type { SessionLostReason } from '../features/access/components/session-dialog.tsx';

@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../lib/i18n/i18n.ts';
 import { ApiError } from '../../api/client.ts';
 
 /** How long to wait before trying again: seconds under two minutes (a slowed login), else whole minutes. */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../lib/i18n/i18n.ts';
 import { useAnnounce } from './announcer.tsx';
 
 /** Copies a value (a registration key) and says so, visibly and to screen readers. */

@@ -19,7 +19,7 @@ import { FACE_MODELS, FACE_MODELS_PATH, FACE_WASM_PATH } from './face-assets.ts'
 export type FaceSource = HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas | ImageBitmap | ImageData;
 
 /** Pictures larger than this (longest side) are reduced for detection, as the emulator does; the mesh box is scaled back. */
-export const DETECTION_MAX_SIDE = 1280;
+const DETECTION_MAX_SIDE = 1280;
 
 /** human's config: the emulator's, with the models and wasm of the app's origin. */
 function detectorConfig(base: string) {
@@ -42,7 +42,7 @@ interface TensorFunctions {
 }
 
 /** Thrown when the detector cannot start (models or wasm not loaded); the console should let the person send the picture unchecked. */
-export class FaceDetectorError extends Error {
+class FaceDetectorError extends Error {
   override readonly name = 'FaceDetectorError';
 }
 
