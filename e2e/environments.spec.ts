@@ -52,6 +52,16 @@ async function fillRegistration(page: Page, cpf: string) {
 
 const banner = (page: Page) => page.getByTestId('environment-banner');
 
+/**
+ * The exchanges from the submit's look-up of the CPF on: the field's own look-up, made as soon as
+ * the CPF is complete, comes before them.
+ */
+function fromSubmit(exchanges: string[]): string[] {
+  const firstSend = exchanges.findIndex((exchange) => exchange.startsWith('POST'));
+  expect(exchanges.slice(0, Math.max(firstSend - 1, 0)).every((exchange) => exchange.startsWith('GET by-document'))).toBe(true);
+  return exchanges.slice(firstSend - 1);
+}
+
 let desks = 0;
 /**
  * Logs the page in as a registrar of its own, made by an administrator for this test: what the
@@ -96,36 +106,22 @@ test('switching environments: the address, the banner, and no test CPF in produc
   await expect(banner(page)).toHaveText('PRODUÇÃO — dados reais');
 });
 
-test('production: nothing is sent before an explicit confirmation; the registration lands in production only', async ({
-  page,
-  request,
-  context,
-}) => {
+test('production: the button names the CPF and PRODUÇÃO, one click registers, in production only', async ({ page, request, context }) => {
   const cpf = generateCpf();
   const sent = recordRegistrations(page);
   await page.goto('/?env=production');
+  // Nothing to name yet but the environment; then the CPF typed, the one that would be sent.
+  await expect(page.getByRole('button', { name: 'Cadastrar em PRODUÇÃO' })).toBeVisible();
   await fillRegistration(page, cpf);
-  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
-
-  const dialog = page.getByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
-  await expect(dialog).toBeVisible();
-  await expect(dialog).toContainText('PRODUÇÃO');
-  await expect(dialog).toContainText(cpf);
-  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  const submit = page.getByRole('button', { name: `Cadastrar ${cpf} em PRODUÇÃO` });
+  await expect(submit).toBeVisible();
   await expectNoAxeViolations(page);
   expect(sent).toHaveLength(0);
   expect(await keyOf(request, 'production', cpf)).toBeNull();
 
-  // Cancelling sends nothing and keeps what was typed and captured.
-  await dialog.getByRole('button', { name: 'Cancelar' }).click();
-  await expect(dialog).toBeHidden();
-  await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
-  await expect(page.getByTestId('picture-preview')).toBeVisible();
-  expect(sent).toHaveLength(0);
-
-  await page.getByRole('button', { name: 'Cadastrar rosto' }).click();
-  await dialog.getByRole('button', { name: 'Cadastrar em produção' }).click();
+  await submit.click();
   await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+  await expect(page.getByRole('alertdialog')).toHaveCount(0);
   const key = await page.getByTestId('registration-key').textContent();
   expect(sent).toHaveLength(1);
   expect(await keyOf(request, 'production', cpf)).toBe(key);
@@ -188,7 +184,7 @@ test('a look-up link to an environment this console lacks says so and looks noth
   await expectNoAxeViolations(page);
   expect(lookups).toEqual([]);
   // Looking up from there is asked for, in the environment named.
-  await page.getByRole('button', { name: 'Consultar' }).nth(1).click();
+  await page.getByRole('button', { name: 'Consultar' }).click();
   await expect(page).toHaveURL(new RegExp(`/lookup/document/${cpf.replace(/\./g, '\\.')}\\?env=local$`));
   await expect(page.getByTestId('lookup-environment')).toHaveText('Ambiente consultado: Local (emulador)');
   expect(lookups).toHaveLength(1);
@@ -211,16 +207,17 @@ test('production: a photo the console’s check refused is sent after one confir
   });
   // QA's "Enviar mesmo assim" box does not exist in production: the confirmation takes its place.
   await expect(page.getByLabel(/Enviar mesmo assim/)).toHaveCount(0);
-  const submit = page.getByRole('button', { name: 'Cadastrar rosto' });
+  const submit = page.getByRole('button', { name: `Cadastrar ${cpf} em PRODUÇÃO` });
   await submit.click();
 
-  // One dialog for production and the refused picture, the reason in the preview's words.
-  const dialog = page.getByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+  // One dialog for the refused picture, in production, the reason in the preview's words.
+  const dialog = page.getByRole('alertdialog', { name: 'A verificação do console recusou esta foto' });
+  await expect(dialog).toContainText('PRODUÇÃO');
   await expect(dialog).toContainText(
     'A verificação do console recusou esta foto: Aproxime o rosto. A QI Tech pode recusá-la também. Enviar mesmo assim?',
   );
   await expect(page.getByRole('alertdialog')).toHaveCount(1);
-  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'A verificação do console recusou esta foto' })).toBeFocused();
   await expectNoAxeViolations(page);
 
   // Escape: back to the form, nothing sent, nothing lost.
@@ -234,7 +231,7 @@ test('production: a photo the console’s check refused is sent after one confir
 
   // By keyboard alone: submit again, then the dialog's first button, "Enviar mesmo assim".
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Confirme o cadastro em produção' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'A verificação do console recusou esta foto' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(dialog.getByRole('button', { name: 'Enviar mesmo assim' })).toBeFocused();
   await page.keyboard.press('Enter');
@@ -268,7 +265,7 @@ test('a registration QI Tech answers too late: the console looks the CPF up and 
 
   await expect(page.getByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible({ timeout: 10_000 });
   // No registration before; the send timed out (504); the CPF was looked up again and found.
-  expect(exchanges).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 200']);
+  expect(fromSubmit(exchanges)).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 200']);
   await expect(
     page.locator('#content').getByText('Não chegou uma resposta válida ao envio, mas conferimos pelo CPF: o cadastro foi criado.'),
   ).toBeVisible();
@@ -293,7 +290,7 @@ test('a registration lost on the way: nothing was created, and sending again reg
   await expect(
     page.locator('#content').getByText(`conferimos pelo CPF ${cpf}: nenhum cadastro foi criado. É seguro tentar novamente.`),
   ).toBeVisible();
-  expect(exchanges).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 404']);
+  expect(fromSubmit(exchanges)).toEqual(['GET by-document 404', 'POST registration 504', 'GET by-document 404']);
   expect(await keyOf(request, 'sandbox', cpf)).toBeNull();
   // Nothing lost: the CPF and the photo are still there.
   await expect(page.getByLabel('CPF do cliente')).toHaveValue(cpf);
@@ -307,5 +304,5 @@ test('a registration lost on the way: nothing was created, and sending again reg
   expect(await keyOf(request, 'sandbox', cpf)).toBe(key);
   expect(sent).toHaveLength(2);
   // Sent again directly: the check was just made.
-  expect(exchanges.slice(3)).toEqual(['POST registration 201']);
+  expect(fromSubmit(exchanges).slice(3)).toEqual(['POST registration 201']);
 });

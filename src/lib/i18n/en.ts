@@ -15,6 +15,8 @@ export const en: Messages = {
     },
     environment: 'Environment',
     language: 'Language',
+    /** The button that shows the navigation and the controls on a phone's narrow header. */
+    menu: 'Menu',
     loading: 'Loading…',
     retry: 'Try again',
     environmentsFailed: "The console's environments could not be loaded.",
@@ -126,7 +128,7 @@ export const en: Messages = {
       captured: 'Photo captured.',
       retake: 'Take another photo',
       stop: 'Turn off camera',
-      guide: 'Place the face inside the oval',
+      waitingForCpf: 'Type the next customer’s CPF: the photo is then taken by itself (or click “Capture photo”).',
       previewLabel: 'Live camera picture (mirrored)',
       guidance: {
         checking: 'Checking the face…',
@@ -209,6 +211,16 @@ export const en: Messages = {
     },
     missingPicture: 'Capture or choose a photo before registering.',
     submit: 'Register face',
+    submitProduction: 'Register {{cpf}} in PRODUCTION',
+    submitProductionNoCpf: 'Register in PRODUCTION',
+    picture: { label: 'Customer’s photo' },
+    cpfStatus: {
+      checking: 'Checking whether this CPF is already registered…',
+      none: 'Not registered in this environment.',
+      registered: 'Already registered',
+      key: 'key',
+      failed: 'Could not check now whether this CPF is registered; it will be checked when sending.',
+    },
     checking: 'Checking whether the CPF is already registered…',
     sending: 'Sending the registration…',
     verifying: 'Checking whether the registration was created…',
@@ -230,12 +242,12 @@ export const en: Messages = {
     },
     success: {
       heading: 'Face registered',
-      body: 'CPF {{cpf}} registered on {{date}}. The photo was discarded from this browser.',
+      body: 'CPF {{cpf}} registered on {{date}}.',
       keyLabel: 'Registration key',
       environmentLabel: 'Registered in',
       byKey: 'Look up by key',
       byDocument: 'Look up by CPF',
-      another: 'Register another customer',
+      dismiss: 'Close notice',
       late: 'No valid answer to the registration arrived, but we checked by CPF: the registration was created.',
     },
     failure: {
@@ -260,12 +272,16 @@ export const en: Messages = {
   },
   lookup: {
     heading: 'Look up a registration',
+    field: {
+      label: "Registration key or customer's CPF",
+      hint: 'A registration key is a UUID, such as 3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c. A CPF may be typed with or without punctuation: 123.456.789-09 or 12345678909.',
+      required: "Type the registration key or the customer's CPF.",
+      neither:
+        "This is neither a registration key nor a CPF. Type the registration key (a UUID, such as 3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c) or the customer's CPF (11 digits, such as 123.456.789-09).",
+    },
     byKey: {
-      heading: 'By registration key',
-      label: 'Registration key',
       invalid: 'A registration key is a UUID, such as 3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c.',
     },
-    byDocument: { heading: 'By CPF' },
     search: 'Look up',
     searching: 'Looking up…',
     found: 'Registration found',
@@ -276,6 +292,11 @@ export const en: Messages = {
     notFoundDocument: 'No registration for CPF {{cpf}} in this environment.',
     registerIt: "Register this CPF's face",
     invalidLink: 'The address of this look-up is not valid: {{reason}}',
+    origin: {
+      console: 'Registered on {{date}} by {{name}}',
+      elsewhere: 'Registered outside this console.',
+      failed: 'Could not find out when and by whom this registration was made.',
+    },
   },
   audit: {
     heading: 'Audit trail',

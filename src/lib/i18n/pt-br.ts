@@ -1,6 +1,9 @@
-import { AUDIT_LABELS } from '../../../contract/audit-labels.ts';
+import type { ptBRPages } from './pt-br-pages.ts';
 
-/** Portuguese (Brazil): the console's first language and the shape every other language follows. */
+/**
+ * Portuguese (Brazil): the console's first language and the shape every other language follows.
+ * Here what the first page needs; the sections of the pages loaded later are in pt-br-pages.ts.
+ */
 export const ptBR = {
   app: {
     title: 'Console de Cadastro Facial',
@@ -14,6 +17,8 @@ export const ptBR = {
     },
     environment: 'Ambiente',
     language: 'Idioma',
+    /** The button that shows the navigation and the controls on a phone's narrow header. */
+    menu: 'Menu',
     loading: 'Carregando…',
     retry: 'Tentar novamente',
     environmentsFailed: 'Não foi possível carregar os ambientes do console.',
@@ -73,26 +78,6 @@ export const ptBR = {
     other: 'Sair e entrar com outra conta',
     resumed: 'Sessão renovada. Você pode continuar de onde parou.',
   },
-  setup: {
-    heading: 'Configuração inicial do console',
-    intro: 'O console ainda não tem contas. Crie a primeira conta de administrador: com ela você cria as contas das outras pessoas.',
-    noToken:
-      'Este endereço não tem o código de configuração. Abra o link completo que o servidor do console mostrou ao iniciar (termina em “/setup#token=…”).',
-    name: 'Nome de usuário',
-    nameHint: 'De 2 a 64 caracteres: letras minúsculas, números e . _ @ -, começando por letra ou número.',
-    nameRequired: 'Escolha o nome de usuário.',
-    nameInvalid: 'O nome de usuário usa só letras minúsculas, números e . _ @ -, começa por letra ou número e tem de 2 a 64 caracteres.',
-    password: 'Senha',
-    passwordHint: 'Pelo menos {{min}} caracteres. Uma frase longa, fácil de lembrar, é uma boa senha.',
-    passwordShort: 'A senha precisa ter pelo menos {{min}} caracteres.',
-    passwordLong: 'A senha pode ter no máximo 200 caracteres.',
-    confirm: 'Confirme a senha',
-    mismatch: 'As duas senhas não são iguais. Digite a mesma senha nos dois campos.',
-    submit: 'Criar conta de administrador',
-    submitting: 'Criando a conta…',
-    failed: 'Não foi possível criar a conta',
-    toLogin: 'Ir para a entrada',
-  },
   environments: {
     local: { name: 'Local (emulador)', banner: 'AMBIENTE LOCAL — emulador, dados fictícios' },
     sandbox: { name: 'Sandbox (QI Tech)', banner: 'SANDBOX — somente dados de teste' },
@@ -132,7 +117,7 @@ export const ptBR = {
       captured: 'Foto capturada.',
       retake: 'Tirar outra foto',
       stop: 'Desligar câmera',
-      guide: 'Posicione o rosto dentro do oval',
+      waitingForCpf: 'Digite o CPF do próximo cliente: a foto é capturada sozinha em seguida (ou clique em “Capturar foto”).',
       previewLabel: 'Imagem ao vivo da câmera (espelhada)',
       guidance: {
         checking: 'Verificando o rosto…',
@@ -218,6 +203,18 @@ export const ptBR = {
     },
     missingPicture: 'Capture ou escolha uma foto antes de cadastrar.',
     submit: 'Cadastrar rosto',
+    /** Production: the button itself says what it does, instead of a second step. */
+    submitProduction: 'Cadastrar {{cpf}} em PRODUÇÃO',
+    submitProductionNoCpf: 'Cadastrar em PRODUÇÃO',
+    picture: { label: 'Foto do cliente' },
+    /** The CPF looked up as soon as it is complete, before any photo. */
+    cpfStatus: {
+      checking: 'Verificando se este CPF já tem cadastro…',
+      none: 'Sem cadastro neste ambiente.',
+      registered: 'Já cadastrado',
+      key: 'chave',
+      failed: 'Não foi possível verificar agora se este CPF já tem cadastro; isso será conferido no envio.',
+    },
     checking: 'Verificando se o CPF já tem cadastro…',
     sending: 'Enviando o cadastro…',
     verifying: 'Conferindo se o cadastro foi criado…',
@@ -240,12 +237,12 @@ export const ptBR = {
     },
     success: {
       heading: 'Rosto cadastrado',
-      body: 'CPF {{cpf}} cadastrado em {{date}}. A foto foi descartada deste navegador.',
+      body: 'CPF {{cpf}} cadastrado em {{date}}.',
       keyLabel: 'Chave do cadastro',
       environmentLabel: 'Cadastrado no ambiente',
       byKey: 'Consultar pela chave',
       byDocument: 'Consultar pelo CPF',
-      another: 'Cadastrar outro cliente',
+      dismiss: 'Fechar aviso',
       late: 'Não chegou uma resposta válida ao envio, mas conferimos pelo CPF: o cadastro foi criado.',
     },
     failure: {
@@ -269,169 +266,6 @@ export const ptBR = {
       body: 'Não chegou uma resposta válida ao envio, e a consulta para conferir pelo CPF {{cpf}} também falhou. O cadastro pode ter sido criado: confira antes de enviar de novo.',
       lookupFailed: 'A consulta falhou',
       check: 'Conferir novamente',
-    },
-  },
-  lookup: {
-    heading: 'Consultar cadastro',
-    byKey: {
-      heading: 'Pela chave do cadastro',
-      label: 'Chave do cadastro',
-      invalid: 'A chave do cadastro é um UUID, como 3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c.',
-    },
-    byDocument: { heading: 'Pelo CPF' },
-    search: 'Consultar',
-    searching: 'Consultando…',
-    found: 'Cadastro encontrado',
-    foundByDocument: 'Cadastro mais recente do CPF {{cpf}}',
-    keyLabel: 'Chave do cadastro',
-    environmentLabel: 'Ambiente consultado',
-    notFoundKey: 'Nenhum cadastro tem esta chave neste ambiente. Confira a chave ou consulte pelo CPF.',
-    notFoundDocument: 'Nenhum cadastro para o CPF {{cpf}} neste ambiente.',
-    registerIt: 'Cadastrar o rosto deste CPF',
-    invalidLink: 'O endereço desta consulta não é válido: {{reason}}',
-  },
-  audit: {
-    heading: 'Auditoria',
-    intro: 'O que foi feito no console, do mais recente ao mais antigo. Os CPFs aparecem mascarados; horários de Brasília.',
-    filters: {
-      legend: 'Filtros',
-      from: 'De',
-      to: 'Até',
-      user: 'Usuário',
-      cpf: 'CPF',
-      cpfHint: 'O CPF completo.',
-      action: 'Ação',
-      anyAction: 'Todas as ações',
-      // Not just “Ambiente”: the header's selector is named so, and is another thing.
-      environment: 'Ambiente do registro',
-      anyEnvironment: 'Todos os ambientes',
-      environmentHint: 'Entradas, saídas e alterações de contas não têm ambiente: aparecem só em “Todos os ambientes”.',
-      apply: 'Filtrar',
-      clear: 'Limpar filtros',
-      badPeriod: 'A data “Até” é anterior à data “De”.',
-    },
-    caption: 'Registros da auditoria, do mais recente ao mais antigo',
-    columns: {
-      at: 'Data e hora',
-      user: 'Usuário',
-      action: 'Ação',
-      environment: 'Ambiente',
-      cpf: 'CPF',
-      key: 'Chave do cadastro',
-      outcome: 'Resultado',
-      status: 'HTTP',
-      consent: 'Termo',
-    },
-    /** A registration whose picture the console's face check refused, sent after a confirmation. */
-    override: AUDIT_LABELS['pt-BR'].override,
-    empty: 'Nenhum registro para estes filtros',
-    shown: 'Registros mostrados: {{count}}',
-    more: 'Carregar mais antigos',
-    loadingMore: 'Carregando registros mais antigos…',
-    loadedMore: 'Registros mais antigos carregados. Mostrados: {{count}}.',
-    end: 'Não há registros mais antigos.',
-    export: 'Exportar CSV',
-    exportEnglish: 'Exportar CSV em inglês (vírgulas, horário UTC)',
-    exportHint:
-      'O arquivo traz todos os registros destes filtros, não só os mostrados: separado por ponto e vírgula e em horário de Brasília, como o Excel em português espera. O em inglês, com códigos, é para scripts.',
-    failed: 'Não foi possível carregar a auditoria.',
-    /** One table with the CSV export's (contract/audit-labels.ts). */
-    actions: AUDIT_LABELS['pt-BR'].actions,
-  },
-  accounts: {
-    heading: 'Contas',
-    intro:
-      'Quem pode usar o console: o perfil diz o que cada pessoa pode fazer; os ambientes, onde. Alterar o perfil, os ambientes ou a senha de uma conta, ou desativá-la, encerra as sessões abertas dela.',
-    caption: 'Contas do console',
-    columns: {
-      name: 'Nome de usuário',
-      role: 'Perfil',
-      environments: 'Ambientes',
-      status: 'Situação',
-      created: 'Criada em',
-      lastLogin: 'Última entrada',
-      actions: 'Ações',
-    },
-    you: '(você)',
-    allEnvironments: 'Todos',
-    noEnvironments: 'Nenhum',
-    active: 'Ativa',
-    disabled: 'Desativada',
-    never: 'Nunca entrou',
-    shown: 'Contas mostradas: {{count}}',
-    empty: 'Nenhuma conta cadastrada.',
-    failed: 'Não foi possível carregar as contas.',
-    form: {
-      heading: 'Nova conta',
-      name: 'Nome de usuário',
-      nameHint: 'De 2 a 64 caracteres: letras minúsculas, números e . _ @ -, começando por letra ou número.',
-      nameRequired: 'Informe o nome de usuário da nova conta.',
-      nameInvalid: 'O nome de usuário usa só letras minúsculas, números e . _ @ -, começa por letra ou número e tem de 2 a 64 caracteres.',
-      role: 'Perfil',
-      environments: 'Ambientes',
-      allEnvironments: 'Todos os ambientes',
-      environmentsHint: 'Desmarque “Todos os ambientes” para limitar a conta a alguns. O perfil Qualidade (QA) nunca trabalha em produção.',
-      environmentsRequired: 'Escolha pelo menos um ambiente, ou marque “Todos os ambientes”.',
-      password: 'Senha inicial',
-      passwordHint: 'Pelo menos {{min}} caracteres. Entregue a senha à pessoa por um meio seguro.',
-      passwordMin: 'Pelo menos {{min}} caracteres.',
-      passwordShort: 'A senha precisa ter pelo menos {{min}} caracteres.',
-      passwordLong: 'A senha pode ter no máximo 200 caracteres.',
-      submit: 'Criar conta',
-      submitting: 'Criando a conta…',
-      failed: 'Não foi possível criar a conta',
-      created: 'Conta {{name}} criada, com o perfil {{role}}.',
-      generate: 'Gerar senha',
-      generated: 'Senha gerada',
-      generatedHint: 'Mostrada só agora: copie-a e entregue-a à pessoa por um meio seguro.',
-      generatedAnnounce: 'Senha gerada e preenchida. Copie-a agora: ela não será mostrada de novo.',
-      generatedCopyWhat: 'a senha gerada',
-    },
-    edit: {
-      openShort: 'Alterar',
-      open: 'Alterar a conta {{name}}',
-      heading: 'Alterar a conta {{name}}',
-      hint: 'Cada alteração é salva separadamente e encerra as sessões abertas desta conta.',
-      ownHint:
-        'Esta é a sua conta: você não pode desativá-la nem tirar dela o perfil de administrador. Alterar a sua senha ou os seus ambientes encerra as suas outras sessões; esta continua, já com a alteração.',
-      saveRole: 'Salvar perfil',
-      saveEnvironments: 'Salvar ambientes',
-      defaultEnvironment: 'Ambiente padrão',
-      defaultEnvironmentNone: 'Nenhum (o primeiro disponível)',
-      defaultEnvironmentHint:
-        'Onde o console abre para esta conta enquanto a pessoa não escolher um ambiente no seletor; depois, abre no último escolhido.',
-      saveDefaultEnvironment: 'Salvar ambiente padrão',
-      defaultEnvironmentChanged: 'Conta {{name}}: ambiente padrão alterado para {{environment}}.',
-      password: 'Nova senha',
-      savePassword: 'Salvar nova senha',
-      disable: 'Desativar conta',
-      enable: 'Reativar conta',
-      close: 'Fechar',
-      saving: 'Salvando a alteração…',
-      failed: 'Não foi possível alterar a conta {{name}}',
-      roleChanged: 'Conta {{name}}: perfil alterado para {{role}}.',
-      environmentsChanged: 'Conta {{name}}: ambientes alterados para {{environments}}.',
-      passwordChanged: 'Conta {{name}}: senha alterada. As sessões abertas dela foram encerradas.',
-      disabled: 'Conta {{name}} desativada. As sessões abertas dela foram encerradas.',
-      enabled: 'Conta {{name}} reativada.',
-      confirmDisable: 'Desativar a conta {{name}}?',
-      confirmDisableBody: '{{name}} não poderá mais entrar, e as sessões abertas dela serão encerradas. Você pode reativá-la depois.',
-      confirmDisableYes: 'Desativar {{name}}',
-      cancel: 'Cancelar',
-    },
-    emulator: {
-      heading: 'Emulador embutido (ambiente local)',
-      intro:
-        'Para chamar o emulador diretamente (scripts e testes de QA), use o endereço abaixo e envie a chave no cabeçalho Authorization, como na API da QI Tech. Quem tem a chave cadastra e consulta rostos no ambiente local sem passar pelo console: entregue-a só a quem precisa.',
-      address: 'Endereço',
-      key: 'Chave de API',
-      show: 'Mostrar chave',
-      hide: 'Ocultar chave',
-      loading: 'Carregando a chave…',
-      copyWhat: 'a chave do emulador',
-      audited: 'Cada exibição da chave fica registrada na auditoria.',
-      off: 'O emulador embutido está desligado neste console (LOCAL_EMULATOR=off).',
-      failed: 'Não foi possível mostrar a chave do emulador',
     },
   },
   errors: {
@@ -486,5 +320,7 @@ export const ptBR = {
 };
 
 type Leaves<T> = { [K in keyof T]: T[K] extends string ? string : Leaves<T[K]> };
+/** All of pt-BR: what the first page needs, and the words of the pages loaded later (pt-br-pages.ts). */
+export type PtBR = typeof ptBR & typeof ptBRPages;
 /** Every language has every key of pt-BR: a missing one is a type error. */
-export type Messages = Leaves<typeof ptBR>;
+export type Messages = Leaves<PtBR>;

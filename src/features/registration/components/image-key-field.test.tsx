@@ -9,7 +9,7 @@ describe('the image key field', () => {
   it('is one line tall, as wide as its field, with the console’s styles', async () => {
     await renderConsole(<RegisterPage />);
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    const input = screen.getByLabelText('Chave de imagem (image_key)');
+    const input = await screen.findByLabelText('Chave de imagem (image_key)');
     const { height, width } = input.getBoundingClientRect();
     expect(height).toBeGreaterThan(20);
     expect(height).toBeLessThan(60);

@@ -1,11 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
 import { useId } from 'react';
 import type { UseFormRegisterReturn } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { uploadImage } from '../../../api/registrations.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
-import { formatDateTime } from '../../../lib/i18n/i18n.ts';
+import { Field } from '../../../components/ui/field.tsx';
 import { useEnvironment } from '../../../lib/environment.tsx';
 import { UploadPicker } from './upload-picker.tsx';
 
@@ -42,27 +42,18 @@ export function ImageKeyField({
 
   return (
     <div className="stack">
-      <div className="field">
-        <label htmlFor={`${id}-key`}>{t('register.key.label')}</label>
-        <input
-          id={`${id}-key`}
-          {...field}
-          className="mono"
-          spellCheck={false}
-          autoComplete="off"
-          placeholder="3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c"
-          aria-invalid={error !== undefined}
-          aria-describedby={`${id}-hint${error === undefined ? '' : ` ${id}-error`}`}
-        />
-        <p id={`${id}-hint`} className="hint">
-          {t('register.key.hint')}
-        </p>
-        {error !== undefined && (
-          <p id={`${id}-error`} className="field-error">
-            {error}
-          </p>
+      <Field id={`${id}-key`} label={t('register.key.label')} hint={t('register.key.hint')} error={error}>
+        {(control) => (
+          <input
+            {...control}
+            {...field}
+            className="mono"
+            spellCheck={false}
+            autoComplete="off"
+            placeholder="3f2b6c1e-8d4a-4f7b-9c2e-1a5d7e9f0b3c"
+          />
         )}
-      </div>
+      </Field>
       {environment.synthetic && (
         <fieldset className="subtle">
           <legend>{t('register.key.obtainLegend')}</legend>

@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import i18next from 'i18next';
+import { i18n } from '../../../lib/i18n/i18n.ts';
 import { fixture } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
-import { refusalReasonKey } from './picture-preview.tsx';
+import { refusalReasonKey } from '../lib/picture-check.ts';
 import { RegisterPage } from './register-page.tsx';
 
 /** Uploads a photo through "Enviar foto" and waits for the console's face check to finish. */
@@ -12,7 +12,7 @@ async function upload(name: string): Promise<HTMLElement> {
   await renderConsole(<RegisterPage />);
   await userEvent.click(screen.getByRole('radio', { name: 'Enviar foto' }));
   const photo = new File([await fixture(name)], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' });
-  await userEvent.upload(screen.getByLabelText('Escolher foto'), photo);
+  await userEvent.upload(await screen.findByLabelText('Escolher foto'), photo);
   const check = await screen.findByTestId('picture-check');
   await waitFor(() => expect(check).not.toHaveTextContent('Verificando'), { timeout: 50_000 });
   return check;
@@ -58,6 +58,6 @@ describe('the preview of a checked photo', () => {
     expect(check).toHaveTextContent(
       'Esta foto não passa na verificação de qualidade: Nenhum rosto encontrado na foto. Escolha uma foto do rosto do cliente, de frente.',
     );
-    expect(i18next.t(refusalReasonKey('no_face', 'camera'))).toBe('Nenhum rosto encontrado. Posicione o rosto do cliente no oval.');
+    expect(i18n.t(refusalReasonKey('no_face', 'camera'))).toBe('Nenhum rosto encontrado. Posicione o rosto do cliente no oval.');
   }, 60_000);
 });

@@ -1,33 +1,11 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
 import { offeredCrop } from '../../../../contract/face-quality.ts';
-import type { CropBox, FaceBox, FaceStatus, FaceWarning } from '../../../../contract/face-quality.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
-import { formatBytes } from '../../../lib/i18n/i18n.ts';
-import { loadImagePipeline } from './picture.ts';
-import type { Picture } from './picture.ts';
-
-export type PictureCheck =
-  | { state: 'checking' }
-  | { state: 'unavailable' }
-  | {
-      state: 'done';
-      status: FaceStatus | 'ok';
-      /** Every face counted, the main one first. */
-      boxes: FaceBox[];
-      /** Advisory: QI Tech's rules it gives no status for (mouth, expression, eyes); never blocking. */
-      warnings: FaceWarning[];
-      /** The crop offered: around a face only too small, or the main face of several (contract/face-quality.ts). */
-      crop: CropBox | undefined;
-    };
-
-/** Where the picture came from: the camera's hints speak of its oval, a chosen photo has none. */
-export type PictureOrigin = 'camera' | 'photo';
-
-/** The words for a refusal, the same in the preview and in the confirmation that names it. */
-export function refusalReasonKey(status: FaceStatus, origin: PictureOrigin) {
-  return origin === 'photo' && status === 'no_face' ? 'register.check.noFaceInPhoto' : (`register.webcam.guidance.${status}` as const);
-}
+import { formatBytes, useTranslation } from '../../../lib/i18n/i18n.ts';
+import { loadImagePipeline } from '../lib/picture.ts';
+import type { Picture } from '../lib/picture.ts';
+import { refusalReasonKey } from '../lib/picture-check.ts';
+import type { PictureCheck, PictureOrigin } from '../lib/picture-check.ts';
 
 /**
  * Exactly what will be sent, drawn on a canvas from the encoded JPEG itself (no data: or blob:

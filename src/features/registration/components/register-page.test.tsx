@@ -15,7 +15,9 @@ import { renderConsole } from '../../../test/render.tsx';
 import { logInAs, testAccount } from '../../../test/session.ts';
 import { RegisterPage } from './register-page.tsx';
 
-const submit = () => userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
+/** The submit button: "Cadastrar rosto", or in production "Cadastrar <CPF> em PRODUÇÃO". */
+const submitButton = () => screen.getByRole('button', { name: /^Cadastrar (rosto|.*em PRODUÇÃO)$/ });
+const submit = () => userEvent.click(submitButton());
 
 const PRODUCTION = { name: 'production', synthetic: false } as const;
 
@@ -39,7 +41,7 @@ async function fillForm(cpf: string, key: string) {
   await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
   await acceptConsent();
   await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-  await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), key);
+  await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), key);
 }
 
 describe('the register form', () => {
@@ -78,7 +80,7 @@ describe('the register form', () => {
     await acceptConsent();
     await submit();
     expect(await screen.findByRole('alert')).toHaveTextContent('Capture ou escolha uma foto antes de cadastrar.');
-    expect(screen.getByRole('group', { name: 'Origem da foto' })).toHaveFocus();
+    expect(screen.getByRole('group', { name: 'Foto do cliente' })).toHaveFocus();
   });
 
   it('says everything missing at once: CPF, consent and picture on the first submit', async () => {
@@ -100,7 +102,7 @@ describe('the register form', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Gerar CPF de teste' }));
     await acceptConsent();
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    const key = screen.getByLabelText('Chave de imagem (image_key)');
+    const key = await screen.findByLabelText('Chave de imagem (image_key)');
     await userEvent.type(key, 'abc');
     await submit();
     expect(await screen.findByText(/A chave de imagem é um UUID/)).toBeVisible();
@@ -136,7 +138,7 @@ describe('the consent term', () => {
     );
     await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.replace(/\D/g, ''));
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    await userEvent.type(screen.getByLabelText('Chave de imagem (image_key)'), key);
+    await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), key);
     await submit();
 
     const checkbox = screen.getByRole('checkbox', { name: CONSENT_LABEL });
@@ -165,8 +167,9 @@ describe('the consent term', () => {
       status: 201,
     });
 
-    await userEvent.click(screen.getByRole('button', { name: 'Cadastrar outro cliente' }));
+    // A fresh form under the banner: the next customer accepts the term for themselves.
     expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).not.toBeChecked();
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue('');
   });
 
   it('stays in Portuguese, the customer’s language, when the console is in English; English only on demand', async () => {
@@ -200,7 +203,7 @@ describe('a photo the face rules refuse', () => {
     await acceptConsent();
     await userEvent.click(screen.getByRole('radio', { name: 'Enviar foto' }));
     const photo = new File([await fixture(name)], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' });
-    await userEvent.upload(screen.getByLabelText('Escolher foto'), photo);
+    await userEvent.upload(await screen.findByLabelText('Escolher foto'), photo);
     const check = await screen.findByTestId('picture-check');
     await waitFor(() => expect(check).not.toHaveTextContent('Verificando'), { timeout: 50_000 });
     expect(check).toHaveTextContent(`Esta foto não passa na verificação de qualidade: ${reason}`);
@@ -225,10 +228,10 @@ describe('a photo the face rules refuse', () => {
     expect(screen.queryByLabelText(/Enviar mesmo assim/)).toBeNull();
     await submit();
 
-    // One dialog: production and the refused picture together, the reason in the preview's own words.
-    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    // One dialog: the refused picture, in production, the reason in the preview's own words.
+    const dialog = await screen.findByRole('alertdialog', { name: 'A verificação do console recusou esta foto' });
     expect(screen.getAllByRole('alertdialog')).toHaveLength(1);
-    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'Confirme o cadastro em produção' })).toHaveFocus());
+    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'A verificação do console recusou esta foto' })).toHaveFocus());
     expect(dialog).toHaveAccessibleDescription(`${PRODUCTION_BODY(cpf)} ${OVERRIDE_BODY}`);
     await waitFor(() => expect(screen.getByTestId('announcer')).toHaveTextContent(OVERRIDE_BODY));
     const sendAnyway = within(dialog).getByRole('button', { name: 'Enviar mesmo assim' });
@@ -236,13 +239,13 @@ describe('a photo the face rules refuse', () => {
     expect(within(dialog).queryByRole('button', { name: 'Cadastrar em produção' })).toBeNull();
     expect(screen.queryByText(/Esta foto não pode ser enviada/)).toBeNull();
     // The dialog's buttons stand in for the form's: no second primary button under it.
-    expect(screen.queryByRole('button', { name: 'Cadastrar rosto' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Cadastrar .*em PRODUÇÃO$/ })).toBeNull();
     expect(await registeredKey('production', cpf)).toBeNull();
 
     // Escape, then Cancel: back to the form, nothing sent, nothing lost.
     const kept = async () => {
       expect(screen.queryByRole('alertdialog')).toBeNull();
-      expect(screen.getByRole('button', { name: 'Cadastrar rosto' })).toHaveFocus();
+      expect(screen.getByRole('button', { name: `Cadastrar ${cpf} em PRODUÇÃO` })).toHaveFocus();
       expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
       expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).toBeChecked();
       expect(screen.getByTestId('picture-preview')).toBeVisible();
@@ -282,7 +285,7 @@ describe('a photo the face rules refuse', () => {
     expect(screen.getByRole('checkbox', { name: CONSENT_LABEL })).toBeChecked();
   }, 90_000);
 
-  it('in production, drops the override when the picture changes, and asks again for what is on screen', async () => {
+  it('in production, drops the override when the picture changes: what is on screen passes, and is sent at once', async () => {
     const cpf = generateCpf();
     await renderConsole(<RegisterPage />, { environment: PRODUCTION });
     await fillWithRefusedPhoto(cpf, 'face-too-small.jpg', 'Aproxime o rosto.');
@@ -294,10 +297,8 @@ describe('a photo the face rules refuse', () => {
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
     await waitFor(() => expect(screen.getByTestId('picture-check')).toHaveTextContent('Rosto aprovado'), { timeout: 50_000 });
     await submit();
-    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
-    expect(dialog).toHaveAccessibleDescription(PRODUCTION_BODY(cpf));
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Cadastrar em produção' }));
     expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+    expect(screen.queryByRole('alertdialog')).toBeNull();
 
     const entries = await registrationsInTrail(cpf);
     expect(entries.map((e) => [e.outcome, e.face_check_override])).toEqual([['ok', null]]);
@@ -333,43 +334,27 @@ describe('a photo the face rules refuse', () => {
 });
 
 describe('in production', () => {
-  it('sends nothing until the person confirms a real registration; cancelling keeps what was typed', async () => {
+  it('the button says what it does, with the CPF, and one click registers in production', async () => {
     const cpf = generateCpf();
     const key = await imageKey('production');
     await renderConsole(<RegisterPage />, { environment: PRODUCTION });
+    // Until the CPF is complete it cannot be named; the environment always is.
+    const button = screen.getByRole('button', { name: 'Cadastrar em PRODUÇÃO' });
+    expect(button).toHaveClass('danger');
     await fillForm(cpf, key);
-    await submit();
-
-    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
-    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'Confirme o cadastro em produção' })).toHaveFocus());
-    expect(dialog).toHaveAccessibleDescription(
-      `Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF ${cpf} e a foto do rosto. Confira o CPF antes de continuar.`,
-    );
-    await waitFor(() => expect(screen.getByTestId('announcer')).toHaveTextContent('Confirme o cadastro em produção'));
-    expect(await registeredKey('production', cpf)).toBeNull();
-
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancelar' }));
-    expect(screen.queryByRole('alertdialog')).toBeNull();
-    expect(screen.getByRole('button', { name: 'Cadastrar rosto' })).toHaveFocus();
-    expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
-    expect(screen.getByLabelText('Chave de imagem (image_key)')).toHaveValue(key);
-    expect(await registeredKey('production', cpf)).toBeNull();
-
-    // A CPF corrected while the question is open drops it: the question was about the other CPF.
-    await submit();
-    await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    expect(button).toHaveAccessibleName(`Cadastrar ${cpf} em PRODUÇÃO`);
+    // A CPF being corrected is not named: the button names only what would be sent.
     await userEvent.type(screen.getByLabelText('CPF do cliente'), '{Backspace}');
-    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(button).toHaveAccessibleName('Cadastrar em PRODUÇÃO');
     await userEvent.type(screen.getByLabelText('CPF do cliente'), cpf.slice(-1));
     expect(await registeredKey('production', cpf)).toBeNull();
 
-    await submit();
-    const again = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
-    await userEvent.click(within(again).getByRole('button', { name: 'Cadastrar em produção' }));
-    const done = await screen.findByRole('heading', { name: 'Rosto cadastrado' });
-    await waitFor(() => expect(done).toHaveFocus());
+    await userEvent.click(screen.getByRole('button', { name: `Cadastrar ${cpf} em PRODUÇÃO` }));
+    expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(screen.getByTestId('registered-environment')).toHaveTextContent('Cadastrado no ambiente: Produção');
     expect(await registeredKey('production', cpf)).toBe(screen.getByTestId('registration-key').textContent);
-    expect(screen.queryByText(/Não chegou uma resposta válida ao envio/)).toBeNull();
+    await waitFor(() => expect(screen.getByLabelText('CPF do cliente')).toHaveFocus());
   });
 
   it('says in one dialog that the CPF is already registered too', async () => {
@@ -385,7 +370,7 @@ describe('in production', () => {
     await fillForm(cpf, await imageKey('production'));
     await submit();
 
-    const dialog = await screen.findByRole('alertdialog', { name: 'Confirme o cadastro em produção' });
+    const dialog = await screen.findByRole('alertdialog', { name: 'Este CPF já tem um cadastro' });
     expect(screen.getAllByRole('alertdialog')).toHaveLength(1);
     expect(dialog).toHaveAccessibleDescription(
       `Este envio cria um cadastro REAL no ambiente de PRODUÇÃO da QI Tech, com os dados reais do cliente: o CPF ${cpf} e a foto do rosto. Confira o CPF antes de continuar. ` +
@@ -406,9 +391,61 @@ describe('outside production', () => {
     await renderConsole(<RegisterPage />);
     await fillForm(cpf, await imageKey('local'));
     await submit();
-    const done = await screen.findByRole('heading', { name: 'Rosto cadastrado' });
-    await waitFor(() => expect(done).toHaveFocus());
+    expect(await screen.findByRole('heading', { name: 'Rosto cadastrado' })).toBeVisible();
     expect(await registeredKey('local', cpf)).toBe(screen.getByTestId('registration-key').textContent);
+  });
+
+  it('says a CPF is already registered beside the field as soon as it is typed, before any photo', async () => {
+    const cpf = generateCpf();
+    const existing = (
+      await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
+        method: 'POST',
+        body: { document_number: cpf, image_key: await imageKey('local') },
+        headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
+      })
+    ).registration_key;
+    await renderConsole(<RegisterPage />);
+    const field = screen.getByLabelText('CPF do cliente');
+    await userEvent.type(field, cpf.replace(/\D/g, '').slice(0, 10));
+    expect(screen.getByTestId('cpf-status')).toBeEmptyDOMElement();
+    await userEvent.type(field, cpf.slice(-1));
+    await waitFor(() => expect(screen.getByTestId('cpf-status')).toHaveTextContent(`Já cadastrado (chave ${existing})`));
+    expect(field).toHaveAccessibleDescription(new RegExp(`Já cadastrado \\(chave ${existing}\\)`));
+    expect(screen.getByRole('link', { name: `chave ${existing}` })).toHaveAttribute(
+      'href',
+      expect.stringContaining(`/lookup/key/${existing}`),
+    );
+
+    // Another CPF, with none: said too.
+    await userEvent.clear(field);
+    await userEvent.type(field, generateCpf().replace(/\D/g, ''));
+    await waitFor(() => expect(screen.getByTestId('cpf-status')).toHaveTextContent('Sem cadastro neste ambiente.'));
+  });
+
+  it('after a registration: the banner above a fresh form, focus in the CPF, the next one sent with the banner gone', async () => {
+    const first = generateCpf();
+    await renderConsole(<RegisterPage />);
+    await fillForm(first, await imageKey('local'));
+    await submit();
+    const banner = await screen.findByTestId('registered');
+    expect(banner).toHaveTextContent(`CPF ${first} cadastrado em`);
+    expect(screen.getByTestId('registered-environment')).toHaveTextContent('Cadastrado no ambiente: Local (emulador)');
+    await waitFor(() => expect(screen.getByLabelText('CPF do cliente')).toHaveFocus());
+    expect(screen.getByLabelText('CPF do cliente')).toHaveValue('');
+    // The source stays what this desk uses.
+    expect(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' })).toBeChecked();
+
+    const second = generateCpf();
+    await userEvent.keyboard(second.replace(/\D/g, ''));
+    await acceptConsent();
+    await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), await imageKey('local'));
+    await submit();
+    await waitFor(() => expect(screen.getByTestId('registered')).toHaveTextContent(`CPF ${second} cadastrado em`));
+    expect(screen.getAllByTestId('registered')).toHaveLength(1);
+    expect(await registeredKey('local', second)).toBe(screen.getByTestId('registration-key').textContent);
+
+    await userEvent.click(screen.getByRole('button', { name: 'Fechar aviso' }));
+    expect(screen.queryByTestId('registered')).toBeNull();
   });
 
   it('names a refused API key as the administrator’s configuration problem, with QI Tech’s status, keeping the form', async () => {

@@ -12,7 +12,7 @@ import { logInAs } from '../../../test/session.ts';
 
 // Issue 12: the success panel did not say where the customer was registered.
 
-describe('the success panel', () => {
+describe('the success banner', () => {
   it('names the environment the registration was made in, beside the key, even once the selector moves', async () => {
     // Its own registrar: choosing in the selector is remembered with the account.
     await logInAs('counter');
@@ -26,12 +26,12 @@ describe('the success panel', () => {
       screen.getByRole('checkbox', { name: new RegExp(`aceitou o termo de consentimento \\(versão ${CONSENT_TERM.version}\\)`) }),
     );
     await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
-    await userEvent.type(screen.getByLabelText(/image_key/), image_key);
-    await userEvent.click(screen.getByRole('button', { name: 'Cadastrar rosto' }));
-    await userEvent.click(await screen.findByRole('button', { name: 'Cadastrar em produção' }));
+    await userEvent.type(await screen.findByLabelText(/image_key/), image_key);
+    // In production the button itself says what it does: one click.
+    await userEvent.click(screen.getByRole('button', { name: `Cadastrar ${cpf} em PRODUÇÃO` }));
 
     const done = (await screen.findByRole('heading', { name: 'Rosto cadastrado' })).closest('section');
-    if (done === null) throw new Error('no success panel');
+    if (done === null) throw new Error('no success banner');
     expect(within(done).getByTestId('registered-environment')).toHaveTextContent('Cadastrado no ambiente: Produção');
     expect(screen.getByTestId('announcer')).toHaveTextContent('Rosto cadastrado. Cadastrado no ambiente: Produção');
 

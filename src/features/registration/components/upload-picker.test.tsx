@@ -17,7 +17,7 @@ describe('the photo picker', () => {
   it('names the size of a photo too small to send', async () => {
     const onPicture = vi.fn();
     await renderConsole(<UploadPicker onPicture={onPicture} />);
-    await userEvent.upload(screen.getByLabelText('Escolher foto'), await png(150, 90));
+    await userEvent.upload(await screen.findByLabelText('Escolher foto'), await png(150, 90));
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'A foto é pequena demais (150×90 px). Use uma foto de pelo menos 200×200 px.',
     );

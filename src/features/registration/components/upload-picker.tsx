@@ -1,9 +1,9 @@
 import { useId, useState } from 'react';
 import type { DragEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
-import { loadImagePipeline } from './picture.ts';
-import type { Picture } from './picture.ts';
+import { loadImagePipeline } from '../lib/picture.ts';
+import type { Picture } from '../lib/picture.ts';
 
 import type { PrepareImageErrorCode } from '../lib/prepare-image.ts';
 

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { FaceBox, FaceStatus } from '../../../../contract/face-quality.ts';
 
 /** How long the face must stay good before the picture is taken by itself. */
-export const AUTO_CAPTURE_AFTER_MS = 700;
+const AUTO_CAPTURE_AFTER_MS = 700;
 /** A new hint is read to screen readers only once the previous one has stood this long. */
 const ANNOUNCE_EVERY_MS = 2000;
 
@@ -15,21 +15,24 @@ export type Guidance =
 /**
  * Checks the live camera frame after frame with the same rules as the emulator, one check at a
  * time (~17 a second here), and calls `onSteady` once the face has been good for a short, steady
- * moment. `announce` gets each new hint, at most every two seconds, so screen readers are not
- * flooded.
+ * moment, if `armed` (a face good while unarmed is taken as soon as it is armed). `announce` gets
+ * each new hint, at most every two seconds, so screen readers are not flooded.
  */
 export function useFaceGuidance(
   currentVideo: () => HTMLVideoElement | null | undefined,
   active: boolean,
   onSteady: () => void,
   announce: (status: FaceStatus | 'ok') => void,
+  armed = true,
 ): Guidance {
   const [guidance, setGuidance] = useState<Guidance>({ state: 'loading' });
   const steady = useRef(onSteady);
   const speak = useRef(announce);
+  const isArmed = useRef(armed);
   useEffect(() => {
     steady.current = onSteady;
     speak.current = announce;
+    isArmed.current = armed;
   });
 
   useEffect(() => {
@@ -69,7 +72,7 @@ export function useFaceGuidance(
         }
         if (status === 'ok') {
           goodSince ??= now;
-          if (!fired && now - goodSince >= AUTO_CAPTURE_AFTER_MS) {
+          if (!fired && isArmed.current && now - goodSince >= AUTO_CAPTURE_AFTER_MS) {
             fired = true;
             steady.current();
           }

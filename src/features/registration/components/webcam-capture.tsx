@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import Webcam from 'react-webcam';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
-import { loadImagePipeline } from './picture.ts';
+import { loadImagePipeline } from '../lib/picture.ts';
 import { useFaceGuidance } from './use-face-guidance.ts';
-import type { Picture } from './picture.ts';
+import type { Picture } from '../lib/picture.ts';
 
 /** Which camera this desk uses: the device id only, never a picture. */
 const CAMERA_KEY = 'frc.cameraId';
@@ -43,11 +43,24 @@ function storedCamera(): string | undefined {
  * The live camera (lazy-loaded with react-webcam): mirrored preview, as a mirror is what people
  * expect to see, but the captured pixels are the camera's own, unmirrored.
  */
-export default function WebcamCapture({ onPicture, onStop }: { onPicture: (picture: Picture) => void; onStop: () => void }) {
+export default function WebcamCapture({
+  onPicture,
+  onStop,
+  autoCapture = true,
+}: {
+  onPicture: (picture: Picture) => void;
+  onStop: () => void;
+  /** False: the face is checked and shown, but the picture is taken only by the button. */
+  autoCapture?: boolean;
+}) {
   const { t } = useTranslation();
   const announce = useAnnounce();
   const id = useId();
   const webcam = useRef<Webcam>(null);
+  const speaking = useRef(autoCapture);
+  useEffect(() => {
+    speaking.current = autoCapture;
+  });
   const [attempt, setAttempt] = useState(0);
   const [ready, setReady] = useState(false);
   const [capturing, setCapturing] = useState(false);
@@ -65,7 +78,9 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
       const element = webcam.current?.video ?? null;
       const markReady = () => {
         setReady(true);
-        announce(t('register.webcam.ready'));
+        // Waiting for the next customer, the camera keeps quiet: what was last read out (the
+        // registration just made) is not talked over.
+        if (speaking.current) announce(t('register.webcam.ready'));
       };
       if (element !== null && 'requestVideoFrameCallback' in element) element.requestVideoFrameCallback(markReady);
       else markReady();
@@ -89,7 +104,7 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
   );
 
   useEffect(() => {
-    if (!ready) announce(t('register.webcam.starting'));
+    if (!ready && speaking.current) announce(t('register.webcam.starting'));
   }, [ready, announce, t, attempt]);
 
   const capture = async (automatic = false) => {
@@ -115,7 +130,10 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
     currentVideo,
     ready && !capturing,
     () => void capture(true),
-    (status) => announce(t(status === 'ok' ? 'register.webcam.guidance.good' : `register.webcam.guidance.${status}`)),
+    (status) => {
+      if (autoCapture) announce(t(status === 'ok' ? 'register.webcam.guidance.good' : `register.webcam.guidance.${status}`));
+    },
+    autoCapture,
   );
   const hint =
     guidance.state === 'loading'
@@ -202,7 +220,12 @@ export default function WebcamCapture({ onPicture, onStop }: { onPicture: (pictu
               </svg>
             )}
           </div>
-          <p className="hint">{ready ? t('register.webcam.guide') : t('register.webcam.starting')}</p>
+          {/* Once the live check speaks (below), the general guide would only repeat it. */}
+          {!ready ? (
+            <p className="hint">{t('register.webcam.starting')}</p>
+          ) : (
+            !autoCapture && <p className="hint">{t('register.webcam.waitingForCpf')}</p>
+          )}
           {ready && (
             <p className={`guidance ${good ? 'good' : 'bad'}`} data-testid="face-guidance">
               <span aria-hidden="true">{good ? '✓ ' : '⚠ '}</span>

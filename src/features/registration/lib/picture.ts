@@ -8,4 +8,4 @@ export interface Picture {
 }
 
 /** The image pipeline is loaded only when a photo is chosen or captured: it is not on the first page's path. */
-export const loadImagePipeline = () => import('../lib/prepare-image.ts');
+export const loadImagePipeline = () => import('./prepare-image.ts');

@@ -1,4 +1,5 @@
 import { MAX_IMAGE_BYTES, MIN_IMAGE_SIDE_PX } from '../../../../contract/image.ts';
+import type { Picture } from './picture.ts';
 
 /**
  * A face check needs far fewer pixels than a phone's 12 MP: 1280 px keeps the face sharp, the
@@ -18,15 +19,6 @@ export const SHRINK_FACTOR = 0.8;
 
 export const JPEG_SIGNATURE = [0xff, 0xd8, 0xff] as const;
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
-
-/** What is sent to QI Tech: a JPEG, its plain base64 (no `data:` header) and its size. */
-export interface PreparedImage {
-  base64: string;
-  blob: Blob;
-  width: number;
-  height: number;
-  bytes: number;
-}
 
 export type PrepareImageErrorCode = 'unsupported_type' | 'unreadable' | 'too_small' | 'too_large';
 
@@ -55,7 +47,7 @@ export interface PrepareImageOptions {
  * A chosen photo as QI Tech will receive it. The type is judged by the first bytes, because a
  * file's name and MIME type are whatever the person's system claims.
  */
-export async function prepareImageFile(file: Blob, options: PrepareImageOptions = {}): Promise<PreparedImage> {
+export async function prepareImageFile(file: Blob, options: PrepareImageOptions = {}): Promise<Picture> {
   let head: Uint8Array;
   try {
     head = new Uint8Array(await file.slice(0, PNG_SIGNATURE.length).arrayBuffer());
@@ -91,7 +83,7 @@ export async function prepareFrame(
   width: number,
   height: number,
   options: PrepareImageOptions = {},
-): Promise<PreparedImage> {
+): Promise<Picture> {
   if (!(Number.isFinite(width) && Number.isFinite(height) && width > 0 && height > 0)) {
     // A video that has not started yet reports 0x0.
     throw new PrepareImageError('unreadable', 'The camera has not delivered a picture yet.');
@@ -103,7 +95,7 @@ function startsWith(bytes: Uint8Array, signature: readonly number[]): boolean {
   return bytes.length >= signature.length && signature.every((byte, i) => bytes[i] === byte);
 }
 
-async function encode(source: CanvasImageSource, width: number, height: number, maxBytes: number): Promise<PreparedImage> {
+async function encode(source: CanvasImageSource, width: number, height: number, maxBytes: number): Promise<Picture> {
   const scale = Math.min(1, MAX_LONGEST_SIDE / Math.max(width, height));
   let targetWidth = Math.round(width * scale);
   let targetHeight = Math.round(height * scale);
