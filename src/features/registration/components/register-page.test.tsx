@@ -27,6 +27,14 @@ async function imageKey(env: EnvironmentName): Promise<string> {
   return (await apiRequest(`/${env}/face_recognition/image`, imageAnswerSchema, { method: 'POST', body: { image } })).image_key;
 }
 
+/** Registers the CPF through the API, as another desk would have, and gives its key. */
+async function seedRegistration(env: EnvironmentName, cpf: string): Promise<string> {
+  const body = { document_number: cpf, image_key: await imageKey(env) };
+  const headers = { [CONSENT_HEADER]: CONSENT_TERM.version };
+  return (await apiRequest(`/${env}/face_recognition/registration`, registrationAnswerSchema, { method: 'POST', body, headers }))
+    .registration_key;
+}
+
 /** The CPF's newest registration key as the server has it now (null: none). */
 async function registeredKey(env: EnvironmentName, cpf: string): Promise<string | null> {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -359,13 +367,7 @@ describe('in production', () => {
 
   it('says in one dialog that the CPF is already registered too', async () => {
     const cpf = generateCpf();
-    const existing = (
-      await apiRequest('/production/face_recognition/registration', registrationAnswerSchema, {
-        method: 'POST',
-        body: { document_number: cpf, image_key: await imageKey('production') },
-        headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
-      })
-    ).registration_key;
+    const existing = await seedRegistration('production', cpf);
     await renderConsole(<RegisterPage />, { environment: PRODUCTION });
     await fillForm(cpf, await imageKey('production'));
     await submit();
@@ -397,13 +399,7 @@ describe('outside production', () => {
 
   it('says a CPF is already registered beside the field as soon as it is typed, before any photo', async () => {
     const cpf = generateCpf();
-    const existing = (
-      await apiRequest('/local/face_recognition/registration', registrationAnswerSchema, {
-        method: 'POST',
-        body: { document_number: cpf, image_key: await imageKey('local') },
-        headers: { [CONSENT_HEADER]: CONSENT_TERM.version },
-      })
-    ).registration_key;
+    const existing = await seedRegistration('local', cpf);
     await renderConsole(<RegisterPage />);
     const field = screen.getByLabelText('CPF do cliente');
     await userEvent.type(field, cpf.replace(/\D/g, '').slice(0, 10));
