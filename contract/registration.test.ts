@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
-import { errorBodySchema, registrationAnswerSchema, upstreamErrorBodySchema } from './registration.ts';
-import { registrationRequestSchema } from './requests.ts';
+import { errorBodySchema, registrationAnswerSchema, upstreamErrorBodySchema, validationAnswerSchema } from './registration.ts';
+import { registrationRequestSchema, validationRequestSchema } from './requests.ts';
 
 const KEY = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
 
@@ -68,5 +68,30 @@ describe('strict base64', () => {
     ['data:image/png;base64,QUJD', 'data_url'],
   ])('%j → %s', (value, problem) => {
     expect(base64Problem(value)).toBe(problem);
+  });
+});
+
+describe('validationAnswerSchema (issue 13)', () => {
+  const answer = {
+    validation_key: KEY,
+    document_number: '529.982.247-25',
+    registration: { registration_key: KEY, registration_status: 'active', registration_date: '2026-11-30T12:00:00.000Z' },
+    similarity_ratio: 99,
+    validation_result: 'pass',
+  };
+
+  it("takes similarity_ratio as an integer 0–100, or the string QI Tech's example sends, and drops unknown fields", () => {
+    expect(validationAnswerSchema.parse({ ...answer, extra: 'x' })).toEqual(answer);
+    expect(validationAnswerSchema.parse({ ...answer, similarity_ratio: '99' }).similarity_ratio).toBe('99');
+    for (const ratio of [101, -1, 99.5, '101', '', 'x']) {
+      expect(validationAnswerSchema.safeParse({ ...answer, similarity_ratio: ratio }).success, String(ratio)).toBe(false);
+    }
+  });
+
+  it('has the same request rules as a registration', () => {
+    const bodies = [{ document_number: '52998224725', image: 'QUJD' }, { document_number: '529.982.247-25' }, { image_key: KEY }, {}];
+    for (const body of bodies) {
+      expect(validationRequestSchema.safeParse(body)).toEqual(registrationRequestSchema.safeParse(body));
+    }
   });
 });

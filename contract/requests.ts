@@ -39,47 +39,61 @@ const imageBase64Schema = z.string({ error: 'image must be the picture encoded a
   }
 });
 
-/** POST /face_recognition/registration */
-export const registrationRequestSchema = z
-  .strictObject(
-    {
-      document_number: cpfSchema.check(
-        z.meta({
-          description: "The customer's CPF, masked (123.456.789-09) or digits only; stored masked.",
-          examples: ['123.456.789-09'],
-        }),
-      ),
-      image: z
-        .optional(imageBase64Schema)
-        .check(
-          z.meta({ description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.' }),
+/**
+ * A CPF and a picture (exactly one of image and image_key): the body of a registration and of a
+ * 1:1 validation, which QI Tech documents with the same rules.
+ */
+const documentAndPictureSchema = (documentDescription: string) =>
+  z
+    .strictObject(
+      {
+        document_number: cpfSchema.check(
+          z.meta({
+            description: documentDescription,
+            examples: ['123.456.789-09'],
+          }),
         ),
-      image_key: z
-        .optional(keySchema('image_key'))
-        .check(z.meta({ description: "A key from POST /face_recognition/image or from QI Tech's mobile SDKs." })),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}. Send only document_number and either image or image_key.`
-          : 'The body must be a JSON object: {"document_number": "...", "image": "..."} or {"document_number": "...", "image_key": "..."}.',
-    },
-  )
-  .check((ctx) => {
-    const { image, image_key } = ctx.value;
-    if ((image === undefined) === (image_key === undefined)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: ctx.value,
-        path: [],
-        message:
-          image === undefined
-            ? 'Send the picture: either image (base64) or image_key (from POST /face_recognition/image or the SDK).'
-            : 'Send either image or image_key, not both.',
-        params: { registration: image === undefined ? 'no_image' : 'both_images' },
-      });
-    }
-  });
+        image: z.optional(imageBase64Schema).check(
+          z.meta({
+            description: 'A JPEG or PNG picture of the face as plain base64 (no data: header), at most 3,000,000 bytes decoded.',
+          }),
+        ),
+        image_key: z
+          .optional(keySchema('image_key'))
+          .check(z.meta({ description: "A key from POST /face_recognition/image or from QI Tech's mobile SDKs." })),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `Unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}. Send only document_number and either image or image_key.`
+            : 'The body must be a JSON object: {"document_number": "...", "image": "..."} or {"document_number": "...", "image_key": "..."}.',
+      },
+    )
+    .check((ctx) => {
+      const { image, image_key } = ctx.value;
+      if ((image === undefined) === (image_key === undefined)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          path: [],
+          message:
+            image === undefined
+              ? 'Send the picture: either image (base64) or image_key (from POST /face_recognition/image or the SDK).'
+              : 'Send either image or image_key, not both.',
+          params: { registration: image === undefined ? 'no_image' : 'both_images' },
+        });
+      }
+    });
+
+/** POST /face_recognition/registration */
+export const registrationRequestSchema = documentAndPictureSchema(
+  "The customer's CPF, masked (123.456.789-09) or digits only; stored masked.",
+);
+
+/** POST /face_recognition/validation (issue 13): the same rules as a registration. */
+export const validationRequestSchema = documentAndPictureSchema(
+  "The customer's CPF, masked (123.456.789-09) or digits only: the picture is compared with its newest registration.",
+);
 
 /** POST /face_recognition/image */
 export const imageUploadRequestSchema = z.strictObject(

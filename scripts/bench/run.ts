@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
+import { benchFaceMatch } from './face-match.ts';
 import { benchFaceQuality } from './face-quality.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<string>> = {
   lighthouse: benchLighthouse,
   'face-detection': benchFaceDetection,
   'face-quality': benchFaceQuality,
+  'face-match': benchFaceMatch,
   memory: benchMemory,
 };
 

@@ -10,6 +10,7 @@ import { judgeFace } from '../../contract/face-quality.ts';
 import type { FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
+import type { FaceDescriptor } from './face-match.ts';
 
 /*
  * Face detection in Node with @vladmandic/human (face detector + mesh), for the emulator's face
@@ -32,7 +33,20 @@ const MODELS_DIR = join(HUMAN_DIST, '..', 'models') + '/';
 const WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 const MODELS_URL = pathToFileURL(MODELS_DIR).href;
 
-const CONFIG = { ...FACE_DETECTOR_SETTINGS, wasmPath: WASM_DIR, modelBasePath: MODELS_URL } as const;
+/**
+ * The browser's settings plus human's `faceres` descriptor (issue 13: 1:1 validation): computed in
+ * the same detect() as the checks, on the same pixels, never in the browser (the SPA does not
+ * match faces). minConfidence 0: every face the mesh confirms gets a descriptor.
+ */
+const CONFIG = {
+  ...FACE_DETECTOR_SETTINGS,
+  face: { ...FACE_DETECTOR_SETTINGS.face, description: { enabled: true, minConfidence: 0 } },
+  wasmPath: WASM_DIR,
+  modelBasePath: MODELS_URL,
+} as const;
+
+/** Models the emulator's Human must load: blazeface, facemesh, faceres. */
+const REQUIRED_MODELS = 3;
 
 /** The few functions of human's tfjs used here (human types its bundled tfjs as `any`). */
 interface TensorFunctions {
@@ -96,9 +110,9 @@ export function loadFaceDetector(): Promise<Human> {
     loadModelsFromDisk(human.tf as TensorFunctions);
     await human.load();
     const loaded = human.models.stats().numLoadedModels;
-    if (loaded < 2) {
+    if (loaded < REQUIRED_MODELS) {
       throw new Error(
-        `Face detection could not start: ${String(loaded)} of 2 models (blazeface, facemesh) loaded from ${MODELS_DIR}. ` +
+        `Face detection could not start: ${String(loaded)} of ${String(REQUIRED_MODELS)} models (blazeface, facemesh, faceres) loaded from ${MODELS_DIR}. ` +
           'Reinstall the dependencies (npm ci), or set EMULATOR_FACE_CHECK=off to accept every picture.',
       );
     }
@@ -176,6 +190,14 @@ export function admitFaceCheck(): () => void {
  * binning keeps the blur threshold valid; the two sides' reductions differ by ~4% of sharpness).
  */
 export async function detectFaces(picture: DecodedPicture): Promise<FaceDetection> {
+  return (await detectAndDescribe(picture)).detection;
+}
+
+/**
+ * detectFaces, with each face's faceres descriptor (same order as `detection.faces`; an empty
+ * array where human gave none): one decode, one detect() for both.
+ */
+async function detectAndDescribe(picture: DecodedPicture): Promise<{ detection: FaceDetection; descriptors: FaceDescriptor[] }> {
   const human = await loadFaceDetector();
   const { pixels } = picture;
   const rgb = await detectorInput(pixels);
@@ -191,11 +213,19 @@ export async function detectFaces(picture: DecodedPicture): Promise<FaceDetectio
   if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
   const scale = picture.width / pixels.width;
   const faces = result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, pixels.channels));
-  return { width: picture.width, height: picture.height, faces };
+  const descriptors = result.face.map((face) => Float32Array.from(face.embedding ?? []));
+  return { detection: { width: picture.width, height: picture.height, faces }, descriptors };
 }
 
-/** The emulator's face check: QI Tech's `400 image_quality` with the `image_status` of the first rule broken. */
+/**
+ * The emulator's face check: QI Tech's `400 image_quality` with the `image_status` of the first
+ * rule broken; for an accepted picture, its one face's descriptor (undefined if human gave none).
+ */
 export const detectedFaceCheck: FaceCheck = async (picture) => {
-  const verdict = judgeFace(await detectFaces(picture));
+  const { detection, descriptors } = await detectAndDescribe(picture);
+  const verdict = judgeFace(detection);
   if (!verdict.ok) throw new Problem(400, 'image_quality', verdict.description, { imageStatus: verdict.status });
+  const [face] = verdict.faces;
+  const descriptor = face === undefined ? undefined : descriptors[detection.faces.indexOf(face)];
+  return descriptor === undefined || descriptor.length === 0 ? undefined : descriptor;
 };

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import { MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX } from '../../contract/image.ts';
 import { Problem } from '../lib/problem.ts';
+import type { FaceDescriptor } from './face-match.ts';
 import type { NewImage } from './store.ts';
 
 /**
@@ -27,11 +28,13 @@ export interface DecodedPicture {
 
 /**
  * Where face checks plug in (issue: capture quality). Throw a Problem with
- * `image_status` to refuse the picture, as QI Tech answers `image_quality`; resolve to accept.
+ * `image_status` to refuse the picture, as QI Tech answers `image_quality`; resolve to accept,
+ * with the accepted face's descriptor (face-match.ts) when the check computed one.
  */
-export type FaceCheck = (picture: DecodedPicture) => Promise<void>;
+export type FaceCheck = (picture: DecodedPicture) => Promise<FaceDescriptor | undefined>;
 
-export const acceptEveryFace: FaceCheck = () => Promise.resolve();
+/** No check and no descriptor (EMULATOR_FACE_CHECK=off): such pictures cannot be validated 1:1. */
+export const acceptEveryFace: FaceCheck = () => Promise.resolve(undefined);
 
 const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

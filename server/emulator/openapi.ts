@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import { errorBodySchema, imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
-import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
+import { errorBodySchema, imageAnswerSchema, registrationAnswerSchema, validationAnswerSchema } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
+import { PASS_RATIO } from './face-match.ts';
 
 /** JSON Schema of a contract schema, as a request accepts it or as an answer is sent. */
 function schema(s: z.core.$ZodType, io: 'input' | 'output') {
@@ -47,6 +48,8 @@ export function openApiDocument(prefix: string) {
         RegistrationAnswer: schema(registrationAnswerSchema, 'output'),
         ImageRequest: schema(imageUploadRequestSchema, 'input'),
         ImageAnswer: schema(imageAnswerSchema, 'output'),
+        ValidationRequest: schema(validationRequestSchema, 'input'),
+        ValidationAnswer: schema(validationAnswerSchema, 'output'),
         Error: schema(errorBodySchema, 'output'),
       },
     },
@@ -88,6 +91,22 @@ export function openApiDocument(prefix: string) {
           summary: 'Check and store a picture; answers an image_key for a later registration',
           requestBody: { required: true, ...json('ImageRequest') },
           responses: { '201': { description: 'Stored.', ...json('ImageAnswer') }, ...bodyRefusals, ...refusals },
+        },
+      },
+      '/face_recognition/validation': {
+        post: {
+          summary: "1:1 validation: compare a picture (exactly one of image and image_key) with the CPF's newest registration",
+          description: `The picture is checked as a registration's. similarity_ratio is 0–100 (the emulator sends an integer); validation_result is "pass" at ${String(PASS_RATIO)} or more, else "fail" (threshold measured: the console's docs/decisions/008-face-match-threshold.md).`,
+          requestBody: { required: true, ...json('ValidationRequest') },
+          responses: {
+            '200': { description: 'Compared.', ...json('ValidationAnswer') },
+            ...bodyRefusals,
+            '404': error('No registration for this CPF.'),
+            '409': error(
+              'The registration or the picture has no face descriptor (stored before face matching, or with the face check off): nothing to compare.',
+            ),
+            ...refusals,
+          },
         },
       },
     },

@@ -1,13 +1,15 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { cpfSchema } from '../../contract/cpf.ts';
 import { keySchema } from '../../contract/registration.ts';
-import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
-import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
+import type { ImageAnswer, RegistrationAnswer, ValidationAnswer } from '../../contract/registration.ts';
 import { Problem, jsonBodiesOnly, jsonErrors, methodNotAllowed, parseOrRefuse as parse, requireBody as body } from '../lib/problem.ts';
 import { admitFaceCheck, detectedFaceCheck } from './face-detector.ts';
 import { acceptEveryFace, inspectPicture } from './image-check.ts';
 import type { FaceCheck } from './image-check.ts';
+import { compareFaces } from './face-match.ts';
+import type { FaceDescriptor } from './face-match.ts';
 import { openApiDocument } from './openapi.ts';
 import { EmulatorStore } from './store.ts';
 
@@ -30,7 +32,14 @@ const PATHS = {
   byKey: '/face_recognition/registration/:registration_key',
   byDocument: '/face_recognition/registration/document_number/:document_number',
   image: '/face_recognition/image',
+  validation: '/face_recognition/validation',
 } as const;
+
+/** What a validation answers as `registration_status`: QI Tech documents the field, not its values. */
+const REGISTRATION_STATUS = 'active';
+
+const IMAGE_KEY_NOT_FOUND =
+  'No picture has this image_key here. Send the picture to POST /face_recognition/image first and use the image_key it answers.';
 
 const registrationKeySchema = keySchema('registration_key');
 
@@ -92,8 +101,9 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     const release = faceCheck === acceptEveryFace ? undefined : admitFaceCheck();
     try {
       const picture = await inspectPicture(Buffer.from(image, 'base64'));
-      await faceCheck(picture);
-      return picture;
+      // The face check's own detection gives the descriptor: no second decode or detection.
+      const descriptor = await faceCheck(picture);
+      return { ...picture, descriptor };
     } finally {
       release?.();
     }
@@ -106,13 +116,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
       registrationKey = store.registerWithImage(document_number, await decode(image));
     } else {
       const key = store.registerWithKey(document_number, image_key ?? '');
-      if (key === undefined) {
-        throw new Problem(
-          400,
-          'image_key_not_found',
-          'No picture has this image_key here. Send the picture to POST /face_recognition/image first and use the image_key it answers.',
-        );
-      }
+      if (key === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
       registrationKey = key;
     }
     void reply.code(201);
@@ -144,7 +148,55 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     return stored;
   });
 
+  /** The descriptor of a validation's picture: sent inline (checked as a registration's) or by image_key. */
+  const probeDescriptor = async (image: string | undefined, imageKey: string | undefined): Promise<FaceDescriptor> => {
+    let descriptor: FaceDescriptor | null | undefined;
+    if (image !== undefined) {
+      descriptor = (await decode(image)).descriptor ?? null;
+    } else {
+      descriptor = store.findImageDescriptor(imageKey ?? '');
+      if (descriptor === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
+    }
+    if (descriptor === null) {
+      throw new Problem(
+        409,
+        'image_not_comparable',
+        "This picture has no face descriptor to compare: it was accepted while the emulator's face check was off (EMULATOR_FACE_CHECK=off). Turn the face check on and send the picture again.",
+      );
+    }
+    return descriptor;
+  };
+
+  app.post(PATHS.validation, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request): Promise<ValidationAnswer> => {
+    const { document_number, image, image_key } = parse(validationRequestSchema, body(request));
+    // Looked up first: an unknown CPF is answered before any picture is decoded.
+    const registration = store.findRegistrationForValidation(document_number);
+    if (registration === undefined) {
+      throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${document_number}. Register one first.`);
+    }
+    if (registration.descriptor === undefined) {
+      throw new Problem(
+        409,
+        'registration_not_comparable',
+        `The newest registration of CPF ${document_number} has no face descriptor to compare with (it was made before face matching, or with the emulator's face check off). Register the face again, then validate.`,
+      );
+    }
+    const probe = await probeDescriptor(image, image_key);
+    return {
+      validation_key: randomUUID(),
+      document_number,
+      registration: {
+        registration_key: registration.registration_key,
+        registration_status: REGISTRATION_STATUS,
+        registration_date: registration.created_at,
+      },
+      ...compareFaces(registration.descriptor, probe),
+      validation_date: new Date().toISOString(),
+    };
+  });
+
   methodNotAllowed(app, PATHS.registration, ['POST']);
+  methodNotAllowed(app, PATHS.validation, ['POST']);
   methodNotAllowed(app, PATHS.byKey, ['GET']);
   methodNotAllowed(app, PATHS.byDocument, ['GET']);
   methodNotAllowed(app, PATHS.image, ['POST']);

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { ImageAnswer } from '../../contract/registration.ts';
+import { descriptorFromBlob, descriptorToBlob } from './face-match.ts';
+import type { FaceDescriptor } from './face-match.ts';
 
 /** What the emulator keeps of a picture besides its bytes: the answer of POST /face_recognition/image. */
 export type StoredImage = Pick<ImageAnswer, 'image_key' | 'file_size' | 'width_px' | 'height_px' | 'created_at'>;
@@ -12,6 +14,16 @@ export interface NewImage {
   mediaType: 'image/jpeg' | 'image/png';
   width: number;
   height: number;
+  /** Its face's descriptor (face-match.ts), when the face check computed one. */
+  descriptor?: FaceDescriptor | undefined;
+}
+
+/** A document's newest registration, as a validation compares with it. */
+export interface RegistrationForValidation {
+  registration_key: string;
+  created_at: string;
+  /** Undefined for a picture stored without one (before migration 2, or with the face check off). */
+  descriptor: FaceDescriptor | undefined;
 }
 
 /**
@@ -36,6 +48,9 @@ const MIGRATIONS = [
      created_at       TEXT NOT NULL
    ) STRICT;
    CREATE INDEX registrations_by_document ON registrations (document_number, id);`,
+  // Issue 13: each picture's face descriptor (human's faceres, Float32 little-endian), computed by
+  // the face check that accepted it; NULL for pictures stored before, or with the check off.
+  `ALTER TABLE images ADD COLUMN face_descriptor BLOB;`,
 ];
 
 /**
@@ -45,7 +60,12 @@ const MIGRATIONS = [
  */
 export class EmulatorStore {
   readonly #db: Database.Database;
-  readonly #insertImage: Database.Statement<[string, Buffer, string, number, number, number, string]>;
+  readonly #insertImage: Database.Statement<[string, Buffer, string, number, number, number, string, Buffer | null]>;
+  readonly #imageDescriptor: Database.Statement<[string], { face_descriptor: Buffer | null }>;
+  readonly #newestRegistration: Database.Statement<
+    [string],
+    { registration_key: string; created_at: string; face_descriptor: Buffer | null }
+  >;
   readonly #insertRegistration: Database.Statement<[string, string, string, string]>;
   readonly #imageByKey: Database.Statement<[string], StoredImage>;
   readonly #registrationByKey: Database.Statement<[string], string>;
@@ -64,7 +84,12 @@ export class EmulatorStore {
     this.#migrate();
 
     this.#insertImage = this.#db.prepare(
-      'INSERT INTO images (image_key, content, media_type, file_size, width_px, height_px, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO images (image_key, content, media_type, file_size, width_px, height_px, created_at, face_descriptor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#imageDescriptor = this.#db.prepare('SELECT face_descriptor FROM images WHERE image_key = ?');
+    this.#newestRegistration = this.#db.prepare(
+      `SELECT r.registration_key, r.created_at, i.face_descriptor FROM registrations r JOIN images i ON i.image_key = r.image_key
+       WHERE r.document_number = ? ORDER BY r.id DESC LIMIT 1`,
     );
     this.#insertRegistration = this.#db.prepare(
       'INSERT INTO registrations (registration_key, document_number, image_key, created_at) VALUES (?, ?, ?, ?)',
@@ -109,6 +134,7 @@ export class EmulatorStore {
       stored.width_px,
       stored.height_px,
       stored.created_at,
+      image.descriptor === undefined ? null : descriptorToBlob(image.descriptor),
     );
     return stored;
   }
@@ -141,6 +167,20 @@ export class EmulatorStore {
 
   findRegistrationByDocument(document: string): string | undefined {
     return this.#registrationByDocument.get(document);
+  }
+
+  /** A stored picture's descriptor: undefined when the key is unknown, `null` when stored without one. */
+  findImageDescriptor(imageKey: string): FaceDescriptor | null | undefined {
+    const row = this.#imageDescriptor.get(imageKey.toLowerCase());
+    if (row === undefined) return undefined;
+    return descriptorFromBlob(row.face_descriptor) ?? null;
+  }
+
+  /** The newest registration of a document with its picture's descriptor; undefined when it has none. */
+  findRegistrationForValidation(document: string): RegistrationForValidation | undefined {
+    const row = this.#newestRegistration.get(document);
+    if (row === undefined) return undefined;
+    return { registration_key: row.registration_key, created_at: row.created_at, descriptor: descriptorFromBlob(row.face_descriptor) };
   }
 
   close(): void {

@@ -331,7 +331,9 @@ describe('emulator: HTTP semantics', () => {
       '/face_recognition/registration',
       '/face_recognition/registration/document_number/{document_number}',
       '/face_recognition/registration/{registration_key}',
+      '/face_recognition/validation',
     ]);
+    expect(doc.components.schemas.ValidationRequest).toMatchObject({ required: ['document_number'], additionalProperties: false });
     expect(doc.components.schemas.RegistrationRequest).toMatchObject({ required: ['document_number'], additionalProperties: false });
     expect(doc.components.schemas.ImageAnswer?.required).toEqual(['image_key', 'file_size', 'width_px', 'height_px', 'created_at']);
   });
@@ -394,6 +396,7 @@ async function emulatorWithHeldFaceCheck(): Promise<{ app: FastifyInstance; held
   const faceCheck: FaceCheck = async () => {
     held += 1;
     await opened;
+    return undefined;
   };
   const app = Fastify();
   await app.register(emulator, { databaseFile: join(tempDir(), 'emulator.sqlite'), faceCheck });
