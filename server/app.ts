@@ -18,11 +18,12 @@ import { openAccessStore, secretFile } from './access/store.ts';
 import type { AccessStore } from './access/store.ts';
 import type { LoginThrottleSettings } from './access/throttling.ts';
 import type { AuditAction } from '../contract/access.ts';
-import { Problem, jsonBodiesOnly, jsonErrors, shallowJsonBodies } from './lib/problem.ts';
+import { Problem, jsonBodiesOnly, jsonErrorHandler, jsonErrors, shallowJsonBodies } from './lib/problem.ts';
 import { refuseCrossSite, securityHeaders } from './plugins/app/security.ts';
 import { spa } from './plugins/app/spa.ts';
 import { api } from './routes/api.ts';
 import { emulatorAdminRoutes } from './routes/emulator-admin.ts';
+import { healthRoutes } from './routes/health.ts';
 import type { Environment } from './routes/api.ts';
 
 export const EMULATOR_PREFIX = '/emulator';
@@ -200,5 +201,14 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     },
     { prefix: '/api' },
   );
+  await app.register(async (scope) => {
+    // Its refusals in JSON; what is not found stays the SPA's to answer.
+    jsonErrorHandler(scope);
+    await scope.register(healthRoutes, {
+      ready: () => {
+        store.countAccounts();
+      },
+    });
+  });
   await app.register(spa, { distDir: distDir ?? join(packageRoot(import.meta.dirname), 'dist') });
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openAccessStore } from '../access/store.ts';
+import { buildServer } from '../build.ts';
+import { loadConfig } from '../config.ts';
+import { json, refusal, tempDir } from './helper.ts';
+
+/** A console on its own data folder, with its access store at hand. */
+async function console_() {
+  const config = { ...loadConfig({}), dataDir: tempDir() };
+  const access = openAccessStore(config.dataDir);
+  const app = await buildServer({ config, access, logger: false });
+  onTestFinished(async () => {
+    await app.close();
+  });
+  return { app, access };
+}
+
+describe('health', () => {
+  it('says the process is up and ready, to anyone, without a session', async () => {
+    const { app } = await console_();
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.statusCode).toBe(200);
+    expect(json(health)).toEqual({ status: 'ok' });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(json(ready)).toEqual({ status: 'ready' });
+    expect((await app.inject({ method: 'HEAD', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('is not ready when its database does not answer, and says so in JSON; still up', async () => {
+    const { app, access } = await console_();
+    access.close();
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(refusal(ready, 503, 'not_ready').description).toMatch(/cannot reach its database/);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('refuses other methods with 405 and the methods allowed', async () => {
+    const { app } = await console_();
+    const post = await app.inject({ method: 'POST', url: '/readyz', payload: {} });
+    expect(refusal(post, 405, 'method_not_allowed').description).toMatch(/use GET/);
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+});
