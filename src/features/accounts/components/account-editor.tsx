@@ -7,7 +7,7 @@ import { useForm, useWatch } from 'react-hook-form';
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
-import { PASSWORD_MIN, ROLES, mayUse } from '../../../../contract/access.ts';
+import { PASSWORD_MIN, mayUse } from '../../../../contract/access.ts';
 import type { Role } from '../../../../contract/access.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
@@ -15,7 +15,7 @@ import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { Field } from '../../../components/ui/field.tsx';
 import { ENVIRONMENT_NAMES, accountQueries, changeAccount, passwordFormSchema } from '../api/accounts.ts';
 import type { AccountChange, AccountRow, PasswordForm } from '../api/accounts.ts';
-import { EnvironmentsPicker, GeneratedPassword, useEnvironmentsText, useGeneratedPassword } from './account-form-parts.tsx';
+import { EnvironmentsPicker, GeneratedPassword, RoleOptions, useEnvironmentsText, useGeneratedPassword } from './account-form-parts.tsx';
 
 /**
  * Where the console opens for the account until the person chooses an environment in the selector
@@ -180,11 +180,7 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
       >
         {(control) => (
           <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`roles.${r}`)}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         )}
       </Field>

@@ -4,6 +4,7 @@ import { useId, useState } from 'react';
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
+import { ROLES } from '../../../../contract/access.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { generatePassword } from '../../../../contract/password.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
@@ -103,4 +104,14 @@ export function GeneratedPassword({ password }: { password: string }) {
       </p>
     </div>
   );
+}
+
+/** The roles an account may have, as the options of a select. */
+export function RoleOptions() {
+  const { t } = useTranslation();
+  return ROLES.map((role) => (
+    <option key={role} value={role}>
+      {t(`roles.${role}`)}
+    </option>
+  ));
 }

@@ -6,14 +6,14 @@ import { useForm, useWatch } from 'react-hook-form';
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
-import { PASSWORD_MIN, ROLES } from '../../../../contract/access.ts';
+import { PASSWORD_MIN } from '../../../../contract/access.ts';
 import { ApiError } from '../../../api/client.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { Field } from '../../../components/ui/field.tsx';
 import { accountQueries, createAccount, newAccountFormSchema } from '../api/accounts.ts';
 import type { NewAccountForm, NewAccountFormInput } from '../api/accounts.ts';
-import { EnvironmentsPicker, GeneratedPassword, useGeneratedPassword } from './account-form-parts.tsx';
+import { EnvironmentsPicker, GeneratedPassword, RoleOptions, useGeneratedPassword } from './account-form-parts.tsx';
 
 /** The form that creates an account; the list shows it once the server has. */
 export function NewAccount() {
@@ -100,11 +100,7 @@ export function NewAccount() {
         <Field id={`${id}-role`} label={t('accounts.form.role')}>
           {(control) => (
             <select {...control} {...form.register('role', { onChange: clearFailure })}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {t(`roles.${role}`)}
-                </option>
-              ))}
+              <RoleOptions />
             </select>
           )}
         </Field>

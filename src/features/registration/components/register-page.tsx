@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Suspense, lazy, useEffect, useId, useReducer, useRef, useState } from 'react';
+import { Suspense, lazy, useEffect, useId, useReducer, useRef } from 'react';
 import { flushSync } from 'react-dom';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
@@ -19,6 +19,7 @@ import { PICTURE_SOURCES, registrationFormSchema } from '../api/registration-for
 import type { RegistrationForm, RegistrationFormInput } from '../api/registration-form.ts';
 import { busyStep, deskReducer, initialDesk, needsConfirmation, outcomeUnknown, pictureRefused } from '../lib/send-protocol.ts';
 import type { Pending } from '../lib/send-protocol.ts';
+import { ConsentField } from './consent-field.tsx';
 import { CpfStatus } from './cpf-status.tsx';
 import {
   ConfirmPanel,
@@ -69,8 +70,6 @@ export function RegisterPage() {
   /** The CPF once complete and valid: looked up at once, and named on the production button. */
   const typedCpf = cpfProblem(cpfValue) === null ? maskCpf(cpfDigits(cpfValue) ?? '') : undefined;
   const origin: PictureOrigin = source === 'webcam' ? 'camera' : 'photo';
-  // Read to a Brazilian customer: Portuguese whatever the console's language; English only for the staff member's eyes.
-  const [termInEnglish, setTermInEnglish] = useState(false);
 
   const mutation = useMutation(registerFace(env));
 
@@ -196,7 +195,6 @@ export function RegisterPage() {
   const cpfMessage =
     cpfError === undefined ? undefined : cpfValue === '' ? t('cpf.errors.required') : t(`cpf.errors.${cpfProblem(cpfValue) ?? 'format'}`);
   const consentMessage = form.formState.errors.consent === undefined ? undefined : t('register.consent.required');
-  const termLanguage = termInEnglish ? 'en' : 'pt-BR';
   const failedWithKey = phase.step === 'failed' && phase.request?.image_key !== undefined;
   const keyError =
     form.formState.errors.image_key === undefined
@@ -264,46 +262,7 @@ export function RegisterPage() {
             )}
           </Field>
 
-          <fieldset className="consent" aria-describedby={`${id}-consent-intro`}>
-            <legend>{t('register.consent.legend', { version: CONSENT_TERM.version })}</legend>
-            <p id={`${id}-consent-intro`} className="hint">
-              {t('register.consent.intro')}
-            </p>
-            <blockquote className="consent-term" lang={termLanguage} data-testid="consent-term">
-              <p>{CONSENT_TERM[termLanguage]}</p>
-            </blockquote>
-            <button type="button" className="button secondary small term-language" onClick={() => setTermInEnglish((english) => !english)}>
-              {t(termInEnglish ? 'register.consent.showPortuguese' : 'register.consent.showEnglish')}
-            </button>
-            <Controller
-              control={form.control}
-              name="consent"
-              render={({ field }) => (
-                <label className="checkbox">
-                  <input
-                    type="checkbox"
-                    ref={field.ref}
-                    name={field.name}
-                    checked={field.value}
-                    onChange={(event) => {
-                      field.onChange(event.target.checked);
-                      edited();
-                    }}
-                    onBlur={field.onBlur}
-                    disabled={busy}
-                    aria-invalid={consentMessage !== undefined}
-                    aria-describedby={consentMessage === undefined ? undefined : `${id}-consent-error`}
-                  />
-                  {t('register.consent.accept', { version: CONSENT_TERM.version })}
-                </label>
-              )}
-            />
-            {consentMessage !== undefined && (
-              <p id={`${id}-consent-error`} className="field-error">
-                {consentMessage}
-              </p>
-            )}
-          </fieldset>
+          <ConsentField control={form.control} message={consentMessage} busy={busy} onChange={edited} />
         </div>
 
         <div className="desk-column desk-picture">
