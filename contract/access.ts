@@ -10,14 +10,17 @@ export const ROLES = ['admin', 'registrar', 'support', 'qa'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
-/** What a person does through the console: `register` covers obtaining an image key too. */
-export type Capability = 'register' | 'lookup' | 'audit' | 'accounts';
+/**
+ * What a person does through the console: `register` covers obtaining an image key too;
+ * `validate` is a 1:1 validation (a picture against a CPF's registration), which support may do.
+ */
+export type Capability = 'register' | 'lookup' | 'validate' | 'audit' | 'accounts';
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
-  admin: ['register', 'lookup', 'audit', 'accounts'],
-  registrar: ['register', 'lookup'],
-  support: ['lookup'],
-  qa: ['register', 'lookup'],
+  admin: ['register', 'lookup', 'validate', 'audit', 'accounts'],
+  registrar: ['register', 'lookup', 'validate'],
+  support: ['lookup', 'validate'],
+  qa: ['register', 'lookup', 'validate'],
 };
 
 /** Environments a role may reach at most; an account may be limited further. */
@@ -128,6 +131,7 @@ export const AUDIT_ACTIONS = [
   'image',
   'lookup_key',
   'lookup_document',
+  'validation',
   'login',
   'login_failed',
   'logout',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpfProblem, cpfSchema, generateCpf, maskCpfPartial } from './cpf.ts';
+import { cpfProblem, cpfSchema, generateCpf, hideCpf, maskCpfPartial } from './cpf.ts';
 
 describe('cpfSchema', () => {
   it.each([
@@ -57,5 +57,18 @@ describe('maskCpfPartial', () => {
     ['abc529', '529'],
   ])('masks %j as %j', (input, output) => {
     expect(maskCpfPartial(input)).toBe(output);
+  });
+});
+
+describe('hideCpf', () => {
+  it.each([
+    ['123.456.789-09', '***.456.789-**'],
+    ['12345678909', '***.456.789-**'],
+  ])('shows only the middle six digits of %j', (input, output) => {
+    expect(hideCpf(input)).toBe(output);
+  });
+
+  it.each(['123.456.789-00', '111.111.111-11', 'abc', ''])('hides nothing of %j, which is no CPF', (input) => {
+    expect(hideCpf(input)).toBeNull();
   });
 });

@@ -37,6 +37,16 @@ export function maskCpf(digits: string): string {
   return `${digits.slice(0, 3)}.${digits.slice(3, 6)}.${digits.slice(6, 9)}-${digits.slice(9, 11)}`;
 }
 
+/**
+ * `***.456.789-**`: the middle six digits, as Brazil's LGPD guidance masks a CPF where the whole
+ * number is not needed (the audit trail, a duplicate face under another CPF). Null for a non-CPF.
+ */
+export function hideCpf(cpf: string): string | null {
+  const digits = cpfDigits(cpf);
+  if (digits === null || cpfProblem(cpf) !== null) return null;
+  return `***.${digits.slice(3, 6)}.${digits.slice(6, 9)}-**`;
+}
+
 /** Masks as far as the digits typed so far allow: `1234` → `123.4`. For inputs, while typing. */
 export function maskCpfPartial(value: string): string {
   const digits = value.replace(/\D/g, '').slice(0, 11);

@@ -10,8 +10,26 @@ export const keySchema = (field: string) => z.guid({ error: `${field} must be a 
  * the API key among them, a field nested too deep to serialise) never reaches a browser or the audit.
  */
 
-/** Every successful registration call answers with the key; fields QI Tech may add are dropped. */
-export const registrationAnswerSchema = z.object({ registration_key: keySchema('registration_key') });
+/**
+ * A face registered under another CPF that resembles this registration's (issue 13): the emulator's
+ * stand-in for QI Tech's "Face Database Validation" event. The CPF comes hidden (`***.456.789-**`):
+ * the console never learns the other customer's whole number from it.
+ */
+export const duplicateFaceSchema = z.object({
+  registration_key: keySchema('registration_key'),
+  document_number: z.string().check(z.regex(/^\*\*\*\.\d{3}\.\d{3}-\*\*$/)),
+  similarity_ratio: z.int().check(z.gte(0), z.lte(100)),
+});
+
+/**
+ * Every successful registration call answers with the key; fields QI Tech may add are dropped.
+ * `duplicate_faces` is the emulator's (QI Tech does not send it): the nearest faces under other
+ * CPFs at or above the duplicate threshold (decision 009), most similar first, at most 5.
+ */
+export const registrationAnswerSchema = z.object({
+  registration_key: keySchema('registration_key'),
+  duplicate_faces: z.optional(z.array(duplicateFaceSchema).check(z.maxLength(5))),
+});
 
 export const imageAnswerSchema = z.object({
   image_key: keySchema('image_key'),
@@ -70,6 +88,7 @@ export const errorBodySchema = z.object({
 
 export type RegistrationRequest = z.input<typeof registrationRequestSchema>;
 export type RegistrationAnswer = z.infer<typeof registrationAnswerSchema>;
+export type DuplicateFace = z.infer<typeof duplicateFaceSchema>;
 export type ImageAnswer = z.infer<typeof imageAnswerSchema>;
 export type ValidationAnswer = z.infer<typeof validationAnswerSchema>;
 export type ErrorBody = z.infer<typeof errorBodySchema>;

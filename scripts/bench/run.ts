@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
 import { benchFaceMatch } from './face-match.ts';
+import { benchFaceSearch } from './face-search.ts';
 import { benchFaceQuality } from './face-quality.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<string>> = {
   'face-detection': benchFaceDetection,
   'face-quality': benchFaceQuality,
   'face-match': benchFaceMatch,
+  'face-search': benchFaceSearch,
   memory: benchMemory,
 };
 

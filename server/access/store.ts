@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { mayUse } from '../../contract/access.ts';
 import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
-import { cpfSchema } from '../../contract/cpf.ts';
+import { cpfSchema, hideCpf } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
 
 /** The console's own database (accounts, sessions, login failures, audit), beside the emulator's. */
@@ -118,14 +118,6 @@ function toAccount(row: AccountRow): StoredAccount {
     lastEnvironment: row.last_environment,
     defaultEnvironment: row.default_environment,
   };
-}
-
-/** `***.456.789-**`: the middle six digits, as Brazil's LGPD guidance masks a CPF. */
-function maskCpfForAudit(cpf: string): string | null {
-  const parsed = cpfSchema.safeParse(cpf);
-  if (!parsed.success) return null;
-  const digits = parsed.data.replace(/\D/g, '');
-  return `***.${digits.slice(3, 6)}.${digits.slice(6, 9)}-**`;
 }
 
 export interface NewAuditEntry {
@@ -427,7 +419,7 @@ export class AccessStore {
         entry.actor,
         entry.action,
         entry.environment ?? null,
-        cpf === null ? null : maskCpfForAudit(cpf),
+        cpf === null ? null : hideCpf(cpf),
         cpf === null ? null : this.#cpfHash(cpf),
         entry.registrationKey ?? null,
         entry.outcome,

@@ -5,8 +5,15 @@
  * `npm run bench -- face-match` (docs/benchmarks.md) and docs/decisions/008-face-match-threshold.md.
  */
 
+import { endianness } from 'node:os';
+
 /** human's faceres descriptor of one face. */
 export type FaceDescriptor = Float32Array;
+
+/** How many numbers faceres gives a face. */
+export const DESCRIPTOR_LENGTH = 1024;
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** The descriptor as stored: its Float32 values, little-endian, 4 bytes each (4 KB for faceres). */
 export function descriptorToBlob(descriptor: FaceDescriptor): Buffer {
@@ -18,6 +25,12 @@ export function descriptorToBlob(descriptor: FaceDescriptor): Buffer {
 /** A stored descriptor back; undefined for a missing or malformed BLOB. */
 export function descriptorFromBlob(blob: Buffer | null | undefined): FaceDescriptor | undefined {
   if (blob === null || blob === undefined || blob.length === 0 || blob.length % 4 !== 0) return undefined;
+  if (LITTLE_ENDIAN) {
+    // One copy of the bytes (a Float32Array needs 4-byte alignment, which a Buffer's slice may lack).
+    const descriptor = new Float32Array(blob.length / 4);
+    new Uint8Array(descriptor.buffer).set(blob);
+    return descriptor;
+  }
   const descriptor = new Float32Array(blob.length / 4);
   for (let i = 0; i < descriptor.length; i += 1) descriptor[i] = blob.readFloatLE(i * 4);
   return descriptor;
@@ -47,6 +60,12 @@ export function cosineSimilarity(a: FaceDescriptor, b: FaceDescriptor): number {
 export const SIMILARITY_FLOOR = 0.5;
 /** `similarity_ratio` at or above which a validation passes (decision 008). */
 export const PASS_RATIO = 60;
+/**
+ * `similarity_ratio` at or above which a face registered under another CPF is named as a duplicate
+ * (decision 009): the same as a validation's pass, so a duplicate is a face that would validate as
+ * that other customer.
+ */
+export const DUPLICATE_RATIO = PASS_RATIO;
 
 export function similarityRatio(cosine: number): number {
   if (!Number.isFinite(cosine)) return 0;

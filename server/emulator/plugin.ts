@@ -72,6 +72,10 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   app.addHook('onClose', () => {
     store.close();
   });
+  // In the background: the first registration after a start need not load the whole base.
+  store.loadFaceIndex().catch((error: unknown) => {
+    app.log.error({ err: error }, 'loading the duplicate-face index failed; registrations load it themselves');
+  });
   const faceCheck = options.faceCheck ?? detectedFaceCheck;
 
   jsonErrors(app);
@@ -111,16 +115,11 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
 
   app.post(PATHS.registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<RegistrationAnswer> => {
     const { document_number, image, image_key } = parse(registrationRequestSchema, body(request));
-    let registrationKey: string;
-    if (image !== undefined) {
-      registrationKey = store.registerWithImage(document_number, await decode(image));
-    } else {
-      const key = store.registerWithKey(document_number, image_key ?? '');
-      if (key === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
-      registrationKey = key;
-    }
+    const registered =
+      image !== undefined ? store.registerWithImage(document_number, await decode(image)) : store.registerWithKey(document_number, image_key ?? '');
+    if (registered === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
     void reply.code(201);
-    return { registration_key: registrationKey };
+    return registered;
   });
 
   app.get<{ Params: { registration_key: string } }>(PATHS.byKey, (request): RegistrationAnswer => {
@@ -129,16 +128,17 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', 'No registration has this key. Check the key, or look the customer up by CPF.');
     }
-    return { registration_key: found };
+    return found;
   });
 
   app.get<{ Params: { document_number: string } }>(PATHS.byDocument, (request): RegistrationAnswer => {
     const documentNumber = parse(cpfSchema, request.params.document_number, 'document_number');
-    const found = store.findRegistrationByDocument(documentNumber);
+    const newest = store.findRegistrationByDocument(documentNumber);
+    const found = newest === undefined ? undefined : store.findRegistration(newest);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${documentNumber}. Register one first.`);
     }
-    return { registration_key: found };
+    return found;
   });
 
   app.post(PATHS.image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<ImageAnswer> => {

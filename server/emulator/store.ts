@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { ImageAnswer } from '../../contract/registration.ts';
-import { descriptorFromBlob, descriptorToBlob } from './face-match.ts';
+import { hideCpf } from '../../contract/cpf.ts';
+import type { DuplicateFace, ImageAnswer } from '../../contract/registration.ts';
+import { FaceIndex } from './face-index.ts';
+import { DESCRIPTOR_LENGTH, descriptorFromBlob, descriptorToBlob } from './face-match.ts';
 import type { FaceDescriptor } from './face-match.ts';
 
 /** What the emulator keeps of a picture besides its bytes: the answer of POST /face_recognition/image. */
@@ -25,6 +27,18 @@ export interface RegistrationForValidation {
   /** Undefined for a picture stored without one (before migration 2, or with the face check off). */
   descriptor: FaceDescriptor | undefined;
 }
+
+/**
+ * A registration as the emulator answers it: its key and, when its picture has a descriptor, the
+ * faces under other CPFs that resemble it (undefined: not compared, the picture has no descriptor).
+ */
+export interface StoredRegistration {
+  registration_key: string;
+  duplicate_faces?: DuplicateFace[];
+}
+
+/** Registrations read into the duplicate index at a time (~4 MB of descriptors, tens of ms). */
+const INDEX_CHUNK = 1000;
 
 /**
  * Migrations, applied in order and counted in PRAGMA user_version. Append only: a database
@@ -51,6 +65,17 @@ const MIGRATIONS = [
   // Issue 13: each picture's face descriptor (human's faceres, Float32 little-endian), computed by
   // the face check that accepted it; NULL for pictures stored before, or with the check off.
   `ALTER TABLE images ADD COLUMN face_descriptor BLOB;`,
+  // Issue 13: the faces under other CPFs found on each registration (decision 009), kept with it
+  // so a look-up by key answers what the registration answered. Registrations made before, or
+  // without a descriptor, have no rows and no \`compared\` mark.
+  `CREATE TABLE registration_duplicates (
+     registration_key       TEXT NOT NULL REFERENCES registrations (registration_key),
+     rank                   INTEGER NOT NULL,
+     other_registration_key TEXT NOT NULL REFERENCES registrations (registration_key),
+     similarity_ratio       INTEGER NOT NULL,
+     PRIMARY KEY (registration_key, rank)
+   ) STRICT;
+   ALTER TABLE registrations ADD COLUMN compared INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
@@ -66,11 +91,21 @@ export class EmulatorStore {
     [string],
     { registration_key: string; created_at: string; face_descriptor: Buffer | null }
   >;
-  readonly #insertRegistration: Database.Statement<[string, string, string, string]>;
+  readonly #insertRegistration: Database.Statement<[string, string, string, string, number]>;
+  readonly #insertDuplicate: Database.Statement<[string, number, string, number]>;
   readonly #imageByKey: Database.Statement<[string], StoredImage>;
-  readonly #registrationByKey: Database.Statement<[string], string>;
+  readonly #registrationByKey: Database.Statement<[string], { registration_key: string; compared: number }>;
+  readonly #duplicatesOf: Database.Statement<[string], { registration_key: string; document_number: string; similarity_ratio: number }>;
   readonly #registrationByDocument: Database.Statement<[string], string>;
-  readonly #registerWithImage: (document: string, image: NewImage) => string;
+  readonly #facesAfter: Database.Statement<
+    [number, number],
+    { id: number; registration_key: string; document_number: string; face_descriptor: Buffer }
+  >;
+  readonly #registerWithImage: (document: string, image: NewImage) => StoredRegistration;
+  readonly #register: (document: string, imageKey: string, descriptor: FaceDescriptor | undefined) => StoredRegistration;
+  /** Every registered face with a descriptor, up to registration #indexedUpTo (loaded on first use). */
+  readonly #faces = new FaceIndex(DESCRIPTOR_LENGTH);
+  #indexedUpTo = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -92,20 +127,51 @@ export class EmulatorStore {
        WHERE r.document_number = ? ORDER BY r.id DESC LIMIT 1`,
     );
     this.#insertRegistration = this.#db.prepare(
-      'INSERT INTO registrations (registration_key, document_number, image_key, created_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO registrations (registration_key, document_number, image_key, created_at, compared) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#insertDuplicate = this.#db.prepare(
+      'INSERT INTO registration_duplicates (registration_key, rank, other_registration_key, similarity_ratio) VALUES (?, ?, ?, ?)',
     );
     this.#imageByKey = this.#db.prepare('SELECT image_key, file_size, width_px, height_px, created_at FROM images WHERE image_key = ?');
-    this.#registrationByKey = this.#db
-      .prepare<[string], string>('SELECT registration_key FROM registrations WHERE registration_key = ?')
-      .pluck();
+    this.#registrationByKey = this.#db.prepare('SELECT registration_key, compared FROM registrations WHERE registration_key = ?');
+    this.#duplicatesOf = this.#db.prepare(
+      `SELECT r.registration_key, r.document_number, d.similarity_ratio FROM registration_duplicates d
+       JOIN registrations r ON r.registration_key = d.other_registration_key
+       WHERE d.registration_key = ? ORDER BY d.rank`,
+    );
+    this.#facesAfter = this.#db.prepare(
+      `SELECT r.id, r.registration_key, r.document_number, i.face_descriptor FROM registrations r
+       JOIN images i ON i.image_key = r.image_key
+       WHERE r.id > ? AND i.face_descriptor IS NOT NULL ORDER BY r.id LIMIT ?`,
+    );
     // The newest registration of a document wins; id grows with every insert.
     this.#registrationByDocument = this.#db
       .prepare<[string], string>('SELECT registration_key FROM registrations WHERE document_number = ? ORDER BY id DESC LIMIT 1')
       .pluck();
+    this.#register = this.#db.transaction((document: string, imageKey: string, descriptor: FaceDescriptor | undefined) => {
+      const registrationKey = randomUUID();
+      const duplicates = descriptor === undefined ? undefined : this.#similarFaces(descriptor, document);
+      this.#insertRegistration.run(registrationKey, document, imageKey, new Date().toISOString(), duplicates === undefined ? 0 : 1);
+      duplicates?.forEach((face, rank) => this.#insertDuplicate.run(registrationKey, rank, face.registration_key, face.similarity_ratio));
+      return duplicates === undefined ? { registration_key: registrationKey } : { registration_key: registrationKey, duplicate_faces: duplicates };
+    });
     this.#registerWithImage = this.#db.transaction((document: string, image: NewImage) => {
       const stored = this.#storeImage(image);
-      return this.registerWithKey(document, stored.image_key) ?? '';
+      return this.#register(document, stored.image_key, image.descriptor);
     });
+  }
+
+  /**
+   * The faces under other CPFs resembling this descriptor, after bringing the index up to date with
+   * every registration in the database (this process's and any other's on the same file).
+   */
+  #similarFaces(descriptor: FaceDescriptor, document: string): DuplicateFace[] {
+    while (this.#indexMore(INDEX_CHUNK) === INDEX_CHUNK);
+    return this.#faces.similarFaces(descriptor, document).map((face) => ({
+      registration_key: face.registrationKey,
+      document_number: hideCpf(face.document) ?? '***.***.***-**',
+      similarity_ratio: face.similarityRatio,
+    }));
   }
 
   #migrate(): void {
@@ -147,22 +213,58 @@ export class EmulatorStore {
     return this.#imageByKey.get(imageKey.toLowerCase());
   }
 
-  /** Registers a document with an image this emulator issued; undefined when the key is unknown. */
-  registerWithKey(document: string, imageKey: string): string | undefined {
-    const key = imageKey.toLowerCase();
-    if (this.#imageByKey.get(key) === undefined) return undefined;
-    const registrationKey = randomUUID();
-    this.#insertRegistration.run(registrationKey, document, key, new Date().toISOString());
-    return registrationKey;
+  /** Adds up to `limit` registrations not yet in the index; answers how many rows it read. */
+  #indexMore(limit: number): number {
+    let read = 0;
+    for (const row of this.#facesAfter.iterate(this.#indexedUpTo, limit)) {
+      const stored = descriptorFromBlob(row.face_descriptor);
+      if (stored !== undefined) this.#faces.add({ registrationKey: row.registration_key, document: row.document_number }, stored);
+      this.#indexedUpTo = row.id;
+      read += 1;
+    }
+    return read;
   }
 
-  /** Stores the picture and the registration in one transaction: both or neither. */
-  registerWithImage(document: string, image: NewImage): string {
+  /**
+   * Loads the stored faces into the duplicate index a chunk at a time, letting the event loop run
+   * between chunks, so a start with a large base answers at once (a registration arriving
+   * meanwhile loads the rest itself). Call once after opening.
+   */
+  async loadFaceIndex(): Promise<void> {
+    while (this.#db.open && this.#indexMore(INDEX_CHUNK) === INDEX_CHUNK) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** How many registered faces the duplicate index holds, and their descriptors' bytes. */
+  faceIndexSize(): { faces: number; bytes: number } {
+    return { faces: this.#faces.size, bytes: this.#faces.descriptorBytes };
+  }
+
+  /** Registers a document with an image this emulator issued; undefined when the key is unknown. */
+  registerWithKey(document: string, imageKey: string): StoredRegistration | undefined {
+    const key = imageKey.toLowerCase();
+    const descriptor = this.findImageDescriptor(key);
+    if (descriptor === undefined) return undefined;
+    return this.#register(document, key, descriptor ?? undefined);
+  }
+
+  /** Stores the picture and the registration (and its duplicates) in one transaction: all or nothing. */
+  registerWithImage(document: string, image: NewImage): StoredRegistration {
     return this.#registerWithImage(document, image);
   }
 
-  findRegistration(registrationKey: string): string | undefined {
-    return this.#registrationByKey.get(registrationKey.toLowerCase());
+  /** A registration by key, with the duplicates found when it was made. */
+  findRegistration(registrationKey: string): StoredRegistration | undefined {
+    const row = this.#registrationByKey.get(registrationKey.toLowerCase());
+    if (row === undefined) return undefined;
+    if (row.compared === 0) return { registration_key: row.registration_key };
+    const duplicates = this.#duplicatesOf.all(row.registration_key).map((duplicate) => ({
+      registration_key: duplicate.registration_key,
+      document_number: hideCpf(duplicate.document_number) ?? '***.***.***-**',
+      similarity_ratio: duplicate.similarity_ratio,
+    }));
+    return { registration_key: row.registration_key, duplicate_faces: duplicates };
   }
 
   findRegistrationByDocument(document: string): string | undefined {

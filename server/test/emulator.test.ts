@@ -31,7 +31,7 @@ describe('emulator: registration with an inline image', () => {
       expect(registration_key).toMatch(UUID);
       const found = await app.inject({ method: 'GET', url: byKey(String(registration_key)) });
       expect(found.statusCode).toBe(200);
-      expect(json(found)).toEqual({ registration_key });
+      expect(json(found)).toEqual(json(response));
     }
   });
 
