@@ -39,7 +39,10 @@ describe('FaceIndex', () => {
   it('names at most MAX_DUPLICATES, the newest on ties, and ignores scale and malformed descriptors', () => {
     const index = new FaceIndex(DIMS);
     for (let i = 0; i < MAX_DUPLICATES + 3; i += 1) {
-      index.add({ registrationKey: `k${String(i)}`, document: `doc${String(i)}` }, near(0, 1).map((x) => x * (i + 1)));
+      index.add(
+        { registrationKey: `k${String(i)}`, document: `doc${String(i)}` },
+        near(0, 1).map((x) => x * (i + 1)),
+      );
     }
     index.add({ registrationKey: 'zeros', document: 'Z' }, new Float32Array(DIMS));
     index.add({ registrationKey: 'short', document: 'S' }, new Float32Array(DIMS - 1).fill(1));

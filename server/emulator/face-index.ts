@@ -2,8 +2,8 @@
  * Duplicate faces (issue 13): on each registration, the registered faces under *other* CPFs that
  * resemble the new one. A plain scan over every registered descriptor, held in memory, unit length,
  * so a similarity is one dot product. Chosen from `npm run bench -- face-search` (decision 009):
- * at 100,000 descriptors a scan takes tens of milliseconds, less than one face check, with exact
- * answers; an approximate index would add a native dependency to save time nobody waits for.
+ * at 100,000 descriptors a scan takes ~85 ms, less than one face check, with exact answers; an
+ * approximate index would add a native dependency to save time nobody waits for.
  */
 import { DUPLICATE_RATIO, similarityRatio } from './face-match.ts';
 import type { FaceDescriptor } from './face-match.ts';

@@ -116,7 +116,9 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   app.post(PATHS.registration, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<RegistrationAnswer> => {
     const { document_number, image, image_key } = parse(registrationRequestSchema, body(request));
     const registered =
-      image !== undefined ? store.registerWithImage(document_number, await decode(image)) : store.registerWithKey(document_number, image_key ?? '');
+      image !== undefined
+        ? store.registerWithImage(document_number, await decode(image))
+        : store.registerWithKey(document_number, image_key ?? '');
     if (registered === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
     void reply.code(201);
     return registered;

@@ -153,7 +153,9 @@ export class EmulatorStore {
       const duplicates = descriptor === undefined ? undefined : this.#similarFaces(descriptor, document);
       this.#insertRegistration.run(registrationKey, document, imageKey, new Date().toISOString(), duplicates === undefined ? 0 : 1);
       duplicates?.forEach((face, rank) => this.#insertDuplicate.run(registrationKey, rank, face.registration_key, face.similarity_ratio));
-      return duplicates === undefined ? { registration_key: registrationKey } : { registration_key: registrationKey, duplicate_faces: duplicates };
+      return duplicates === undefined
+        ? { registration_key: registrationKey }
+        : { registration_key: registrationKey, duplicate_faces: duplicates };
     });
     this.#registerWithImage = this.#db.transaction((document: string, image: NewImage) => {
       const stored = this.#storeImage(image);

@@ -77,7 +77,11 @@ describe('duplicate faces across CPFs (issue 13)', () => {
     const a = await register(app, CPF_A, { image: await variant('portrait-B001270.jpg', 'jpeg') });
     const c = await register(app, CPF_C, { image: fixtureBase64('portrait-B001270.jpg') });
     await register(app, CPF_C, { image: await variant('portrait-B001270.jpg', 'brightness') });
-    const uploaded = await app.inject({ method: 'POST', url: '/face_recognition/image', payload: { image: fixtureBase64('portrait-B001270.jpg') } });
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: '/face_recognition/image',
+      payload: { image: fixtureBase64('portrait-B001270.jpg') },
+    });
     expect(uploaded.statusCode, uploaded.body).toBe(201);
     const b = await register(app, CPF_B, { image_key: String(json(uploaded).image_key) });
     const found = b.duplicate_faces ?? [];
