@@ -95,6 +95,9 @@ export default defineConfig({
         LOG_LEVEL: 'warn',
         QITECH_SANDBOX_URL: `http://127.0.0.1:${String(upstreams.proxy.port)}`,
         QITECH_SANDBOX_API_KEY: upstreams.sandbox.key,
+        // The sandbox's stand-in is an emulator, which offers 1:1 validation; production's stays
+        // off (its emulator keeps no face descriptors), as on a console whose account has none.
+        QITECH_SANDBOX_VALIDATION: 'on',
         QITECH_PRODUCTION_URL: `http://127.0.0.1:${String(upstreams.production.port)}`,
         QITECH_PRODUCTION_API_KEY: upstreams.production.key,
         QITECH_TIMEOUT_MS: String(upstreams.timeoutMs),

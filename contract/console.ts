@@ -10,6 +10,13 @@ export const environmentsAnswerSchema = z.object({
       name: environmentNameSchema,
       /** True where data is synthetic (the emulator, QI Tech's sandbox): the SPA may offer test CPFs. */
       synthetic: z.boolean(),
+      /**
+       * Whether POST /api/{env}/face_recognition/validation is offered here: always in `local`; in
+       * `sandbox` and `production` only when the administrator enabled it
+       * (QITECH_SANDBOX_VALIDATION / QITECH_PRODUCTION_VALIDATION=on), since QI Tech's newer
+       * accounts validate through the Account Event API instead.
+       */
+      validation: z.boolean(),
     }),
   ),
 });

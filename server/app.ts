@@ -37,6 +37,7 @@ const ANONYMOUS_AUDIT: Partial<Record<string, AuditAction>> = {
   'POST /:env/face_recognition/image': 'image',
   'GET /:env/face_recognition/registration/:registration_key': 'lookup_key',
   'GET /:env/face_recognition/registration/document_number/:document_number': 'lookup_document',
+  'POST /:env/face_recognition/validation': 'validation',
 };
 
 export interface AppOptions {
@@ -111,23 +112,40 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     environments.push({
       name: 'local',
       synthetic: true,
+      // The emulator implements POST /face_recognition/validation.
+      validation: true,
       upstream: emulatorUpstream(app, EMULATOR_PREFIX, localEmulatorKey),
       settings: { key: 'EMULATOR_API_KEY' },
     });
   }
-  // Safest first: with no `?env=` the console opens in the first environment listed.
+  // Safest first: with no `?env=` the console opens in the first environment listed. QI Tech's
+  // validation endpoint only where the administrator says the account offers it (newer accounts
+  // validate through the Account Event API instead).
   const qitech = [
-    { name: 'sandbox', synthetic: true, upstream: config.sandbox, settings: { key: 'QITECH_SANDBOX_API_KEY', url: 'QITECH_SANDBOX_URL' } },
+    {
+      name: 'sandbox',
+      synthetic: true,
+      validation: config.sandboxValidation,
+      upstream: config.sandbox,
+      settings: { key: 'QITECH_SANDBOX_API_KEY', url: 'QITECH_SANDBOX_URL', validation: 'QITECH_SANDBOX_VALIDATION' },
+    },
     {
       name: 'production',
       synthetic: false,
+      validation: config.productionValidation,
       upstream: config.production,
-      settings: { key: 'QITECH_PRODUCTION_API_KEY', url: 'QITECH_PRODUCTION_URL' },
+      settings: { key: 'QITECH_PRODUCTION_API_KEY', url: 'QITECH_PRODUCTION_URL', validation: 'QITECH_PRODUCTION_VALIDATION' },
     },
   ] as const;
-  for (const { name, synthetic, upstream, settings } of qitech) {
+  for (const { name, synthetic, validation, upstream, settings } of qitech) {
     if (upstream === undefined) continue;
-    environments.push({ name, synthetic, upstream: httpUpstream({ ...upstream, timeoutMs: config.upstreamTimeoutMs }), settings });
+    environments.push({
+      name,
+      synthetic,
+      validation,
+      upstream: httpUpstream({ ...upstream, timeoutMs: config.upstreamTimeoutMs }),
+      settings,
+    });
   }
 
   // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite.

@@ -44,6 +44,21 @@ function upstreamUrl(fallback: string) {
     .transform((v) => v.replace(/\/+$/, ''));
 }
 
+/**
+ * An on/off switch an administrator types: on/off, true/false or 1/0, in any case; unset or empty is
+ * off. Anything else stops the start, rather than being read as off.
+ */
+const onOffSwitch = z
+  .string()
+  .optional()
+  .transform((v, context): boolean => {
+    const value = (v ?? '').trim().toLowerCase();
+    if (value === '' || value === 'off' || value === 'false' || value === '0') return false;
+    if (value === 'on' || value === 'true' || value === '1') return true;
+    context.addIssue({ code: 'custom', message: 'must be on or off (true/false and 1/0 are accepted too)' });
+    return z.NEVER;
+  });
+
 /** proxy-addr's names for address ranges (Fastify's trustProxy takes them as addresses). */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -114,6 +129,8 @@ const settingsSchema = z.object({
   QITECH_SANDBOX_URL: upstreamUrl(QITECH_SANDBOX_URL),
   QITECH_PRODUCTION_API_KEY: apiKey,
   QITECH_PRODUCTION_URL: upstreamUrl(QITECH_PRODUCTION_URL),
+  QITECH_SANDBOX_VALIDATION: onOffSwitch,
+  QITECH_PRODUCTION_VALIDATION: onOffSwitch,
   QITECH_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -149,6 +166,14 @@ export interface Config {
   sandbox: UpstreamSettings | undefined;
   /** QI Tech's production, when its key is set. */
   production: UpstreamSettings | undefined;
+  /**
+   * Whether the console forwards 1:1 validations (POST /face_recognition/validation) to the sandbox
+   * and to production (QITECH_SANDBOX_VALIDATION, QITECH_PRODUCTION_VALIDATION; off by default):
+   * QI Tech's newer accounts validate through the Account Event API instead, and answer nothing
+   * useful there. The `local` emulator always offers it.
+   */
+  sandboxValidation: boolean;
+  productionValidation: boolean;
   /** How long an upstream call may take, answer included, before the console answers 504. */
   upstreamTimeoutMs: number;
   /** A session unused this long ends. */
@@ -192,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandbox: s.QITECH_SANDBOX_API_KEY === undefined ? undefined : { url: s.QITECH_SANDBOX_URL, apiKey: s.QITECH_SANDBOX_API_KEY },
     production:
       s.QITECH_PRODUCTION_API_KEY === undefined ? undefined : { url: s.QITECH_PRODUCTION_URL, apiKey: s.QITECH_PRODUCTION_API_KEY },
+    sandboxValidation: s.QITECH_SANDBOX_VALIDATION,
+    productionValidation: s.QITECH_PRODUCTION_VALIDATION,
     upstreamTimeoutMs: s.QITECH_TIMEOUT_MS,
     sessionIdleMs: s.SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: s.SESSION_MAX_HOURS * 3_600_000,

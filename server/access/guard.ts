@@ -64,6 +64,7 @@ export function accessGuard(store: AccessStore): AccessGuard {
 const CAPABILITY_TEXT: Record<Capability, string> = {
   register: 'register faces',
   lookup: 'look registrations up',
+  validate: 'validate faces against registrations',
   audit: 'read the audit trail',
   accounts: 'manage accounts',
 };

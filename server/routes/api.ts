@@ -2,8 +2,15 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
-import { imageAnswerSchema, keySchema, registrationAnswerSchema, upstreamErrorBodySchema } from '../../contract/registration.ts';
-import { imageUploadRequestSchema, registrationRequestSchema } from '../../contract/requests.ts';
+import {
+  imageAnswerSchema,
+  keySchema,
+  registrationAnswerSchema,
+  upstreamErrorBodySchema,
+  validationAnswerSchema,
+} from '../../contract/registration.ts';
+import type { ValidationAnswer } from '../../contract/registration.ts';
+import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';
@@ -18,9 +25,14 @@ import type { Upstream, UpstreamAnswer } from '../lib/upstream.ts';
 export interface Environment {
   name: EnvironmentName;
   synthetic: boolean;
+  /** Whether 1:1 validations are forwarded here (the emulator always; QI Tech when the administrator says so). */
+  validation: boolean;
   upstream: Upstream;
-  /** The settings an administrator changes when the upstream refuses the key or cannot be reached. */
-  settings: { key: string; url?: string };
+  /**
+   * The settings an administrator changes when the upstream refuses the key or cannot be reached,
+   * and the one that turns validation on.
+   */
+  settings: { key: string; url?: string; validation?: string };
 }
 
 export interface ApiOptions {
@@ -31,7 +43,8 @@ export interface ApiOptions {
   upstreamTimeoutMs: number;
 }
 
-type Call = 'registration' | 'lookup' | 'image';
+/** What was called, for the fault messages: only after a registration may something exist that staff did not see. */
+type Call = 'registration' | 'lookup' | 'image' | 'validation';
 
 /** An answer to send: the contract's fields of the upstream's success or of its 4xx refusal. */
 interface Relayed {
@@ -87,15 +100,23 @@ function badAnswer(environment: Environment, call: Call, status: number): Proble
   );
 }
 
+/** A parsed answer with this upstream's key taken out of every text in it, nested ones included. */
+function concealed(environment: Environment, value: unknown): unknown {
+  if (typeof value === 'string') return environment.upstream.conceal(value);
+  if (Array.isArray(value)) return value.map((item) => concealed(environment, item));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([field, inner]) => [field, concealed(environment, inner)]));
+  }
+  return value;
+}
+
 /**
  * What is relayed of an answer the contract accepted: its fields (parsing dropped the others),
  * with this upstream's key taken out of every text; undefined if it cannot be sent as JSON.
  */
 function relayable(environment: Environment, parsed: unknown): Record<string, unknown> | undefined {
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const body = Object.fromEntries(
-    Object.entries(parsed).map(([field, value]) => [field, typeof value === 'string' ? environment.upstream.conceal(value) : value]),
-  );
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const body = concealed(environment, parsed) as Record<string, unknown>;
   try {
     JSON.stringify(body);
   } catch {
@@ -145,16 +166,22 @@ function answerOrProblem(environment: Environment, call: Call, success: z.ZodMin
 
 const registrationKeySchema = keySchema('registration_key');
 
+/** The audit's outcome of a validation answered 2xx: QI Tech's verdict, when it is one the trail names. */
+function validationOutcome(answer: ValidationAnswer): string {
+  return answer.validation_result === 'pass' || answer.validation_result === 'fail' ? answer.validation_result : 'ok';
+}
+
 /**
  * The console API. Registration calls are checked with the contract before anything leaves,
  * then forwarded to the environment's upstream; of its answer, the contract's fields come back
- * when it has the contract's shape. Only these four calls exist: this is no proxy to QI Tech.
+ * when it has the contract's shape. Only these five calls exist (the four registration calls and
+ * the 1:1 validation): this is no proxy to QI Tech.
  */
 export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   const { guard } = options;
   const byName = new Map(options.environments.map((environment) => [environment.name, environment]));
   const listing: EnvironmentsAnswer = {
-    environments: options.environments.map(({ name, synthetic }) => ({ name, synthetic })),
+    environments: options.environments.map(({ name, synthetic, validation }) => ({ name, synthetic, validation })),
   };
 
   const environmentOf = (request: FastifyRequest): Environment => {
@@ -211,6 +238,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
   const byKey = '/:env/face_recognition/registration/:registration_key';
   const byDocument = '/:env/face_recognition/registration/document_number/:document_number';
   const image = '/:env/face_recognition/image';
+  const validation = '/:env/face_recognition/validation';
 
   interface Note {
     environment?: EnvironmentName;
@@ -218,6 +246,8 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     registrationKey?: string;
     consentTerm?: string;
     faceCheckOverride?: FaceStatus;
+    /** The outcome of an answer the console relays as a success, when it says more than `ok` (a validation's verdict). */
+    result?: string;
   }
 
   /**
@@ -225,7 +255,10 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
    * and the outcome — what the console answered, refusals and upstream faults included.
    */
   const audited =
-    (action: 'register' | 'image' | 'lookup_key' | 'lookup_document', handler: (request: FastifyRequest, note: Note) => Promise<Relayed>) =>
+    (
+      action: 'register' | 'image' | 'lookup_key' | 'lookup_document' | 'validation',
+      handler: (request: FastifyRequest, note: Note) => Promise<Relayed>,
+    ) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const note: Note = {};
       let answer: Relayed;
@@ -233,23 +266,25 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
         answer = await handler(request, note);
       } catch (error) {
         const problem = error instanceof Problem ? error : undefined;
-        guard.audit(request, { action, ...note, outcome: problem?.title ?? 'internal_error', status: problem?.statusCode ?? 500 });
+        const { result: _result, ...entry } = note;
+        guard.audit(request, { action, ...entry, outcome: problem?.title ?? 'internal_error', status: problem?.statusCode ?? 500 });
         throw error;
       }
       const body = answer.body as { registration_key?: unknown; title?: unknown };
-      const key = typeof body.registration_key === 'string' ? body.registration_key : note.registrationKey;
+      const { result, ...entry } = note;
+      const key = typeof body.registration_key === 'string' ? body.registration_key : entry.registrationKey;
       guard.audit(request, {
         action,
-        ...note,
+        ...entry,
         ...(key === undefined ? {} : { registrationKey: key }),
-        outcome: answer.status < 400 ? 'ok' : String(body.title),
+        outcome: answer.status < 400 ? (result ?? 'ok') : String(body.title),
         status: answer.status,
       });
       return reply.code(answer.status).send(answer.body);
     };
 
   /** The environment named in the path, if this account may work in it with this capability. */
-  const enter = (request: FastifyRequest, note: Note, capability: 'register' | 'lookup'): Environment => {
+  const enter = (request: FastifyRequest, note: Note, capability: 'register' | 'lookup' | 'validate'): Environment => {
     const named = byName.get((request.params as { env: string }).env as EnvironmentName);
     if (named !== undefined) note.environment = named.name;
     // Who first: nobody learns which environments exist without logging in.
@@ -331,10 +366,39 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
     }),
   );
 
+  app.post(
+    validation,
+    { bodyLimit: EMULATOR_BODY_LIMIT },
+    audited('validation', async (request, note) => {
+      const environment = enter(request, note, 'validate');
+      if (!environment.validation) {
+        // Kept in the trail with the CPF it was for, when the body names a valid one.
+        const named = cpfSchema.safeParse((request.body as { document_number?: unknown } | null | undefined)?.document_number);
+        if (named.success) note.cpf = named.data;
+        throw new Problem(
+          403,
+          'validation_not_enabled',
+          `1:1 validation is not enabled for the ${environment.name} environment on this console: QI Tech's newer accounts validate through the Account Event API instead. If this account offers POST /face_recognition/validation, the console's administrator sets ${environment.settings.validation ?? 'its validation setting'}=on.`,
+        );
+      }
+      // No consent header: a validation compares a picture with a registration and registers nothing.
+      const body = parse(validationRequestSchema, requireBody(request));
+      note.cpf = body.document_number;
+      const relayed = await relay(request, environment, 'validation', validationAnswerSchema, 'POST', '/face_recognition/validation', body);
+      if (relayed.status < 300) {
+        const answer = relayed.body as ValidationAnswer;
+        note.registrationKey = answer.registration.registration_key;
+        note.result = validationOutcome(answer);
+      }
+      return relayed;
+    }),
+  );
+
   methodNotAllowed(app, registration, ['POST']);
   methodNotAllowed(app, byKey, ['GET']);
   methodNotAllowed(app, byDocument, ['GET']);
   methodNotAllowed(app, image, ['POST']);
+  methodNotAllowed(app, validation, ['POST']);
 
   // Every other /api path is refused by the /api scope's JSON 404.
   done();

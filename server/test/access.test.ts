@@ -269,7 +269,7 @@ describe('an admin changing their own account', () => {
     const elsewhere = as(app, await logIn(app, 'admin-1'));
     const change = await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { environments: ['local'] } });
     expect(change.statusCode).toBe(200);
-    expect(json(await here(ROUTES.environments))).toEqual({ environments: [{ name: 'local', synthetic: true }] });
+    expect(json(await here(ROUTES.environments))).toEqual({ environments: [{ name: 'local', synthetic: true, validation: true }] });
     refusal(await elsewhere(ROUTES.environments), 401, 'session_expired');
     refusal(await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { disabled: true } }), 409, 'own_account');
     refusal(await here({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { role: 'support' } }), 409, 'own_account');

@@ -12,7 +12,7 @@ describe('console API: environments', () => {
     const app = await buildTestApp();
     const response = await app.inject({ method: 'GET', url: '/api/environments' });
     expect(response.statusCode).toBe(200);
-    expect(json(response)).toEqual({ environments: [{ name: 'local', synthetic: true }] });
+    expect(json(response)).toEqual({ environments: [{ name: 'local', synthetic: true, validation: true }] });
   });
 
   it('lists none with LOCAL_EMULATOR=off, and the emulator is not mounted', async () => {
@@ -40,14 +40,12 @@ describe('console API: the four calls, forwarded to the environment', () => {
     });
     expect(created.statusCode).toBe(201);
     const key = String(json(created).registration_key);
-    // What the console created is what the emulator holds.
-    expect(json(await app.inject({ method: 'GET', url: `/emulator/face_recognition/registration/${key}` }))).toEqual({
-      registration_key: key,
-    });
-    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/${key}` }))).toEqual({ registration_key: key });
-    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/document_number/${CPF_A}` }))).toEqual({
-      registration_key: key,
-    });
+    // What the console created is what the emulator holds; the emulator's duplicate_faces is relayed.
+    const registered = { registration_key: key, duplicate_faces: [] };
+    expect(json(created)).toEqual(registered);
+    expect(json(await app.inject({ method: 'GET', url: `/emulator/face_recognition/registration/${key}` }))).toEqual(registered);
+    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/${key}` }))).toEqual(registered);
+    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/document_number/${CPF_A}` }))).toEqual(registered);
 
     const image = await app.inject({ method: 'POST', url: `${API}/image`, payload: { image: FACE } });
     expect(image.statusCode).toBe(201);

@@ -263,9 +263,9 @@ describe('settings of the upstreams', () => {
     const app = await buildTestApp({ ...config, dataDir: tempDir() });
     expect(json(await app.inject({ method: 'GET', url: '/api/environments' }))).toEqual({
       environments: [
-        { name: 'local', synthetic: true },
-        { name: 'sandbox', synthetic: true },
-        { name: 'production', synthetic: false },
+        { name: 'local', synthetic: true, validation: true },
+        { name: 'sandbox', synthetic: true, validation: false },
+        { name: 'production', synthetic: false, validation: false },
       ],
     });
   });
@@ -320,10 +320,10 @@ describe('an emulator in its own process as the sandbox upstream', () => {
     const created = await app.inject({ method: 'POST', url: `${API}/registration`, payload: { document_number: CPF_B, image: FACE } });
     expect(created.statusCode).toBe(201);
     const key = json(created).registration_key as string;
-    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/${key}` }))).toEqual({ registration_key: key });
-    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/document_number/${CPF_B}` }))).toEqual({
-      registration_key: key,
-    });
+    const registered = { registration_key: key, duplicate_faces: [] };
+    expect(json(created)).toEqual(registered);
+    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/${key}` }))).toEqual(registered);
+    expect(json(await app.inject({ method: 'GET', url: `${API}/registration/document_number/${CPF_B}` }))).toEqual(registered);
     const image = await app.inject({ method: 'POST', url: `${API}/image`, payload: { image: FACE } });
     expect(image.statusCode).toBe(201);
     const imageKey = json(image).image_key as string;

@@ -29,9 +29,9 @@ describe('apiRequest', () => {
   it('answers parsed with the contract', async () => {
     expect(await apiRequest('/environments', environmentsAnswerSchema)).toEqual({
       environments: [
-        { name: 'local', synthetic: true },
-        { name: 'sandbox', synthetic: true },
-        { name: 'production', synthetic: false },
+        { name: 'local', synthetic: true, validation: true },
+        { name: 'sandbox', synthetic: true, validation: false },
+        { name: 'production', synthetic: false, validation: false },
       ],
     });
   });

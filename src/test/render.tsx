@@ -8,7 +8,7 @@ import { EnvironmentContext } from '../lib/environment.tsx';
 import type { EnvironmentInfo } from '../lib/environment.tsx';
 import { initI18n } from '../lib/i18n/i18n.ts';
 
-const LOCAL: EnvironmentInfo = { name: 'local', synthetic: true };
+const LOCAL: EnvironmentInfo = { name: 'local', synthetic: true, validation: true };
 
 /**
  * Renders a piece of the console as the app does — query client (no retries, fresh per test),

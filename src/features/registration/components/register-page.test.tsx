@@ -19,7 +19,7 @@ import { RegisterPage } from './register-page.tsx';
 const submitButton = () => screen.getByRole('button', { name: /^Cadastrar (rosto|.*em PRODUÇÃO)$/ });
 const submit = () => userEvent.click(submitButton());
 
-const PRODUCTION = { name: 'production', synthetic: false } as const;
+const PRODUCTION = { name: 'production', synthetic: false, validation: false } as const;
 
 /** An image key for a real face, from the environment's own /image (the test server's emulator). */
 async function imageKey(env: EnvironmentName): Promise<string> {
@@ -78,7 +78,7 @@ describe('the register form', () => {
     expect(value).toMatch(/^\d{3}\.\d{3}\.\d{3}-\d{2}$/);
     expect(cpfProblem(value)).toBeNull();
     unmount();
-    await renderConsole(<RegisterPage />, { environment: { name: 'production', synthetic: false } });
+    await renderConsole(<RegisterPage />, { environment: { name: 'production', synthetic: false, validation: false } });
     expect(screen.queryByRole('button', { name: 'Gerar CPF de teste' })).toBeNull();
   });
 
@@ -448,7 +448,7 @@ describe('outside production', () => {
     // The test server's sandbox sends the emulator a key it refuses (src/test/console-server.ts).
     const cpf = generateCpf();
     const key = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';
-    await renderConsole(<RegisterPage />, { environment: { name: 'sandbox', synthetic: true } });
+    await renderConsole(<RegisterPage />, { environment: { name: 'sandbox', synthetic: true, validation: false } });
     await fillForm(cpf, key);
     await submit();
     const heading = await screen.findByRole('heading', { name: 'O cadastro não foi concluído' });
