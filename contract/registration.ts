@@ -15,7 +15,7 @@ export const keySchema = (field: string) => z.guid({ error: `${field} must be a 
  * stand-in for QI Tech's "Face Database Validation" event. The CPF comes hidden (`***.456.789-**`):
  * the console never learns the other customer's whole number from it.
  */
-export const duplicateFaceSchema = z.object({
+const duplicateFaceSchema = z.object({
   registration_key: keySchema('registration_key'),
   document_number: z.string().check(z.regex(/^\*\*\*\.\d{3}\.\d{3}-\*\*$/)),
   similarity_ratio: z.int().check(z.gte(0), z.lte(100)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceIndex, MAX_DUPLICATES } from './face-index.ts';
-import { DUPLICATE_RATIO, similarityRatio } from './face-match.ts';
+import { DUPLICATE_RATIO, PASS_RATIO, similarityRatio } from './face-match.ts';
 
 const DIMS = 8;
 
@@ -13,6 +13,10 @@ function near(axis: number, cosine: number): Float32Array {
 }
 
 describe('FaceIndex', () => {
+  it('calls a duplicate a face that would pass a validation as that customer (decision 009)', () => {
+    expect(DUPLICATE_RATIO).toBe(PASS_RATIO);
+  });
+
   it('names faces of other documents at or above the threshold, most similar first, one per document', () => {
     const index = new FaceIndex(DIMS, 1);
     index.add({ registrationKey: 'same-doc', document: 'A' }, near(0, 1));

@@ -62,10 +62,10 @@ export const SIMILARITY_FLOOR = 0.5;
 export const PASS_RATIO = 60;
 /**
  * `similarity_ratio` at or above which a face registered under another CPF is named as a duplicate
- * (decision 009): the same as a validation's pass, so a duplicate is a face that would validate as
- * that other customer.
+ * (decision 009): the same as PASS_RATIO (face-index.test.ts holds them equal), so a duplicate is a
+ * face that would validate as that other customer.
  */
-export const DUPLICATE_RATIO = PASS_RATIO;
+export const DUPLICATE_RATIO = 60;
 
 export function similarityRatio(cosine: number): number {
   if (!Number.isFinite(cosine)) return 0;
