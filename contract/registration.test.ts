@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, base64DecodedBytes, base64Problem } from './image.ts';
-import { errorBodySchema, registrationAnswerSchema, upstreamErrorBodySchema, validationAnswerSchema } from './registration.ts';
+import { errorBodySchema, registrationAnswerSchema, upstreamErrorBodySchema } from './registration.ts';
+import { validationAnswerSchema } from './validation.ts';
 import { registrationRequestSchema, validationRequestSchema } from './requests.ts';
 
 const KEY = '0b7e7c43-1d7e-4c39-8f1f-0e1f5d6b2a11';

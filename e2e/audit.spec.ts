@@ -46,6 +46,15 @@ test('the audit page shows each kind of action of the run, filters it, and expor
   await expect(registrations.filter({ hasText: 'Local (emulador)' })).toHaveCount(0);
   await page.getByRole('combobox', { name: 'Ambiente do registro' }).selectOption('');
 
+  // 1:1 validations (validation.spec.ts): the verdict in words, the CPF masked, by registrar and support.
+  await filter('validation');
+  const validations = table.getByRole('row');
+  await expect(validations.filter({ hasText: 'Mesma pessoa pass' }).first()).toBeVisible();
+  await expect(validations.filter({ hasText: 'Pessoa diferente fail' }).first()).toBeVisible();
+  await expect(validations.filter({ hasText: 'Cadastro não encontrado registration_not_found' }).first()).toBeVisible();
+  await expect(validations.filter({ hasText: 'e2e-support' }).first()).toBeVisible();
+  expect((await table.textContent()) ?? '').not.toMatch(/\d{3}\.\d{3}\.\d{3}-\d{2}/);
+
   for (const kind of ['lookup_document', 'lookup_key', 'image', 'login', 'login_failed', 'logout']) {
     await filter(kind);
     await expect(table.getByRole('row').nth(1), kind).toBeVisible();

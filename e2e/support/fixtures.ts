@@ -39,6 +39,11 @@ export const pictures = {
   portraitB001270: join(IMAGES, 'portrait-B001270.jpg'),
   /** One person in whose desk-camera frame the earlier rules counted a second face (see `portraitIds`). */
   portraitH001053: join(IMAGES, 'portrait-H001053.jpg'),
+  /**
+   * A face no other test registers, for duplicates.spec.ts (the others' faces are registered many
+   * times over): the first portrait by Bioguide ID after A000014 that the emulator accepts (225x275).
+   */
+  portraitA000055: join(IMAGES, 'portrait-A000055.jpg'),
   /** Generated: 4032x3024 JPEG of the centred face with noise, over 3 MB (must be downscaled before upload). */
   faceLarge12mp: join(GENERATED_DIR, 'face-large-12mp.jpg'),
 } as const;

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { errorBodySchema, imageAnswerSchema, registrationAnswerSchema, validationAnswerSchema } from '../../contract/registration.ts';
+import { errorBodySchema, imageAnswerSchema, registrationAnswerSchema } from '../../contract/registration.ts';
+import { validationAnswerSchema } from '../../contract/validation.ts';
 import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
 import { PASS_RATIO } from './face-match.ts';
 

@@ -2,14 +2,9 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import type { z } from 'zod/mini';
 import type { EnvironmentName, EnvironmentsAnswer } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
-import {
-  imageAnswerSchema,
-  keySchema,
-  registrationAnswerSchema,
-  upstreamErrorBodySchema,
-  validationAnswerSchema,
-} from '../../contract/registration.ts';
-import type { ValidationAnswer } from '../../contract/registration.ts';
+import { imageAnswerSchema, keySchema, registrationAnswerSchema, upstreamErrorBodySchema } from '../../contract/registration.ts';
+import { validationAnswerSchema } from '../../contract/validation.ts';
+import type { ValidationAnswer } from '../../contract/validation.ts';
 import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, mayUse } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { validationAnswerSchema } from '../../contract/registration.ts';
+import { validationAnswerSchema } from '../../contract/validation.ts';
 import { deskVariants } from '../../scripts/fixtures/face-variants.ts';
 import { loadFaceDetector } from '../emulator/face-detector.ts';
 import { PASS_RATIO } from '../emulator/face-match.ts';

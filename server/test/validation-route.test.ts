@@ -7,7 +7,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CONSENT_HEADER } from '../../contract/access.ts';
 import type { AuditEntry } from '../../contract/access.ts';
-import { validationAnswerSchema } from '../../contract/registration.ts';
+import { validationAnswerSchema } from '../../contract/validation.ts';
 import { loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
 import { PASS_RATIO } from '../emulator/face-match.ts';

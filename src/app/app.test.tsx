@@ -123,12 +123,12 @@ describe('logging out', () => {
 });
 
 describe('what each role sees', () => {
-  it('support: only look-ups; the start page is the look-up; the audit says it is not allowed', async () => {
+  it('support: look-ups and validations; the start page is the look-up; the audit says it is not allowed', async () => {
     await logInAs('support');
     const { location } = await renderConsole(<Console />, { path: '/?env=local' });
     expect(await screen.findByRole('heading', { name: 'Consultar cadastro' })).toBeVisible();
     expect(location.history.at(-1)).toBe('/lookup?env=local');
-    expect(navLinks()).toEqual(['Consultar cadastro']);
+    expect(navLinks()).toEqual(['Consultar cadastro', 'Validar rosto']);
     expect(screen.getByTestId('account')).toHaveTextContent('(Suporte)');
 
     act(() => location.navigate('/audit?env=local'));
@@ -140,7 +140,7 @@ describe('what each role sees', () => {
     await logInAs('qa');
     await renderConsole(<Console />, { path: '/?env=production' });
     expect(await screen.findByRole('heading', { name: 'Cadastrar rosto' })).toBeVisible();
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto']);
     const environments = within(screen.getByRole('combobox', { name: 'Ambiente' })).getAllByRole('option');
     expect(environments.map((option) => option.textContent)).toEqual(['Local (emulador)', 'Sandbox (QI Tech)']);
     expect(screen.getByRole('alert')).toHaveTextContent(
@@ -151,7 +151,7 @@ describe('what each role sees', () => {
   it('registrar: no audit trail', async () => {
     await renderConsole(<Console />, { path: '/audit' });
     expect(await screen.findByRole('heading', { name: 'Acesso não permitido' })).toBeVisible();
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto']);
     expect(screen.getByRole('alert')).toHaveTextContent('Seu perfil (Atendente de cadastro) não permite ver a auditoria.');
   });
 
@@ -159,7 +159,7 @@ describe('what each role sees', () => {
     await logInAs('admin');
     await renderConsole(<Console />, { path: '/?env=local' });
     await screen.findByRole('heading', { name: 'Cadastrar rosto' });
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Auditoria', 'Contas']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto', 'Auditoria', 'Contas']);
     await userEvent.click(within(nav()).getByRole('link', { name: 'Auditoria' }));
     expect(await screen.findByRole('heading', { name: 'Auditoria', level: 1 })).toBeVisible();
   });

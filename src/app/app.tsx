@@ -21,6 +21,8 @@ const LookupPage = lazy(loadLookupPage);
 // Opened at a look-up's address (a link, a bookmark): its code is fetched beside the session's
 // answer rather than after it, and nothing more is fetched on any other page.
 if (window.location.pathname.startsWith('/lookup')) void loadLookupPage();
+// A 1:1 validation now and then, beside the desk's registrations: off the first page.
+const ValidatePage = lazy(() => import('../features/validation/components/validate-page.tsx'));
 // Administrators only, and rarely: neither weighs on the first page.
 const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
 const AccountsPage = lazy(() => import('../features/accounts/components/accounts-page.tsx'));
@@ -86,6 +88,11 @@ function Routes({ account }: { account: Account }) {
       <Route path="/lookup">{lookup}</Route>
       <Route path="/lookup/key/:key">{lookup}</Route>
       <Route path="/lookup/document/:cpf">{lookup}</Route>
+      <Route path="/validate">
+        <Allowed account={account} capability="validate">
+          <ValidatePage />
+        </Allowed>
+      </Route>
       <Route path="/audit">
         <Allowed account={account} capability="audit">
           <AuditPage />

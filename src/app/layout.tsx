@@ -78,6 +78,12 @@ function AccountControl({ account, logOut }: { account: Account; logOut: LogOut 
 const NAV = [
   { capability: 'register', path: '/', label: 'app.nav.register', current: (location: string) => location === '/' },
   { capability: 'lookup', path: '/lookup', label: 'app.nav.lookup', current: (location: string) => location.startsWith('/lookup') },
+  {
+    capability: 'validate',
+    path: '/validate',
+    label: 'app.nav.validate',
+    current: (location: string) => location.startsWith('/validate'),
+  },
   { capability: 'audit', path: '/audit', label: 'app.nav.audit', current: (location: string) => location.startsWith('/audit') },
   {
     capability: 'accounts',

@@ -10,6 +10,7 @@ export const en: Messages = {
       label: 'Main navigation',
       register: 'Register a face',
       lookup: 'Look up a registration',
+      validate: 'Validate a face',
       audit: 'Audit trail',
       accounts: 'Accounts',
     },
@@ -41,6 +42,7 @@ export const en: Messages = {
       heading: 'Not allowed',
       register: 'Your role ({{role}}) does not allow registering faces.',
       lookup: 'Your role ({{role}}) does not allow looking registrations up.',
+      validate: 'Your role ({{role}}) does not allow validating faces.',
       audit: 'Your role ({{role}}) does not allow reading the audit trail.',
       accounts: 'Your role ({{role}}) does not allow managing accounts.',
       help: 'If your work needs it, ask a console administrator.',
@@ -298,6 +300,13 @@ export const en: Messages = {
       failed: 'Could not find out when and by whom this registration was made.',
     },
   },
+  duplicates: {
+    one: 'Warning: this face is already registered to another CPF',
+    many: 'Warning: this face is already registered to {{count}} other CPFs',
+    advice: "Check the customer's documents before going on; the registration was made.",
+    heading: 'Similar faces under other CPFs',
+    item: 'CPF {{cpf}} — {{ratio}}% similar',
+  },
   audit: {
     heading: 'Audit trail',
     intro: 'What was done in the console, newest first. CPFs are shown masked; times are Brasília time.',
@@ -440,6 +449,49 @@ export const en: Messages = {
       audited: 'Each time the key is shown is written to the audit trail.',
       off: 'The built-in emulator is off on this console (LOCAL_EMULATOR=off).',
       failed: 'The emulator key could not be shown',
+    },
+  },
+  validate: {
+    heading: 'Validate a face (1:1)',
+    intro:
+      'Compare a new picture of the customer with the face registered for their CPF. Nothing is registered or changed: a validation only tells whether it is the same person.',
+    notEnabled: {
+      body: '1:1 validation is not enabled in the “{{env}}” environment.',
+      admin:
+        "The console's administrator can enable it, if this environment's QI Tech account offers 1:1 validation through this API: QI Tech's newer accounts validate through the Account Event API.",
+      elsewhere: 'On this console, validation is enabled in:',
+    },
+    submit: 'Validate',
+    validating: 'Validating…',
+    missingPicture: 'Take or choose a picture before validating.',
+    result: {
+      pass: 'Same person — {{ratio}}%',
+      fail: 'Different person — {{ratio}}%',
+      other: 'Result “{{result}}” — {{ratio}}%',
+      passBody: 'The picture is of the same person as the face registered for CPF {{cpf}}.',
+      failBody:
+        "The picture is not of the person registered for CPF {{cpf}}. Check the CPF and the customer's document; if the picture is poor (dark, turned, blurred), take another and validate again.",
+      otherBody: 'QI Tech answered with a result the console does not know. Confirm with QI Tech what it means before deciding.',
+      cpf: 'CPF',
+      registration: 'Registration compared with',
+      byKey: 'Look up the registration',
+      registrationDate: 'Registration date',
+      registrationStatus: 'Registration status',
+      validationKey: 'Validation key',
+      validationDate: 'Validated at',
+      environment: 'Environment',
+    },
+    failure: { heading: 'The validation was not completed' },
+    errors: {
+      registration_not_found: 'No face is registered for CPF {{cpf}}. Register the face before validating.',
+      registration_not_comparable:
+        'The newest registration of CPF {{cpf}} has no face that can be compared. Register the face again, then validate.',
+      image_not_comparable:
+        'No face to compare could be taken from this picture. Take or choose another picture, the face frontal and well lit, and validate again.',
+      validation_not_enabled:
+        "1:1 validation is not enabled in this environment. The console's administrator can enable it; QI Tech's newer accounts validate through the Account Event API.",
+      busy: 'The face recognition service is busy with other pictures and did not validate this one. Try again in a few seconds.',
+      image_quality: 'The picture was refused by the quality check: {{reason}} Take or choose another picture and validate again.',
     },
   },
   errors: {

@@ -57,6 +57,17 @@ export const ptBRPages = {
       failed: 'Não foi possível saber quando e por quem este cadastro foi feito.',
     },
   },
+  /**
+   * The same face under other CPFs (issue 13): the desk's warning (loaded with it, off the first
+   * page) and a look-up's list. `{{cpf}}` comes hidden: `***.456.789-**`.
+   */
+  duplicates: {
+    one: 'Atenção: este rosto já está cadastrado em outro CPF',
+    many: 'Atenção: este rosto já está cadastrado em {{count}} outros CPFs',
+    advice: 'Confira os documentos do cliente antes de prosseguir; o cadastro foi feito.',
+    heading: 'Rostos semelhantes em outros CPFs',
+    item: 'CPF {{cpf}} — {{ratio}}% de semelhança',
+  },
   audit: {
     heading: 'Auditoria',
     intro: 'O que foi feito no console, do mais recente ao mais antigo. Os CPFs aparecem mascarados; horários de Brasília.',
@@ -199,6 +210,51 @@ export const ptBRPages = {
       audited: 'Cada exibição da chave fica registrada na auditoria.',
       off: 'O emulador embutido está desligado neste console (LOCAL_EMULATOR=off).',
       failed: 'Não foi possível mostrar a chave do emulador',
+    },
+  },
+  /** 1:1 validation (issue 13): a new picture compared with the face registered for a CPF. */
+  validate: {
+    heading: 'Validar rosto (1:1)',
+    intro:
+      'Compare uma foto nova do cliente com o rosto cadastrado para o CPF dele. Nada é cadastrado nem alterado: a validação só diz se é a mesma pessoa.',
+    notEnabled: {
+      body: 'A validação 1:1 não está habilitada no ambiente “{{env}}”.',
+      admin:
+        'O administrador do console pode habilitá-la, se a conta da QI Tech deste ambiente oferecer a validação 1:1 por esta API: as contas mais novas da QI Tech validam pela Account Event API.',
+      elsewhere: 'Neste console, a validação está habilitada em:',
+    },
+    submit: 'Validar',
+    validating: 'Validando…',
+    missingPicture: 'Capture ou escolha uma foto antes de validar.',
+    result: {
+      pass: 'Mesma pessoa — {{ratio}}%',
+      fail: 'Pessoa diferente — {{ratio}}%',
+      /** A validation_result the console does not know: shown as QI Tech sent it. */
+      other: 'Resultado “{{result}}” — {{ratio}}%',
+      passBody: 'A foto é da mesma pessoa do rosto cadastrado para o CPF {{cpf}}.',
+      failBody:
+        'A foto não é da pessoa cadastrada para o CPF {{cpf}}. Confira o CPF e o documento do cliente; se a foto estiver ruim (escura, de lado, tremida), tire outra e valide de novo.',
+      otherBody: 'A QI Tech respondeu um resultado que o console não conhece. Confirme com a QI Tech o que ele significa antes de decidir.',
+      cpf: 'CPF',
+      registration: 'Cadastro comparado',
+      byKey: 'Consultar o cadastro',
+      registrationDate: 'Data do cadastro',
+      registrationStatus: 'Situação do cadastro',
+      validationKey: 'Chave da validação',
+      validationDate: 'Validado em',
+      environment: 'Ambiente',
+    },
+    failure: { heading: 'A validação não foi concluída' },
+    errors: {
+      registration_not_found: 'Não há rosto cadastrado para o CPF {{cpf}}. Cadastre o rosto antes de validar.',
+      registration_not_comparable:
+        'O cadastro mais recente do CPF {{cpf}} não tem um rosto que possa ser comparado. Cadastre o rosto de novo e valide em seguida.',
+      image_not_comparable:
+        'Não foi possível tirar desta foto um rosto para comparar. Tire ou escolha outra foto, com o rosto de frente e bem iluminado, e valide de novo.',
+      validation_not_enabled:
+        'A validação 1:1 não está habilitada neste ambiente. O administrador do console pode habilitá-la; as contas mais novas da QI Tech validam pela Account Event API.',
+      busy: 'O serviço de reconhecimento facial está ocupado com outras fotos e não validou esta. Tente novamente em alguns segundos.',
+      image_quality: 'A foto foi recusada na avaliação de qualidade: {{reason}} Tire ou escolha outra foto e valide de novo.',
     },
   },
 };

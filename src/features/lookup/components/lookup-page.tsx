@@ -17,6 +17,7 @@ import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { pathFor, useEnvironment, useUnavailableEnvironment } from '../../../lib/environment.tsx';
 import { registrationOriginQueries } from '../api/registration-origin.ts';
 import { isKey, readSearch } from './search.ts';
+import { SimilarFaces } from './similar-faces.tsx';
 import type { Lookup } from './search.ts';
 
 function ResultByKey({ env, registrationKey }: { env: EnvironmentName; registrationKey: string }) {
@@ -124,6 +125,9 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
       </p>
       {where}
       <Origin env={env} registrationKey={query.data.registration_key} />
+      {query.data.duplicate_faces !== undefined && query.data.duplicate_faces.length > 0 && (
+        <SimilarFaces faces={query.data.duplicate_faces} env={env} />
+      )}
     </section>
   );
 }

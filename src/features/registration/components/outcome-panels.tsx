@@ -1,8 +1,9 @@
-import { useId } from 'react';
+import { Suspense, lazy, useId } from 'react';
 import type { Ref } from 'react';
 import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { Link } from 'wouter';
 import type { FaceStatus } from '../../../../contract/face-quality.ts';
+import type { DuplicateFace } from '../../../../contract/registration.ts';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
 import { pathFor } from '../../../lib/environment.tsx';
@@ -10,14 +11,28 @@ import type { Pending, Registered } from '../lib/send-protocol.ts';
 import { refusalReasonKey } from '../lib/picture-check.ts';
 import type { PictureOrigin } from '../lib/picture-check.ts';
 
+// Shown only when the emulator names the same face under other CPFs: not on the first page's path.
+const DuplicateFaces = lazy(() => import('./duplicate-faces.tsx').then((module) => ({ default: module.DuplicateFaces })));
+
 /**
  * What came of a send, each in its panel: the banner of the last registration above the fresh
  * form, the confirmation that stands in for the submit button, and the three ways a send can end
  * without one. Each panel's heading takes the focus it is given (`heading`).
  */
 
-/** The last registration, compact, above the next customer's form: key, copy, look-ups, environment. */
-export function SuccessBanner({ registered, onDismiss }: { registered: Registered; onDismiss: () => void }) {
+/**
+ * The last registration, compact, above the next customer's form: key, copy, look-ups, environment;
+ * and, when the same face is registered under other CPFs, the warning (it stays a success).
+ */
+export function SuccessBanner({
+  registered,
+  duplicates,
+  onDismiss,
+}: {
+  registered: Registered;
+  duplicates: readonly DuplicateFace[];
+  onDismiss: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const id = useId();
   return (
@@ -46,6 +61,11 @@ export function SuccessBanner({ registered, onDismiss }: { registered: Registere
         <Link href={pathFor(`/lookup/key/${registered.key}`, registered.env)}>{t('register.success.byKey')}</Link>
         <Link href={pathFor(`/lookup/document/${registered.cpf}`, registered.env)}>{t('register.success.byDocument')}</Link>
       </div>
+      {duplicates.length > 0 && (
+        <Suspense fallback={null}>
+          <DuplicateFaces faces={duplicates} env={registered.env} />
+        </Suspense>
+      )}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Suspense, lazy, useEffect, useId, useReducer, useRef } from 'react';
+import { Suspense, lazy, useEffect, useId, useReducer, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
@@ -8,7 +8,7 @@ import { useSearchParams } from 'wouter';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { cpfDigits, cpfProblem, generateCpf, maskCpf, maskCpfPartial } from '../../../../contract/cpf.ts';
 import type { FaceStatus } from '../../../../contract/face-quality.ts';
-import type { RegistrationRequest } from '../../../../contract/registration.ts';
+import type { DuplicateFace, RegistrationRequest } from '../../../../contract/registration.ts';
 import { registerFace, registrationQueries } from '../../../api/registrations.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { useErrorText } from '../../../components/ui/api-error-message.tsx';
@@ -54,6 +54,8 @@ export function RegisterPage() {
   const [params] = useSearchParams();
   const [desk, dispatch] = useReducer(deskReducer, initialDesk);
   const { phase, registered } = desk;
+  /** The same face under other CPFs, as the last registration's answer named them (set with `registered`, shown with it). */
+  const [duplicates, setDuplicates] = useState<readonly DuplicateFace[]>([]);
   const pictureField = usePictureField();
   const outcome = useRef<HTMLHeadingElement>(null);
   const submitButton = useRef<HTMLButtonElement>(null);
@@ -103,7 +105,7 @@ export function RegisterPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per registration
   }, [registered]);
 
-  const onRegistered = (key: string, cpf: string, late: boolean) => {
+  const onRegistered = (key: string, cpf: string, late: boolean, faces: readonly DuplicateFace[] = []) => {
     // Look-ups of this environment are stale now; each is fetched again when next shown, not at once.
     void queryClient.invalidateQueries({ queryKey: registrationQueries.all(env), refetchType: 'none' });
     // Nothing of the face stays in the page, nor in the mutation's remembered variables.
@@ -111,6 +113,7 @@ export function RegisterPage() {
     pictureField.registered(form.getValues('source'));
     // The next customer accepts the term for themselves.
     form.reset({ document_number: '', consent: false, source: form.getValues('source'), image_key: '' });
+    setDuplicates(faces);
     dispatch({ type: 'registered', registered: { key, cpf, late, at: new Date(), env } });
   };
 
@@ -121,7 +124,8 @@ export function RegisterPage() {
     try {
       const found = await queryClient.query({ ...registrationQueries.byDocument(env, pending.request.document_number), staleTime: 0 });
       const key = found?.registration_key ?? null;
-      if (key !== null && key.toLowerCase() !== pending.before?.toLowerCase()) onRegistered(key, pending.request.document_number, true);
+      if (key !== null && key.toLowerCase() !== pending.before?.toLowerCase())
+        onRegistered(key, pending.request.document_number, true, found?.duplicate_faces);
       else dispatch({ type: 'notCreated', ...pending, error });
     } catch (lookupError) {
       dispatch({ type: 'unverified', ...pending, error, lookupError });
@@ -135,7 +139,7 @@ export function RegisterPage() {
     mutation.mutate(
       { request, consentTerm: CONSENT_TERM.version, ...(override === null ? {} : { faceCheckOverride: override }) },
       {
-        onSuccess: (answer) => onRegistered(answer.registration_key, request.document_number, false),
+        onSuccess: (answer) => onRegistered(answer.registration_key, request.document_number, false, answer.duplicate_faces),
         onError: (error) => {
           if (outcomeUnknown(error)) void verify(pending, error);
           else dispatch({ type: 'failed', request, error });
@@ -216,7 +220,9 @@ export function RegisterPage() {
       <h1 id={`${id}-heading`}>{t('register.heading')}</h1>
       <form onSubmit={(event) => void form.handleSubmit(onValid, onInvalid)(event)} noValidate className="register-form">
         {/* First in the page on a phone; above the picture, beside the form, from 1024 px. */}
-        {registered !== null && <SuccessBanner registered={registered} onDismiss={() => dispatch({ type: 'dismiss' })} />}
+        {registered !== null && (
+          <SuccessBanner registered={registered} duplicates={duplicates} onDismiss={() => dispatch({ type: 'dismiss' })} />
+        )}
         <div className="desk-column desk-form">
           <p className="intro">{t('register.intro')}</p>
           <Field id={`${id}-cpf`} label={t('cpf.label')} hint={t('cpf.hint')} error={cpfMessage} describedBy={`${id}-cpf-status`}>
