@@ -11,16 +11,19 @@ import { UploadPicker } from './upload-picker.tsx';
 
 /**
  * An image key from QI Tech's SDK, typed or pasted; where data is synthetic, one can be obtained
- * here by sending a photo to `/image` (QA's way to exercise the key path without a phone).
+ * here by sending a photo to `/image` (QA's way to exercise the key path without a phone), for
+ * whoever may send one (`offerUpload`: the `register` capability; support validates, never uploads).
  */
 export function ImageKeyField({
   field,
   error,
   onKey,
+  offerUpload = true,
 }: {
   field: UseFormRegisterReturn<'image_key'>;
   error: string | undefined;
   onKey: (key: string) => void;
+  offerUpload?: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const announce = useAnnounce();
@@ -54,7 +57,7 @@ export function ImageKeyField({
           />
         )}
       </Field>
-      {environment.synthetic && (
+      {environment.synthetic && offerUpload && (
         <fieldset className="subtle">
           <legend>{t('register.key.obtainLegend')}</legend>
           <UploadPicker label={t('register.key.obtain')} onPicture={(picture) => upload.mutate(picture.base64)} />

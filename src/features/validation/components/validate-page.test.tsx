@@ -325,5 +325,16 @@ describe('in the console', () => {
     expect(within(nav).getByRole('link', { name: 'Validar rosto' })).toHaveAttribute('aria-current', 'page');
     expect(within(nav).queryByRole('link', { name: 'Cadastrar rosto' })).toBeNull();
     expect(screen.getByRole('button', { name: 'Validar' })).toBeEnabled();
+    // An image key is typed; obtaining one means sending a photo, which support may not do.
+    await userEvent.click(screen.getByRole('radio', { name: 'Chave de imagem (SDK)' }));
+    expect(await screen.findByLabelText('Chave de imagem (image_key)')).toBeVisible();
+    expect(screen.queryByRole('group', { name: 'Não tem uma chave? Envie uma foto para obter uma' })).toBeNull();
+  });
+
+  it('offers a registrar to obtain an image key by sending a photo, where data is synthetic', async () => {
+    await logInAs('registrar');
+    await renderConsole(<Console />, { path: '/validate?env=local' });
+    await userEvent.click(await screen.findByRole('radio', { name: 'Chave de imagem (SDK)' }, { timeout: 10_000 }));
+    expect(await screen.findByRole('group', { name: 'Não tem uma chave? Envie uma foto para obter uma' })).toBeVisible();
   });
 });

@@ -1,14 +1,16 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Suspense, lazy, useContext, useEffect, useId, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import { Link } from 'wouter';
+import { can } from '../../../../contract/access.ts';
 import { cpfProblem } from '../../../../contract/cpf.ts';
 import type { FaceStatus } from '../../../../contract/face-quality.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { Field } from '../../../components/ui/field.tsx';
+import { sessionQueries } from '../../../api/session.ts';
 import { EnvironmentContext, pathFor, useEnvironment } from '../../../lib/environment.tsx';
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
@@ -72,6 +74,8 @@ function ValidateForm() {
   const { t } = useTranslation();
   const environment = useEnvironment();
   const env = environment.name;
+  const account = useQuery(sessionQueries.current()).data?.account;
+  const mayUpload = account != null && can(account, 'register');
   const announce = useAnnounce();
   const errorText = useValidationErrorText();
   const id = useId();
@@ -269,6 +273,7 @@ function ValidateForm() {
         {source === 'key' ? (
           <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
             <ImageKeyField
+              offerUpload={mayUpload}
               field={form.register('image_key', { onChange: edited })}
               error={keyError}
               onKey={(key) => {
