@@ -185,7 +185,7 @@ test('a look-up link to an environment this console lacks says so and looks noth
   expect(lookups).toEqual([]);
   // Looking up from there is asked for, in the environment named.
   await page.getByRole('button', { name: 'Consultar' }).click();
-  await expect(page).toHaveURL(new RegExp(`/lookup/document/${cpf.replace(/\./g, '\\.')}\\?env=local$`));
+  await expect(page).toHaveURL(/\/lookup\/document\?env=local$/);
   await expect(page.getByTestId('lookup-environment')).toHaveText('Ambiente consultado: Local (emulador)');
   expect(lookups).toHaveLength(1);
 });

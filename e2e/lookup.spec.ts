@@ -59,18 +59,30 @@ test('one box finds a registration by key and by CPF, masked or not, with when a
   // By CPF, digits only.
   await searchBox(page).fill(cpf.replace(/\D/g, ''));
   await page.getByRole('button', { name: 'Consultar' }).click();
-  await expect(page).toHaveURL(new RegExp(`/lookup/document/${cpf.replace(/\./g, '\\.')}\\?env=local$`));
+  // The CPF is never in the address (nor in the browser's history of addresses).
+  await expect(page).toHaveURL(/\/lookup\/document\?env=local$/);
   await expect(page.getByRole('heading', { name: `Cadastro mais recente do CPF ${cpf}` })).toBeFocused();
   await expect(page.getByTestId('registration-key')).toHaveText(key);
   await expect(page.getByTestId('registration-origin')).toHaveText(origin);
 
-  // By CPF, masked: the same answer; and the address opens it again.
+  // By CPF, masked: the same answer; a reload, Back and Forward keep it (the history entry's state).
   await searchBox(page).fill(cpf);
   await searchBox(page).press('Enter');
   await expect(page.getByTestId('registration-key')).toHaveText(key);
   await page.reload();
   await expect(page.getByTestId('registration-origin')).toHaveText(origin);
   await expect(searchBox(page)).toHaveValue(cpf);
+  await page.goBack();
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`/lookup/key/${key}\\?env=local$`));
+  await page.goForward();
+  await expect(page.getByRole('heading', { name: `Cadastro mais recente do CPF ${cpf}` })).toBeVisible();
+  expect(page.url()).not.toContain(cpf.slice(4, 11));
+
+  // An older link with the CPF in its path still opens, and the CPF leaves the address at once.
+  await page.goto(`/lookup/document/${cpf}?env=local`);
+  await expect(page.getByTestId('registration-key')).toHaveText(key);
+  await expect(page).toHaveURL(/\/lookup\/document\?env=local$/);
 });
 
 test('a new search clears the old result at once: under "searching", and under an error', async ({ page, request }) => {
@@ -118,7 +130,7 @@ test('a new search clears the old result at once: under "searching", and under a
   await searchBox(page).fill(wrong);
   await page.getByRole('button', { name: 'Consultar' }).click();
   await expect(page.getByText('Os dígitos verificadores (os dois últimos) não conferem.')).toBeVisible();
-  await expect(page).toHaveURL(new RegExp(`/lookup/document/${cpf.replace(/\./g, '\\.')}\\?env=local$`));
+  await expect(page).toHaveURL(/\/lookup\/document\?env=local$/);
 });
 
 test('a registration made outside the console says so', async ({ page }) => {

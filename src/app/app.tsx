@@ -87,6 +87,7 @@ function Routes({ account }: { account: Account }) {
       </Route>
       <Route path="/lookup">{lookup}</Route>
       <Route path="/lookup/key/:key">{lookup}</Route>
+      <Route path="/lookup/document">{lookup}</Route>
       <Route path="/lookup/document/:cpf">{lookup}</Route>
       <Route path="/validate">
         <Allowed account={account} capability="validate">

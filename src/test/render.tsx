@@ -16,14 +16,27 @@ const LOCAL: EnvironmentInfo = { name: 'local', synthetic: true, validation: tru
  */
 export async function renderConsole(
   ui: ReactNode,
-  { path = '/', environment = LOCAL }: { path?: string; environment?: EnvironmentInfo } = {},
+  { path = '/', environment = LOCAL, state }: { path?: string; environment?: EnvironmentInfo; state?: unknown } = {},
 ) {
   await initI18n();
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   const location = memoryLocation({ path, record: true });
+  // The browser keeps a navigation's state in history.state, where useHistoryState (carried-cpf.ts)
+  // reads it; so does this memory location, the address itself staying in memory.
+  window.history.replaceState(state ?? null, '');
+  const hook = (): [string, (to: string, options?: { replace?: boolean; state?: unknown }) => void] => {
+    const [current, navigate] = location.hook();
+    return [
+      current,
+      (to, options) => {
+        window.history.replaceState(options?.state ?? null, '');
+        navigate(to, options);
+      },
+    ];
+  };
   const result = render(
     <QueryClientProvider client={queryClient}>
-      <Router hook={location.hook} searchHook={location.searchHook}>
+      <Router hook={hook} searchHook={location.searchHook}>
         <AnnouncerProvider>
           <EnvironmentContext.Provider value={{ current: environment, all: [environment], unknownRequested: undefined }}>
             {ui}

@@ -94,7 +94,9 @@ describe('the search box', () => {
     await userEvent.type(searchBox(), cpf.replace(/\D/g, ''));
     await userEvent.click(searchButton());
     expect(await screen.findByRole('heading', { name: `Cadastro mais recente do CPF ${cpf}` })).toBeVisible();
-    expect(location.history.at(-1)).toBe(`/lookup/document/${cpf}?env=local`);
+    // The CPF is carried in the history entry's state, never in an address.
+    expect(location.history.at(-1)).toBe('/lookup/document?env=local');
+    expect(window.history.state).toEqual({ cpf });
     expect(screen.getByTestId('registration-key')).toHaveTextContent(key);
     expect(await screen.findByTestId('registration-origin')).toHaveTextContent(await expectedOrigin(key));
     // The box now holds what was looked up, as the address does.
@@ -104,7 +106,17 @@ describe('the search box', () => {
     await userEvent.clear(searchBox());
     await userEvent.type(searchBox(), `${cpf}{Enter}`);
     expect(await screen.findByTestId('registration-key')).toHaveTextContent(key);
-    expect(location.history.at(-1)).toBe(`/lookup/document/${cpf}?env=local`);
+    expect(location.history.at(-1)).toBe('/lookup/document?env=local');
+    expect(location.history.join(' ')).not.toContain(cpf.slice(4, 11));
+  });
+
+  it('opens an older link with the CPF in its path, then takes the CPF out of the address', async () => {
+    const cpf = generateCpf();
+    const key = await seedRegistration(cpf);
+    const { location } = await renderConsole(<Console />, { path: `/lookup/document/${cpf}?env=local` });
+    expect(await screen.findByTestId('registration-key')).toHaveTextContent(key);
+    expect(location.history).toEqual(['/lookup/document?env=local']);
+    expect(searchBox()).toHaveValue(cpf);
   });
 
   it.each([
@@ -172,10 +184,8 @@ describe('a new search', () => {
     release();
     const none = await screen.findByRole('heading', { name: `Nenhum cadastro para o CPF ${other} neste ambiente.` });
     await waitFor(() => expect(none).toHaveFocus());
-    expect(screen.getByRole('link', { name: 'Cadastrar o rosto deste CPF' })).toHaveAttribute(
-      'href',
-      `/?env=local&cpf=${encodeURIComponent(other)}`,
-    );
+    // The CPF goes to the register page in the history state, not in the link.
+    expect(screen.getByRole('link', { name: 'Cadastrar o rosto deste CPF' })).toHaveAttribute('href', '/?env=local');
   });
 });
 

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { SyntheticEvent } from 'react';
-import { Link, useLocation, useParams } from 'wouter';
+import { Link, useLocation, useParams, useSearch } from 'wouter';
 import { CPF_MESSAGES, cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import type { RegistrationAnswer } from '../../../../contract/registration.ts';
@@ -14,6 +14,7 @@ import { Field } from '../../../components/ui/field.tsx';
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
+import { carryCpf, useCarriedCpf } from '../../../lib/carried-cpf.ts';
 import { pathFor, useEnvironment, useUnavailableEnvironment } from '../../../lib/environment.tsx';
 import { registrationOriginQueries } from '../api/registration-origin.ts';
 import { isKey, readSearch } from './search.ts';
@@ -107,7 +108,9 @@ function Result({ env, lookup, query }: { env: EnvironmentName; lookup: Lookup; 
         {where}
         {lookup.by === 'document' && (
           <p>
-            <Link href={`${pathFor('/', env)}&cpf=${encodeURIComponent(lookup.cpf)}`}>{t('lookup.registerIt')}</Link>
+            <Link href={pathFor('/', env)} state={carryCpf(lookup.cpf)}>
+              {t('lookup.registerIt')}
+            </Link>
           </p>
         )}
       </section>
@@ -146,7 +149,8 @@ function SearchForm({ env, initial, onSearch }: { env: EnvironmentName; initial:
     if (read.ok) {
       setError(undefined);
       onSearch(read.lookup);
-      navigate(pathFor(read.lookup.by === 'key' ? `/lookup/key/${read.lookup.key}` : `/lookup/document/${read.lookup.cpf}`, env));
+      if (read.lookup.by === 'key') navigate(pathFor(`/lookup/key/${read.lookup.key}`, env));
+      else navigate(pathFor('/lookup/document', env), { state: carryCpf(read.lookup.cpf) });
       return;
     }
     setError(
@@ -186,7 +190,12 @@ function SearchForm({ env, initial, onSearch }: { env: EnvironmentName; initial:
   );
 }
 
-/** Look-up by key or by CPF in one box; `/lookup/key/:key` and `/lookup/document/:cpf` open their result. */
+/**
+ * Look-up by key or by CPF in one box. `/lookup/key/:key` opens a key's result; a CPF's result is
+ * `/lookup/document` with the CPF in the history entry's state (carried-cpf.ts), never in the
+ * address. An older link with the CPF in its path (`/lookup/document/:cpf`) still opens, and the
+ * CPF leaves the address at once.
+ */
 export default function LookupPage() {
   const { t } = useTranslation();
   const env = useEnvironment().name;
@@ -197,8 +206,16 @@ export default function LookupPage() {
   // The result a refused search left behind is hidden: no earlier answer under the new error.
   const [hidden, setHidden] = useState<string | null>(null);
   const params = useParams<{ key?: string; cpf?: string }>();
+  const [location, navigate] = useLocation();
+  const carried = useCarriedCpf();
   const key = params.key === undefined ? undefined : decodeURIComponent(params.key);
-  const cpf = params.cpf === undefined ? undefined : decodeURIComponent(params.cpf);
+  const inPath = params.cpf === undefined ? undefined : decodeURIComponent(params.cpf);
+  const cpf = inPath ?? (location === '/lookup/document' ? carried : undefined);
+  const search = useSearch();
+  useEffect(() => {
+    // Out of the address (this history entry's too: replaced), kept in its state; `?env=` as it was.
+    if (inPath !== undefined) navigate(`/lookup/document${search === '' ? '' : `?${search}`}`, { replace: true, state: carryCpf(inPath) });
+  }, [inPath, search, navigate]);
 
   let lookup: Lookup | null = null;
   let invalid: string | null = null;

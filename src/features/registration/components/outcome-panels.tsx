@@ -6,6 +6,7 @@ import type { FaceStatus } from '../../../../contract/face-quality.ts';
 import type { DuplicateFace } from '../../../../contract/registration.ts';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
+import { carryCpf } from '../../../lib/carried-cpf.ts';
 import { pathFor } from '../../../lib/environment.tsx';
 import type { Pending, Registered } from '../lib/send-protocol.ts';
 import { refusalReasonKey } from '../lib/picture-check.ts';
@@ -59,7 +60,9 @@ export function SuccessBanner({
         </span>
         <CopyButton value={registered.key} what={t('register.success.keyLabel')} />
         <Link href={pathFor(`/lookup/key/${registered.key}`, registered.env)}>{t('register.success.byKey')}</Link>
-        <Link href={pathFor(`/lookup/document/${registered.cpf}`, registered.env)}>{t('register.success.byDocument')}</Link>
+        <Link href={pathFor('/lookup/document', registered.env)} state={carryCpf(registered.cpf)}>
+          {t('register.success.byDocument')}
+        </Link>
       </div>
       {duplicates.length > 0 && (
         <Suspense fallback={null}>

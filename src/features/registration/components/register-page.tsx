@@ -14,6 +14,7 @@ import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { useErrorText } from '../../../components/ui/api-error-message.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { Field } from '../../../components/ui/field.tsx';
+import { carryCpf, useCarriedCpf } from '../../../lib/carried-cpf.ts';
 import { useEnvironment } from '../../../lib/environment.tsx';
 import { PICTURE_SOURCES, registrationFormSchema } from '../api/registration-form.ts';
 import type { RegistrationForm, RegistrationFormInput } from '../api/registration-form.ts';
@@ -51,7 +52,21 @@ export function RegisterPage() {
   const errorText = useErrorText();
   const queryClient = useQueryClient();
   const id = useId();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
+  // "Register this CPF" from a look-up carries it in the history state (carried-cpf.ts); an older
+  // link's `?cpf=` is read once and taken out of the address.
+  const carried = useCarriedCpf();
+  const [legacyCpf] = useState(() => params.get('cpf') ?? undefined);
+  useEffect(() => {
+    if (legacyCpf !== undefined)
+      setParams(
+        (current) => {
+          current.delete('cpf');
+          return current;
+        },
+        { replace: true, state: carryCpf(legacyCpf) },
+      );
+  }, [legacyCpf, setParams]);
   const [desk, dispatch] = useReducer(deskReducer, initialDesk);
   const { phase, registered } = desk;
   /** The same face under other CPFs, as the last registration's answer named them (set with `registered`, shown with it). */
@@ -62,7 +77,7 @@ export function RegisterPage() {
 
   const form = useForm<RegistrationFormInput, unknown, RegistrationForm>({
     resolver: zodResolver(registrationFormSchema),
-    defaultValues: { document_number: maskCpfPartial(params.get('cpf') ?? ''), consent: false, source: 'webcam', image_key: '' },
+    defaultValues: { document_number: maskCpfPartial(carried ?? legacyCpf ?? ''), consent: false, source: 'webcam', image_key: '' },
     // Errors appear on submit, then follow each change: no message jumps in while the person moves on.
     mode: 'onSubmit',
     reValidateMode: 'onChange',

@@ -40,10 +40,12 @@ describe('the success banner', () => {
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Ambiente' }), 'local');
     expect(location.history.at(-1)).toBe('/?env=local');
     expect(within(done).getByTestId('registered-environment')).toHaveTextContent('Cadastrado no ambiente: Produção');
-    expect(within(done).getByRole('link', { name: 'Consultar pelo CPF' })).toHaveAttribute(
-      'href',
-      `/lookup/document/${cpf}?env=production`,
-    );
+    const byCpf = within(done).getByRole('link', { name: 'Consultar pelo CPF' });
+    expect(byCpf).toHaveAttribute('href', '/lookup/document?env=production');
+    // The CPF goes along in the history state, never in the address.
+    await userEvent.click(byCpf);
+    expect(location.history.at(-1)).toBe('/lookup/document?env=production');
+    expect(window.history.state).toEqual({ cpf });
   });
 });
 
