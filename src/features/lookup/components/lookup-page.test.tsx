@@ -110,6 +110,13 @@ describe('the search box', () => {
     expect(location.history.join(' ')).not.toContain(cpf.slice(4, 11));
   });
 
+  it('an older "register this CPF" link with ?cpf= fills the CPF and takes it out of the address', async () => {
+    const cpf = generateCpf();
+    const { location } = await renderConsole(<Console />, { path: `/?env=local&cpf=${cpf}` });
+    expect(await screen.findByLabelText('CPF do cliente', {}, { timeout: 10_000 })).toHaveValue(cpf);
+    await waitFor(() => expect(location.history.at(-1)).toBe('/?env=local'));
+  });
+
   it('opens an older link with the CPF in its path, then takes the CPF out of the address', async () => {
     const cpf = generateCpf();
     const key = await seedRegistration(cpf);
@@ -185,7 +192,10 @@ describe('a new search', () => {
     const none = await screen.findByRole('heading', { name: `Nenhum cadastro para o CPF ${other} neste ambiente.` });
     await waitFor(() => expect(none).toHaveFocus());
     // The CPF goes to the register page in the history state, not in the link.
-    expect(screen.getByRole('link', { name: 'Cadastrar o rosto deste CPF' })).toHaveAttribute('href', '/?env=local');
+    const registerIt = screen.getByRole('link', { name: 'Cadastrar o rosto deste CPF' });
+    expect(registerIt).toHaveAttribute('href', '/?env=local');
+    await userEvent.click(registerIt);
+    expect(await screen.findByLabelText('CPF do cliente', {}, { timeout: 10_000 })).toHaveValue(other);
   });
 });
 
