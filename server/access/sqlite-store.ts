@@ -1,39 +1,29 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { mayUse } from '../../contract/access.ts';
-import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { Account, AuditEntry, Role } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
-import { cpfSchema, hideCpf } from '../../contract/cpf.ts';
-import type { FaceStatus } from '../../contract/face-quality.ts';
-
-/** The console's own database (accounts, sessions, login failures, audit), beside the emulator's. */
-export function accessDatabaseFile(dataDir: string): string {
-  return join(dataDir, 'console.sqlite');
-}
+import { hideCpf } from '../../contract/cpf.ts';
+import { emulatorKeyFile, textKeyFile } from '../lib/data-dir.ts';
+import { cpfHash, endsSessions, secretFile } from './store.ts';
+import type {
+  AccessStore,
+  AccountChange,
+  AccountUpdate,
+  AuditFilter,
+  LoginAttemptCounts,
+  LoginFailures,
+  NewAuditEntry,
+  RegistrationOriginRow,
+  SharedSecretName,
+  StoredAccount,
+} from './store.ts';
 
 /**
- * A secret kept in a file of its own (mode 0600), made on first use: the cookie signing key and
- * the key of the CPF hashes in the audit trail. Apart from the database, so a copy of the database
- * alone reveals neither.
+ * Migrations, applied in order and counted in PRAGMA user_version. Append only: a database that
+ * has run migration N never runs it again.
  */
-export function secretFile(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch {
-    mkdirSync(dirname(path), { recursive: true });
-    const secret = randomBytes(32);
-    try {
-      writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      // Another process made it first.
-      return readFileSync(path);
-    }
-  }
-}
-
 const MIGRATIONS = [
   `CREATE TABLE accounts (
      name          TEXT PRIMARY KEY,
@@ -83,16 +73,13 @@ const MIGRATIONS = [
   // chose, else the default an admin set (issue 12: a production desk re-chose it at every login).
   `ALTER TABLE accounts ADD COLUMN last_environment TEXT;
    ALTER TABLE accounts ADD COLUMN default_environment TEXT;`,
+  // The first admin's setup tokens (their SHA-256), so that a second process on this file (or a
+  // restart) accepts a link printed before: forgotten once the first admin exists.
+  `CREATE TABLE setup_tokens (
+     token_hash TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL
+   ) STRICT;`,
 ];
-
-export interface StoredAccount extends Account {
-  passwordHash: string;
-  disabled: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-  lastEnvironment: EnvironmentName | null;
-  defaultEnvironment: EnvironmentName | null;
-}
 
 interface AccountRow {
   name: string;
@@ -120,74 +107,94 @@ function toAccount(row: AccountRow): StoredAccount {
   };
 }
 
-export interface NewAuditEntry {
-  actor: string | null;
-  action: AuditAction;
-  environment?: EnvironmentName | null;
-  /** The whole CPF: stored masked, plus a keyed hash to find it again; never as it is. */
-  cpf?: string | null;
-  registrationKey?: string | null;
-  outcome: string;
-  status: number;
-  consentTerm?: string | null;
-  address?: string | null;
-  /** The status of the console's face check that refused the picture sent anyway. */
-  faceCheckOverride?: FaceStatus | null;
-}
-
-export interface AuditFilter {
-  from?: string | undefined;
-  to?: string | undefined;
-  user?: string | undefined;
-  cpf?: string | undefined;
-  action?: AuditAction | undefined;
-  environment?: EnvironmentName | undefined;
-  before?: number | undefined;
-  limit: number;
+/** better-sqlite3 answers at once: its result, or its error, as the interface's promise. */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /**
  * Accounts, sessions, login failures and the audit trail, in one SQLite file (WAL, synchronous
  * FULL: an acknowledged audit entry survives a crash). `npm run user` opens it beside a running
- * server, hence busy_timeout.
+ * server, hence busy_timeout. better-sqlite3 is synchronous: each method runs whole before any
+ * other code of this process, and a write that checks first is one IMMEDIATE transaction.
  */
-export class AccessStore {
-  readonly db: Database.Database;
+export class SqliteAccessStore implements AccessStore {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
   readonly #cpfKey: Buffer;
+  /** Where the keys generated for this console are kept (DATA_DIR). */
+  readonly #keysDir: string;
 
-  constructor(file: string, cpfKey: Buffer) {
+  constructor(file: string, cpfKey: Buffer, keysDir: string = dirname(file)) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
     for (let index = version; index < MIGRATIONS.length; index += 1) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[index] ?? '');
-        this.db.pragma(`user_version = ${String(index + 1)}`);
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[index] ?? '');
+        this.#db.pragma(`user_version = ${String(index + 1)}`);
       })();
     }
     this.#cpfKey = cpfKey;
+    this.#keysDir = keysDir;
   }
 
-  close(): void {
-    this.db.close();
+  ready(): Promise<void> {
+    return settle(() => {
+      const version = this.#db.pragma('user_version', { simple: true }) as number;
+      if (version < MIGRATIONS.length) {
+        throw new Error(`console.sqlite is at migration ${String(version)}; this code needs ${String(MIGRATIONS.length)}`);
+      }
+      this.#db.prepare('SELECT 1 FROM accounts LIMIT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#db.open) this.#db.close();
+    });
+  }
+
+  secret(name: SharedSecretName): Promise<string> {
+    return settle(() =>
+      name === 'session'
+        ? secretFile(join(this.#keysDir, 'session.key')).toString('base64url')
+        : textKeyFile(emulatorKeyFile(this.#keysDir)),
+    );
+  }
+
+  rateLimitStore(): undefined {
+    return undefined;
   }
 
   // Accounts
 
-  countAccounts(): number {
-    return this.db.prepare<[], number>('SELECT count(*) FROM accounts').pluck().get() ?? 0;
+  #countAccounts(): number {
+    return this.#db.prepare<[], number>('SELECT count(*) FROM accounts').pluck().get() ?? 0;
   }
 
-  findAccount(name: string): StoredAccount | undefined {
-    const row = this.db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?').get(name);
+  countAccounts(): Promise<number> {
+    return settle(() => this.#countAccounts());
+  }
+
+  #findAccount(name: string): StoredAccount | undefined {
+    const row = this.#db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?').get(name);
     return row === undefined ? undefined : toAccount(row);
   }
 
-  listAccounts(): StoredAccount[] {
-    return this.db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name').all().map(toAccount);
+  findAccount(name: string): Promise<StoredAccount | undefined> {
+    return settle(() => this.#findAccount(name));
+  }
+
+  listAccounts(): Promise<StoredAccount[]> {
+    return settle(() => this.#db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name').all().map(toAccount));
   }
 
   /**
@@ -195,24 +202,24 @@ export class AccessStore {
    * a check and the change it allows cannot be split by another write (of this process, or of
    * `npm run user` beside it).
    */
-  #immediate<T>(body: () => T): T {
-    return this.db.transaction(body).immediate();
+  #immediate<T>(body: () => T): Promise<T> {
+    return settle(() => this.#db.transaction(body).immediate());
   }
 
   /** Whether `actor` is, at this instant, an enabled admin (read inside the write's transaction). */
   #isEnabledAdmin(actor: string): boolean {
-    const row = this.db
+    const row = this.#db
       .prepare<[string], { role: Role; disabled: number }>('SELECT role, disabled FROM accounts WHERE name = ?')
       .get(actor);
     return row?.role === 'admin' && row.disabled === 0;
   }
 
   #enabledAdmins(): number {
-    return this.db.prepare<[], number>("SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0").pluck().get() ?? 0;
+    return this.#db.prepare<[], number>("SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0").pluck().get() ?? 0;
   }
 
   #insertAccount(account: Account, passwordHash: string): boolean {
-    const result = this.db
+    const result = this.#db
       .prepare('INSERT INTO accounts (name, password_hash, role, environments, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(
         account.name,
@@ -224,43 +231,21 @@ export class AccessStore {
     return result.changes === 1;
   }
 
-  /**
-   * `exists` when the name is taken; `actor_not_admin` when `actor` (an admin acting through the
-   * console) is no longer an enabled admin when the account would be written. Hash the password
-   * before: the check and the write are one transaction, which must not wait for scrypt.
-   */
-  createAccount(account: Account, passwordHash: string, actor?: string): 'created' | 'exists' | 'actor_not_admin' {
+  createAccount(account: Account, passwordHash: string, actor?: string): Promise<'created' | 'exists' | 'actor_not_admin'> {
     return this.#immediate(() => {
       if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
       return this.#insertAccount(account, passwordHash) ? 'created' : 'exists';
     });
   }
 
-  /** The first admin, only while the console has no account at all (one of concurrent setups wins). */
-  createFirstAdmin(account: Account, passwordHash: string): boolean {
-    return this.#immediate(() => this.countAccounts() === 0 && this.#insertAccount({ ...account, role: 'admin' }, passwordHash));
-  }
-
-  /**
-   * Changes an account, and ends its open sessions when what it may do changed (`keepSession`: the
-   * session of an admin changing their own account, which goes on). In one transaction:
-   * `actor_not_admin` when `actor` is no longer an enabled admin; `last_admin` when the change would
-   * leave no enabled admin (whatever the interleaving of concurrent changes); nothing is written then.
-   */
   updateAccount(
     name: string,
-    change: {
-      role?: Role;
-      environments?: EnvironmentName[] | null;
-      disabled?: boolean;
-      passwordHash?: string;
-      defaultEnvironment?: EnvironmentName | null;
-    },
+    change: AccountChange,
     { actor, keepSession }: { actor?: string; keepSession?: string } = {},
-  ): 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' | 'default_not_allowed' {
+  ): Promise<AccountUpdate> {
     return this.#immediate(() => {
       if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
-      const current = this.findAccount(name);
+      const current = this.#findAccount(name);
       if (current === undefined) return 'not_found';
       const role = change.role ?? current.role;
       const disabled = change.disabled ?? current.disabled;
@@ -272,7 +257,7 @@ export class AccessStore {
       if (change.defaultEnvironment !== undefined && change.defaultEnvironment !== allowed(change.defaultEnvironment)) {
         return 'default_not_allowed';
       }
-      this.db
+      this.#db
         .prepare(
           `UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ?, default_environment = ?, last_environment = ?
            WHERE name = ?`,
@@ -287,150 +272,198 @@ export class AccessStore {
           allowed(current.lastEnvironment),
           name,
         );
-      if (change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined) {
-        // What the account could do has changed: its open sessions end, and it logs in again.
-        this.endSessionsOf(name, keepSession);
-      }
+      if (endsSessions(change)) this.#endSessionsOf(name, keepSession);
       return 'updated';
     });
   }
 
-  /** The environment the account chose last: where the console opens next when the address names none. */
-  recordEnvironmentChoice(name: string, environment: EnvironmentName): void {
-    this.db.prepare('UPDATE accounts SET last_environment = ? WHERE name = ?').run(environment, name);
+  recordEnvironmentChoice(name: string, environment: EnvironmentName): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE accounts SET last_environment = ? WHERE name = ?').run(environment, name);
+    });
   }
 
-  recordLogin(name: string): void {
-    this.db.prepare('UPDATE accounts SET last_login_at = ? WHERE name = ?').run(new Date().toISOString(), name);
+  recordLogin(name: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE accounts SET last_login_at = ? WHERE name = ?').run(new Date().toISOString(), name);
+    });
   }
 
-  // Sessions (the store of @fastify/session)
+  // The first admin's setup
 
-  getSession(id: string, now = Date.now()): unknown {
-    const row = this.db
-      .prepare<[string], { data: string; expires_at: number }>('SELECT data, expires_at FROM sessions WHERE id = ?')
-      .get(id);
-    if (row === undefined) return null;
-    if (row.expires_at <= now) {
-      this.destroySession(id);
-      return null;
-    }
-    return JSON.parse(row.data) as unknown;
-  }
-
-  /**
-   * A session's row is made only here, at login, and only while the account is as it was when its
-   * password was checked (not disabled, same password): a reset or a disable that lands during the
-   * login wins. False: not made.
-   */
-  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): boolean {
+  openSetup(tokenHash: string): Promise<boolean> {
     return this.#immediate(() => {
-      const row = this.db
-        .prepare<[string], { password_hash: string; disabled: number }>('SELECT password_hash, disabled FROM accounts WHERE name = ?')
-        .get(account.name);
-      if (row === undefined || row.disabled === 1 || row.password_hash !== account.passwordHash) return false;
-      this.db.prepare('INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)').run(id, JSON.stringify(data), expiresAt);
+      if (this.#countAccounts() > 0) return false;
+      this.#db.prepare('INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)').run(tokenHash, new Date().toISOString());
       return true;
     });
   }
 
-  /**
-   * Saves a session that exists: never makes one. A request still in flight when its session ended
-   * (logout, password reset, disabling, expiry) saves it again as it leaves (@fastify/session's
-   * rolling save in onSend); the ended session must stay ended.
-   */
-  setSession(id: string, data: unknown, expiresAt: number): void {
-    this.db.prepare('UPDATE sessions SET data = ?, expires_at = ? WHERE id = ?').run(JSON.stringify(data), expiresAt, id);
+  #setupTokenKept(tokenHash: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM setup_tokens WHERE token_hash = ?').get(tokenHash) !== undefined;
   }
 
-  destroySession(id: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  setupTokenValid(tokenHash: string): Promise<boolean> {
+    return settle(() => this.#countAccounts() === 0 && this.#setupTokenKept(tokenHash));
   }
 
-  /** Ends every session of an account, but `except` (the one making the change, when it is their own). */
-  endSessionsOf(name: string, except?: string): void {
-    this.db.prepare("DELETE FROM sessions WHERE json_extract(data, '$.account') = ? AND id IS NOT ?").run(name, except ?? null);
+  createFirstAdmin(account: Account, passwordHash: string, tokenHash: string): Promise<'created' | 'not_available' | 'invalid_token'> {
+    return this.#immediate(() => {
+      if (this.#countAccounts() > 0) return 'not_available';
+      if (!this.#setupTokenKept(tokenHash)) return 'invalid_token';
+      if (!this.#insertAccount({ ...account, role: 'admin' }, passwordHash)) return 'not_available';
+      this.#db.prepare('DELETE FROM setup_tokens').run();
+      return 'created';
+    });
   }
 
-  pruneSessions(now = Date.now()): void {
-    this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+  // Sessions (the store of @fastify/session)
+
+  getSession(id: string, now = Date.now()): Promise<unknown> {
+    return settle(() => {
+      const row = this.#db
+        .prepare<[string], { data: string; expires_at: number }>('SELECT data, expires_at FROM sessions WHERE id = ?')
+        .get(id);
+      if (row === undefined) return null;
+      if (row.expires_at <= now) {
+        this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+        return null;
+      }
+      return JSON.parse(row.data) as unknown;
+    });
   }
 
-  // Login failures (and attempts being checked, which count as failures until the password is right)
-
-  /** Records a failed (or not yet checked) login. */
-  recordLoginFailure(account: string, address: string, now = Date.now()): void {
-    this.db.prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)').run(account, address, now);
+  sessionAccount(sessionId: string, name: string): Promise<StoredAccount | undefined> {
+    return settle(() => {
+      const row = this.#db
+        .prepare<[string, string], AccountRow>('SELECT a.* FROM accounts a JOIN sessions s ON s.id = ? WHERE a.name = ?')
+        .get(sessionId, name);
+      return row === undefined ? undefined : toAccount(row);
+    });
   }
 
-  /** The failures since `since`: their count, when the oldest and the newest happened. */
-  loginFailures(
-    column: 'account' | 'address',
-    value: string,
-    since: number,
-  ): { count: number; oldest: number | null; newest: number | null } {
-    const row = this.db
-      .prepare<[string, number], { count: number; oldest: number | null; newest: number | null }>(
+  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): Promise<boolean> {
+    return this.#immediate(() => {
+      const row = this.#db
+        .prepare<[string], { password_hash: string; disabled: number }>('SELECT password_hash, disabled FROM accounts WHERE name = ?')
+        .get(account.name);
+      if (row === undefined || row.disabled === 1 || row.password_hash !== account.passwordHash) return false;
+      this.#db.prepare('INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)').run(id, JSON.stringify(data), expiresAt);
+      return true;
+    });
+  }
+
+  setSession(id: string, data: unknown, expiresAt: number): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE sessions SET data = ?, expires_at = ? WHERE id = ?').run(JSON.stringify(data), expiresAt, id);
+    });
+  }
+
+  destroySession(id: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+    });
+  }
+
+  #endSessionsOf(name: string, except?: string): void {
+    this.#db.prepare("DELETE FROM sessions WHERE json_extract(data, '$.account') = ? AND id IS NOT ?").run(name, except ?? null);
+  }
+
+  endSessionsOf(name: string, except?: string): Promise<void> {
+    return settle(() => {
+      this.#endSessionsOf(name, except);
+    });
+  }
+
+  pruneSessions(now = Date.now()): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    });
+  }
+
+  // Login failures
+
+  #recordLoginFailure(account: string, address: string, now: number): void {
+    this.#db.prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)').run(account, address, now);
+  }
+
+  recordLoginFailure(account: string, address: string, now = Date.now()): Promise<void> {
+    return settle(() => {
+      this.#recordLoginFailure(account, address, now);
+    });
+  }
+
+  #loginFailures(column: 'account' | 'address', value: string, since: number): LoginFailures {
+    const row = this.#db
+      .prepare<[string, number], LoginFailures>(
         `SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures WHERE ${column} = ? AND at > ?`,
       )
       .get(value, since);
     return row ?? { count: 0, oldest: null, newest: null };
   }
 
-  /**
-   * Runs `decide` on the failures so far and, unless it refuses the attempt, records the attempt as
-   * a failure in the same transaction: concurrent attempts each see those before them, so none
-   * slips past the limit while the others are still being hashed. `decide`'s refusal, or undefined.
-   */
-  beginLoginAttempt<R>(account: string, address: string, now: number, decide: () => R | undefined): R | undefined {
+  loginFailures(column: 'account' | 'address', value: string, since: number): Promise<LoginFailures> {
+    return settle(() => this.#loginFailures(column, value, since));
+  }
+
+  beginLoginAttempt<R>(
+    account: string,
+    address: string,
+    now: number,
+    since: number,
+    decide: (counts: LoginAttemptCounts) => R | undefined,
+  ): Promise<R | undefined> {
     return this.#immediate(() => {
-      const refusal = decide();
-      if (refusal === undefined) this.recordLoginFailure(account, address, now);
+      const refusal = decide({
+        byAddress: this.#loginFailures('address', address, since),
+        byAccount: this.#loginFailures('account', account, since),
+      });
+      if (refusal === undefined) this.#recordLoginFailure(account, address, now);
       return refusal;
     });
   }
 
-  /** Failures older than the throttling window count for nothing any more. */
-  pruneLoginFailures(before: number): void {
-    this.db.prepare('DELETE FROM login_failures WHERE at <= ?').run(before);
+  pruneLoginFailures(before: number): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM login_failures WHERE at <= ?').run(before);
+    });
   }
 
-  clearLoginFailures(account: string): void {
-    this.db.prepare('DELETE FROM login_failures WHERE account = ?').run(account);
+  clearLoginFailures(account: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM login_failures WHERE account = ?').run(account);
+    });
   }
 
   // Audit trail
 
-  #cpfHash(cpf: string): string | null {
-    const parsed = cpfSchema.safeParse(cpf);
-    return parsed.success ? createHmac('sha256', this.#cpfKey).update(parsed.data.replace(/\D/g, '')).digest('base64url') : null;
-  }
-
-  appendAudit(entry: NewAuditEntry): void {
+  appendAudit(entry: NewAuditEntry): Promise<void> {
     const cpf = entry.cpf ?? null;
-    this.db
-      .prepare(
-        `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
+    return settle(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
                             face_check_override)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        new Date().toISOString(),
-        entry.actor,
-        entry.action,
-        entry.environment ?? null,
-        cpf === null ? null : hideCpf(cpf),
-        cpf === null ? null : this.#cpfHash(cpf),
-        entry.registrationKey ?? null,
-        entry.outcome,
-        entry.status,
-        entry.consentTerm ?? null,
-        entry.address ?? null,
-        entry.faceCheckOverride ?? null,
-      );
+        )
+        .run(
+          new Date().toISOString(),
+          entry.actor,
+          entry.action,
+          entry.environment ?? null,
+          cpf === null ? null : hideCpf(cpf),
+          cpf === null ? null : cpfHash(this.#cpfKey, cpf),
+          entry.registrationKey ?? null,
+          entry.outcome,
+          entry.status,
+          entry.consentTerm ?? null,
+          entry.address ?? null,
+          entry.faceCheckOverride ?? null,
+        );
+    });
   }
 
-  queryAudit(filter: AuditFilter): AuditEntry[] {
+  queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
     const where: string[] = [];
     const values: (string | number)[] = [];
     if (filter.from !== undefined) {
@@ -447,7 +480,7 @@ export class AccessStore {
     }
     if (filter.cpf !== undefined) {
       where.push('cpf_hash = ?');
-      values.push(this.#cpfHash(filter.cpf) ?? '');
+      values.push(cpfHash(this.#cpfKey, filter.cpf) ?? '');
     }
     if (filter.action !== undefined) {
       where.push('action = ?');
@@ -458,17 +491,25 @@ export class AccessStore {
       values.push(filter.environment);
     }
     if (filter.before !== undefined) {
-      where.push('id < ?');
+      // Older than the entry named: by time, then id, as the trail is ordered.
+      where.push('(at, id) < (SELECT at, id FROM audit WHERE id = ?)');
       values.push(filter.before);
     }
     const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address,
                         face_check_override
-                 FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ?`;
-    return this.db.prepare<(string | number)[], AuditEntry>(sql).all(...values, filter.limit);
+                 FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY at DESC, id DESC LIMIT ?`;
+    return settle(() => this.#db.prepare<(string | number)[], AuditEntry>(sql).all(...values, filter.limit));
   }
-}
 
-/** The store of a data folder, with its CPF key beside it. */
-export function openAccessStore(dataDir: string): AccessStore {
-  return new AccessStore(accessDatabaseFile(dataDir), secretFile(join(dataDir, 'audit-cpf.key')));
+  registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined> {
+    return settle(() =>
+      this.#db
+        .prepare<[EnvironmentName, string], RegistrationOriginRow>(
+          `SELECT at, actor FROM audit
+           WHERE action = 'register' AND outcome = 'ok' AND environment = ? AND lower(registration_key) = ?
+           ORDER BY at, id LIMIT 1`,
+        )
+        .get(environment, registrationKey.toLowerCase()),
+    );
+  }
 }

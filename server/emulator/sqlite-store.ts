@@ -3,43 +3,14 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { hideCpf } from '../../contract/cpf.ts';
-import type { DuplicateFace, ImageAnswer } from '../../contract/registration.ts';
+import type { DuplicateFace } from '../../contract/registration.ts';
 import { FaceIndex } from './face-index.ts';
 import { DESCRIPTOR_LENGTH, descriptorFromBlob, descriptorToBlob } from './face-match.ts';
 import type { FaceDescriptor } from './face-match.ts';
+import { INDEX_CHUNK, duplicateFace } from './store.ts';
+import type { EmulatorStore, NewImage, RegistrationForValidation, StoredImage, StoredRegistration } from './store.ts';
 
 /** What the emulator keeps of a picture besides its bytes: the answer of POST /face_recognition/image. */
-export type StoredImage = Pick<ImageAnswer, 'image_key' | 'file_size' | 'width_px' | 'height_px' | 'created_at'>;
-
-export interface NewImage {
-  content: Buffer;
-  mediaType: 'image/jpeg' | 'image/png';
-  width: number;
-  height: number;
-  /** Its face's descriptor (face-match.ts), when the face check computed one. */
-  descriptor?: FaceDescriptor | undefined;
-}
-
-/** A document's newest registration, as a validation compares with it. */
-export interface RegistrationForValidation {
-  registration_key: string;
-  created_at: string;
-  /** Undefined for a picture stored without one (before migration 2, or with the face check off). */
-  descriptor: FaceDescriptor | undefined;
-}
-
-/**
- * A registration as the emulator answers it: its key and, when its picture has a descriptor, the
- * faces under other CPFs that resemble it (undefined: not compared, the picture has no descriptor).
- */
-export interface StoredRegistration {
-  registration_key: string;
-  duplicate_faces?: DuplicateFace[];
-}
-
-/** Registrations read into the duplicate index at a time (~4 MB of descriptors, tens of ms). */
-const INDEX_CHUNK = 1000;
-
 /**
  * Migrations, applied in order and counted in PRAGMA user_version. Append only: a database
  * that has run migration N never runs it again.
@@ -78,12 +49,24 @@ const MIGRATIONS = [
    ALTER TABLE registrations ADD COLUMN compared INTEGER NOT NULL DEFAULT 0;`,
 ];
 
+/** better-sqlite3 answers at once: its result, or its error, as the interface's promise. */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 /**
  * The emulator's SQLite database. better-sqlite3 is synchronous and this process holds one
  * connection, so statements never interleave; WAL plus busy_timeout lets a second process
- * (say, `npm run emulator` beside `npm start` on the same DATA_DIR) share the file.
+ * (say, `npm run emulator` beside `npm start` on the same DATA_DIR) share the file. A
+ * registration is one synchronous transaction: its duplicate search and its insert cannot be
+ * split by another registration of this process, and SQLite's write lock orders other processes'.
  */
-export class EmulatorStore {
+export class SqliteEmulatorStore implements EmulatorStore {
+  readonly kind = 'sqlite';
   readonly #db: Database.Database;
   readonly #insertImage: Database.Statement<[string, Buffer, string, number, number, number, string, Buffer | null]>;
   readonly #imageDescriptor: Database.Statement<[string], { face_descriptor: Buffer | null }>;
@@ -169,11 +152,7 @@ export class EmulatorStore {
    */
   #similarFaces(descriptor: FaceDescriptor, document: string): DuplicateFace[] {
     while (this.#indexMore(INDEX_CHUNK) === INDEX_CHUNK);
-    return this.#faces.similarFaces(descriptor, document).map((face) => ({
-      registration_key: face.registrationKey,
-      document_number: hideCpf(face.document) ?? '***.***.***-**',
-      similarity_ratio: face.similarityRatio,
-    }));
+    return this.#faces.similarFaces(descriptor, document).map(duplicateFace);
   }
 
   #migrate(): void {
@@ -207,12 +186,22 @@ export class EmulatorStore {
     return stored;
   }
 
-  storeImage(image: NewImage): StoredImage {
-    return this.#storeImage(image);
+  ready(): Promise<void> {
+    return settle(() => {
+      const version = this.#db.pragma('user_version', { simple: true }) as number;
+      if (version < MIGRATIONS.length) {
+        throw new Error(`the emulator's database is at migration ${String(version)}; this code needs ${String(MIGRATIONS.length)}`);
+      }
+      this.#db.prepare('SELECT 1 FROM registrations LIMIT 1').get();
+    });
   }
 
-  findImage(imageKey: string): StoredImage | undefined {
-    return this.#imageByKey.get(imageKey.toLowerCase());
+  storeImage(image: NewImage): Promise<StoredImage> {
+    return settle(() => this.#storeImage(image));
+  }
+
+  findImage(imageKey: string): Promise<StoredImage | undefined> {
+    return settle(() => this.#imageByKey.get(imageKey.toLowerCase()));
   }
 
   /** Adds up to `limit` registrations not yet in the index; answers how many rows it read. */
@@ -227,67 +216,68 @@ export class EmulatorStore {
     return read;
   }
 
-  /**
-   * Loads the stored faces into the duplicate index a chunk at a time, letting the event loop run
-   * between chunks, so a start with a large base answers at once (a registration arriving
-   * meanwhile loads the rest itself). Call once after opening.
-   */
   async loadFaceIndex(): Promise<void> {
     while (this.#db.open && this.#indexMore(INDEX_CHUNK) === INDEX_CHUNK) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  /** How many registered faces the duplicate index holds, and their descriptors' bytes. */
   faceIndexSize(): { faces: number; bytes: number } {
     return { faces: this.#faces.size, bytes: this.#faces.descriptorBytes };
   }
 
-  /** Registers a document with an image this emulator issued; undefined when the key is unknown. */
-  registerWithKey(document: string, imageKey: string): StoredRegistration | undefined {
-    const key = imageKey.toLowerCase();
-    const descriptor = this.findImageDescriptor(key);
-    if (descriptor === undefined) return undefined;
-    return this.#register(document, key, descriptor ?? undefined);
+  registerWithKey(document: string, imageKey: string): Promise<StoredRegistration | undefined> {
+    return settle(() => {
+      const key = imageKey.toLowerCase();
+      const descriptor = this.#findImageDescriptor(key);
+      if (descriptor === undefined) return undefined;
+      return this.#register(document, key, descriptor ?? undefined);
+    });
   }
 
-  /** Stores the picture and the registration (and its duplicates) in one transaction: all or nothing. */
-  registerWithImage(document: string, image: NewImage): StoredRegistration {
-    return this.#registerWithImage(document, image);
+  registerWithImage(document: string, image: NewImage): Promise<StoredRegistration> {
+    return settle(() => this.#registerWithImage(document, image));
   }
 
-  /** A registration by key, with the duplicates found when it was made. */
-  findRegistration(registrationKey: string): StoredRegistration | undefined {
-    const row = this.#registrationByKey.get(registrationKey.toLowerCase());
-    if (row === undefined) return undefined;
-    if (row.compared === 0) return { registration_key: row.registration_key };
-    const duplicates = this.#duplicatesOf.all(row.registration_key).map((duplicate) => ({
-      registration_key: duplicate.registration_key,
-      document_number: hideCpf(duplicate.document_number) ?? '***.***.***-**',
-      similarity_ratio: duplicate.similarity_ratio,
-    }));
-    return { registration_key: row.registration_key, duplicate_faces: duplicates };
+  findRegistration(registrationKey: string): Promise<StoredRegistration | undefined> {
+    return settle(() => {
+      const row = this.#registrationByKey.get(registrationKey.toLowerCase());
+      if (row === undefined) return undefined;
+      if (row.compared === 0) return { registration_key: row.registration_key };
+      const duplicates = this.#duplicatesOf.all(row.registration_key).map((duplicate) => ({
+        registration_key: duplicate.registration_key,
+        document_number: hideCpf(duplicate.document_number) ?? '***.***.***-**',
+        similarity_ratio: duplicate.similarity_ratio,
+      }));
+      return { registration_key: row.registration_key, duplicate_faces: duplicates };
+    });
   }
 
-  findRegistrationByDocument(document: string): string | undefined {
-    return this.#registrationByDocument.get(document);
+  findRegistrationByDocument(document: string): Promise<string | undefined> {
+    return settle(() => this.#registrationByDocument.get(document));
   }
 
-  /** A stored picture's descriptor: undefined when the key is unknown, `null` when stored without one. */
-  findImageDescriptor(imageKey: string): FaceDescriptor | null | undefined {
+  #findImageDescriptor(imageKey: string): FaceDescriptor | null | undefined {
     const row = this.#imageDescriptor.get(imageKey.toLowerCase());
     if (row === undefined) return undefined;
     return descriptorFromBlob(row.face_descriptor) ?? null;
   }
 
-  /** The newest registration of a document with its picture's descriptor; undefined when it has none. */
-  findRegistrationForValidation(document: string): RegistrationForValidation | undefined {
-    const row = this.#newestRegistration.get(document);
-    if (row === undefined) return undefined;
-    return { registration_key: row.registration_key, created_at: row.created_at, descriptor: descriptorFromBlob(row.face_descriptor) };
+  findImageDescriptor(imageKey: string): Promise<FaceDescriptor | null | undefined> {
+    return settle(() => this.#findImageDescriptor(imageKey));
   }
 
-  close(): void {
-    if (this.#db.open) this.#db.close();
+  findRegistrationForValidation(document: string): Promise<RegistrationForValidation | undefined> {
+    return settle(() => {
+      const row = this.#newestRegistration.get(document);
+      if (row === undefined) return undefined;
+      return { registration_key: row.registration_key, created_at: row.created_at, descriptor: descriptorFromBlob(row.face_descriptor) };
+    });
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#db.open) this.#db.close();
+    });
   }
 }

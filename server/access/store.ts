@@ -1,0 +1,243 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { cpfSchema } from '../../contract/cpf.ts';
+import type { FaceStatus } from '../../contract/face-quality.ts';
+
+/*
+ * The console's own data: accounts, sessions, login failures, the first admin's setup tokens and
+ * the append-only audit trail. One interface, two databases: SQLite in DATA_DIR (one instance, no
+ * configuration) and PostgreSQL (DATABASE_URL: several instances share it). Decision 005 says what
+ * is kept, decision 010 how it is shared.
+ */
+
+/** The console's own SQLite database (accounts, sessions, login failures, audit), beside the emulator's. */
+export function accessDatabaseFile(dataDir: string): string {
+  return join(dataDir, 'console.sqlite');
+}
+
+/**
+ * A secret kept in a file of its own (mode 0600), made on first use: the cookie signing key and
+ * the key of the CPF hashes in the audit trail. Apart from the database, so a copy of the database
+ * alone reveals neither.
+ */
+export function secretFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    mkdirSync(dirname(path), { recursive: true });
+    const secret = randomBytes(32);
+    try {
+      writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      // Another process made it first.
+      return readFileSync(path);
+    }
+  }
+}
+
+export interface StoredAccount extends Account {
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: string;
+  lastLoginAt: string | null;
+  lastEnvironment: EnvironmentName | null;
+  defaultEnvironment: EnvironmentName | null;
+}
+
+export interface AccountChange {
+  role?: Role;
+  environments?: EnvironmentName[] | null;
+  disabled?: boolean;
+  passwordHash?: string;
+  defaultEnvironment?: EnvironmentName | null;
+}
+
+export type AccountUpdate = 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' | 'default_not_allowed';
+
+export interface NewAuditEntry {
+  actor: string | null;
+  action: AuditAction;
+  environment?: EnvironmentName | null;
+  /** The whole CPF: stored masked, plus a keyed hash to find it again; never as it is. */
+  cpf?: string | null;
+  registrationKey?: string | null;
+  outcome: string;
+  status: number;
+  consentTerm?: string | null;
+  address?: string | null;
+  /** The status of the console's face check that refused the picture sent anyway. */
+  faceCheckOverride?: FaceStatus | null;
+}
+
+export interface AuditFilter {
+  from?: string | undefined;
+  to?: string | undefined;
+  user?: string | undefined;
+  cpf?: string | undefined;
+  action?: AuditAction | undefined;
+  environment?: EnvironmentName | undefined;
+  /** The id of the last entry of the page before: the next page holds the entries older than it (by time, then id). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** Failed (or not yet checked) logins within the throttling window. */
+export interface LoginFailures {
+  count: number;
+  /** When the oldest and the newest happened (ms); null when there are none. */
+  oldest: number | null;
+  newest: number | null;
+}
+
+/** What the throttling decides a login attempt on: the recent failures of its address and of its account. */
+export interface LoginAttemptCounts {
+  byAddress: LoginFailures;
+  byAccount: LoginFailures;
+}
+
+/** The date and account of a registration the console made (the earliest `register` entry with its key). */
+export interface RegistrationOriginRow {
+  at: string;
+  actor: string | null;
+}
+
+/** The secrets every instance of one console must share (generated once when no setting gives them). */
+export type SharedSecretName = 'session' | 'emulator';
+
+/**
+ * The console's data, the same on either database. Every method is asynchronous; each write whose
+ * check must hold when it lands (the acting admin is still one, one admin remains, setup finds no
+ * account, a login's account still has the password checked, a login attempt is within the
+ * limits) is one transaction that takes the database's write lock first: SQLite's BEGIN
+ * IMMEDIATE, PostgreSQL's advisory transaction locks.
+ */
+export interface AccessStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Throws unless the database answers and every migration this code knows is applied. */
+  ready(): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+  /**
+   * A secret made once and kept for every later start and every instance: SQLite, a file in
+   * DATA_DIR (`session.key`, `emulator.key`); PostgreSQL, its table `secrets`.
+   */
+  secret(name: SharedSecretName): Promise<string>;
+  /**
+   * The @fastify/rate-limit store that counts each account's requests across instances
+   * (PostgreSQL); undefined: the plugin's own, in this process's memory (SQLite, one instance).
+   */
+  rateLimitStore(): FastifyRateLimitStoreCtor | undefined;
+
+  // Accounts
+  countAccounts(): Promise<number>;
+  findAccount(name: string): Promise<StoredAccount | undefined>;
+  listAccounts(): Promise<StoredAccount[]>;
+  /**
+   * `exists` when the name is taken; `actor_not_admin` when `actor` (an admin acting through the
+   * console) is no longer an enabled admin when the account would be written. Hash the password
+   * before: the check and the write are one transaction, which must not wait for scrypt.
+   */
+  createAccount(account: Account, passwordHash: string, actor?: string): Promise<'created' | 'exists' | 'actor_not_admin'>;
+  /**
+   * Changes an account, and ends its open sessions when what it may do changed (`keepSession`: the
+   * session of an admin changing their own account, which goes on). In one transaction:
+   * `actor_not_admin` when `actor` is no longer an enabled admin; `last_admin` when the change would
+   * leave no enabled admin (whatever the interleaving of concurrent changes); nothing is written then.
+   */
+  updateAccount(name: string, change: AccountChange, options?: { actor?: string; keepSession?: string }): Promise<AccountUpdate>;
+  /** The environment the account chose last: where the console opens next when the address names none. */
+  recordEnvironmentChoice(name: string, environment: EnvironmentName): Promise<void>;
+  recordLogin(name: string): Promise<void>;
+
+  // The first admin's setup
+  /**
+   * While the console has no account, keeps this instance's setup token (its SHA-256) so that any
+   * instance accepts it; false, and nothing kept, once an account exists.
+   */
+  openSetup(tokenHash: string): Promise<boolean>;
+  /** Whether this token (its SHA-256) was kept by an instance and setup is still open. */
+  setupTokenValid(tokenHash: string): Promise<boolean>;
+  /**
+   * The first admin, only while the console has no account at all and with a kept token: of
+   * concurrent setups (on any instances), one makes it; every token is then forgotten.
+   */
+  createFirstAdmin(account: Account, passwordHash: string, tokenHash: string): Promise<'created' | 'not_available' | 'invalid_token'>;
+
+  // Sessions (the store of @fastify/session)
+  getSession(id: string, now?: number): Promise<unknown>;
+  /**
+   * The account of a session, read in one statement with the session itself: undefined when the
+   * session has ended meanwhile (logout, or a change of the account, on any instance), so a request
+   * never sees the account as changed while its ended session still looked alive.
+   */
+  sessionAccount(sessionId: string, name: string): Promise<StoredAccount | undefined>;
+  /**
+   * A session's row is made only here, at login, and only while the account is as it was when its
+   * password was checked (not disabled, same password): a reset or a disable that lands during the
+   * login wins. False: not made.
+   */
+  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): Promise<boolean>;
+  /**
+   * Saves a session that exists: never makes one. A request still in flight when its session ended
+   * (logout, password reset, disabling, expiry) saves it again as it leaves (@fastify/session's
+   * rolling save in onSend); the ended session must stay ended.
+   */
+  setSession(id: string, data: unknown, expiresAt: number): Promise<void>;
+  destroySession(id: string): Promise<void>;
+  /** Ends every session of an account, but `except` (the one making the change, when it is their own). */
+  endSessionsOf(name: string, except?: string): Promise<void>;
+  pruneSessions(now?: number): Promise<void>;
+
+  // Login failures (and attempts being checked, which count as failures until the password is right)
+  /** Records a failed (or not yet checked) login. */
+  recordLoginFailure(account: string, address: string, now?: number): Promise<void>;
+  /** The failures since `since`: their count, when the oldest and the newest happened. */
+  loginFailures(column: 'account' | 'address', value: string, since: number): Promise<LoginFailures>;
+  /**
+   * Runs `decide` on the failures since `since` and, unless it refuses the attempt, records the
+   * attempt as a failure in the same transaction: concurrent attempts (of any instance) each see
+   * those before them, so none slips past the limit while the others are still being hashed.
+   * `decide`'s refusal, or undefined.
+   */
+  beginLoginAttempt<R>(
+    account: string,
+    address: string,
+    now: number,
+    since: number,
+    decide: (counts: LoginAttemptCounts) => R | undefined,
+  ): Promise<R | undefined>;
+  /** Failures older than the throttling window count for nothing any more. */
+  pruneLoginFailures(before: number): Promise<void>;
+  clearLoginFailures(account: string): Promise<void>;
+
+  // Audit trail
+  appendAudit(entry: NewAuditEntry): Promise<void>;
+  /** A page of the trail, newest first: by time, then id (entries of several instances interleave by time). */
+  queryAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /**
+   * The earliest successful `register` of this key in this environment (keys compared without
+   * regard to case: QI Tech may write them in capitals).
+   */
+  registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined>;
+}
+
+/** The keyed hash of a CPF's digits that the trail keeps to find a CPF again; null for what is not a CPF. */
+export function cpfHash(cpfKey: Buffer, cpf: string): string | null {
+  const parsed = cpfSchema.safeParse(cpf);
+  return parsed.success ? createHmac('sha256', cpfKey).update(parsed.data.replace(/\D/g, '')).digest('base64url') : null;
+}
+
+/** How a setup token is kept: its SHA-256 (the token is 24 random bytes, so no salt or slow hash is needed). */
+export function setupTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** A change of what the account may do (or of its password) ends its open sessions: it logs in again. */
+export function endsSessions(change: AccountChange): boolean {
+  return change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined;
+}
