@@ -48,6 +48,8 @@ try {
   process.exitCode = await main();
 } catch (error) {
   // Never DATABASE_URL's password, even in a driver's message.
-  console.error(concealDatabasePassword(error instanceof Error ? error.message : String(error), process.env.DATABASE_URL));
+  console.error(
+    `The migrations could not be applied: ${concealDatabasePassword(error instanceof Error ? error.message : String(error), process.env.DATABASE_URL)}`,
+  );
   process.exitCode = 1;
 }
