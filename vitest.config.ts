@@ -96,8 +96,34 @@ export default defineConfig({
           name: 'server',
           environment: 'node',
           include: ['server/**/*.test.ts', 'contract/**/*.test.ts'],
+          // Several instances on one database: PostgreSQL's alone (server-pg).
+          exclude: ['server/test/postgres/**'],
           globalSetup: ['server/test/global-setup.ts'],
+          // A DATABASE_URL of the shell never reaches the tests, nor the processes they start.
+          env: { DATABASE_URL: '' },
           // The SIGKILL test starts real processes; the rest are fast.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // The same server tests with the console's data in PostgreSQL (DATABASE_URL), each test in a
+        // schema of its own (server/test/helper.ts); skipped, loudly, when no server answers.
+        test: {
+          name: 'server-pg',
+          environment: 'node',
+          include: ['server/test/**/*.test.ts'],
+          // What does not touch the console's database: the face detector's own tests, the SQLite
+          // file's durability and DATA_DIR's permissions, the compiled build.
+          exclude: [
+            'server/test/face-cases.test.ts',
+            'server/test/face-quality.test.ts',
+            'server/test/durability.test.ts',
+            'server/test/deployment.test.ts',
+            'server/test/production-build.test.ts',
+          ],
+          globalSetup: ['server/test/global-setup.ts', 'server/test/postgres-global-setup.ts'],
+          setupFiles: ['server/test/postgres-setup.ts'],
+          env: { DATABASE_URL: '' },
           testTimeout: 30_000,
         },
       },

@@ -3,18 +3,21 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { emulator } from './emulator/plugin.ts';
+import { openEmulatorStore } from './emulator/open-store.ts';
+import type { EmulatorStore } from './emulator/store.ts';
 import { detectedFaceCheck } from './emulator/face-detector.ts';
 import { acceptEveryFace } from './emulator/image-check.ts';
 import type { FaceCheck } from './emulator/image-check.ts';
 import { emulatorUpstream, httpUpstream } from './lib/upstream.ts';
-import { textKeyFile } from './lib/data-dir.ts';
+import { emulatorDatabaseFile } from './lib/data-dir.ts';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { accessGuard, refuseAnonymous } from './access/guard.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { newSetupToken } from './access/session-routes.ts';
 import { sessions } from './access/sessions.ts';
 import type { AccessOptions } from './access/sessions.ts';
-import { openAccessStore, secretFile } from './access/store.ts';
+import { openAccessStore } from './access/open-store.ts';
+import { setupTokenHash } from './access/store.ts';
 import type { AccessStore } from './access/store.ts';
 import type { LoginThrottleSettings } from './access/throttling.ts';
 import type { AuditAction } from '../contract/access.ts';
@@ -46,7 +49,7 @@ export interface AppOptions {
   distDir?: string;
   /** Overrides the face check `config.emulatorFaceCheck` chooses (tests). */
   faceCheck?: FaceCheck;
-  /** An access store already open (tests that seed accounts); else DATA_DIR's. */
+  /** An access store already open (tests that seed accounts); else DATA_DIR's, or DATABASE_URL's. */
   access?: AccessStore;
   /** Other login throttling numbers than throttling.ts's (tests: short waits). */
   loginThrottle?: Partial<LoginThrottleSettings>;
@@ -54,13 +57,12 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The one-time token of the first admin's setup link, while the console has no account. */
+    /**
+     * This instance's token for the first admin's setup link, when it started with no account
+     * (kept hashed in the database: any instance accepts it, and only until an admin exists).
+     */
     setupToken: string | undefined;
   }
-}
-
-export function emulatorDatabaseFile(dataDir: string): string {
-  return join(dataDir, 'emulator.sqlite');
 }
 
 /** The emulator's face check as the settings choose it (EMULATOR_FACE_CHECK). */
@@ -68,18 +70,14 @@ export function emulatorFaceCheck(config: Pick<Config, 'emulatorFaceCheck'>): Fa
   return config.emulatorFaceCheck ? detectedFaceCheck : acceptEveryFace;
 }
 
-/** Where a generated emulator key is kept, when EMULATOR_API_KEY is unset. */
-export function emulatorKeyFile(dataDir: string): string {
-  return join(dataDir, 'emulator.key');
-}
-
 /**
  * The key the console's emulator demands (it always demands one: it holds the `local` data, and
- * HOST=0.0.0.0 puts it on the network): EMULATOR_API_KEY, else one generated into DATA_DIR once and
- * kept. The console's server sends it for `local` itself; admins read it on the Contas page.
+ * HOST=0.0.0.0 puts it on the network): EMULATOR_API_KEY, else one generated once and kept, in
+ * DATA_DIR/emulator.key, or with DATABASE_URL in the database, so every instance demands the same.
+ * The console's server sends it for `local` itself; admins read it on the Contas page.
  */
-export function emulatorApiKey(config: Pick<Config, 'emulatorApiKey' | 'dataDir'>): string {
-  return config.emulatorApiKey ?? textKeyFile(emulatorKeyFile(config.dataDir));
+export async function emulatorApiKey(config: Pick<Config, 'emulatorApiKey'>, store: AccessStore): Promise<string> {
+  return config.emulatorApiKey ?? (await store.secret('emulator'));
 }
 
 /**
@@ -97,15 +95,24 @@ function packageRoot(from: string): string {
 export async function registerApp(app: FastifyInstance, { config, distDir, faceCheck, access, loginThrottle }: AppOptions): Promise<void> {
   const environments: Environment[] = [];
 
-  const localEmulatorKey = config.localEmulator ? emulatorApiKey(config) : undefined;
+  // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite, or in
+  // DATABASE_URL's PostgreSQL (migrated first), shared with the console's other instances.
+  const store = access ?? (await openAccessStore(config));
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
+
+  const localEmulatorKey = config.localEmulator ? await emulatorApiKey(config, store) : undefined;
+  let emulatorStore: EmulatorStore | undefined;
   if (localEmulatorKey !== undefined) {
+    emulatorStore = await openEmulatorStore(config.databaseUrl ?? emulatorDatabaseFile(config.dataDir));
     await app.register(emulator, {
       prefix: EMULATOR_PREFIX,
-      databaseFile: emulatorDatabaseFile(config.dataDir),
+      store: emulatorStore,
       apiKey: localEmulatorKey,
       keyHint:
         config.emulatorApiKey === undefined
-          ? "The key is in the console server's DATA_DIR/emulator.key; administrators see it on the Contas (accounts) page."
+          ? "The key is in the console server's DATA_DIR/emulator.key (with DATABASE_URL, in its database); administrators see it on the Contas (accounts) page."
           : "The key is the console server's EMULATOR_API_KEY; administrators see it on the Contas (accounts) page.",
       faceCheck: faceCheck ?? emulatorFaceCheck(config),
     });
@@ -148,19 +155,18 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     });
   }
 
-  // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite.
-  const store = access ?? openAccessStore(config.dataDir);
-  app.addHook('onClose', () => {
-    store.close();
-  });
-  const setupToken = store.countAccounts() === 0 ? newSetupToken() : undefined;
+  // With no account yet, this instance's setup link; its token, hashed, is valid on every instance.
+  let setupToken: string | undefined;
+  if ((await store.countAccounts()) === 0) {
+    setupToken = newSetupToken();
+    if (!(await store.openSetup(setupTokenHash(setupToken)))) setupToken = undefined;
+  }
   app.decorate('setupToken', setupToken);
   const accessOptions: AccessOptions = {
     store,
-    secret: config.sessionSecret ?? secretFile(join(config.dataDir, 'session.key')).toString('base64url'),
+    secret: config.sessionSecret ?? (await store.secret('session')),
     idleMs: config.sessionIdleMs,
     maxMs: config.sessionMaxMs,
-    setupToken,
     loginThrottle,
   };
   const guard = accessGuard(store);
@@ -182,8 +188,12 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       // Who is asking, and how often, is settled in onRequest, before a body is read: parsing is
       // the costly part (a deeply nested JSON), and the anonymous or those over their limit get none.
       // Order: the session (sessions.ts, root) → cross-site → rate limit → login required.
+      // Counted in this process's memory with SQLite (one instance); in the database with
+      // DATABASE_URL, so that the limit holds across every instance of the console.
+      const rateLimitStore = store.rateLimitStore();
       await scope.register(fastifyRateLimit, {
         global: false,
+        ...(rateLimitStore === undefined ? {} : { store: rateLimitStore }),
         max: config.apiRateLimit,
         timeWindow: 60_000,
         keyGenerator: (request) => (request.account === null ? `address:${request.ip}` : `account:${request.account.name}`),
@@ -223,8 +233,10 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     // Its refusals in JSON; what is not found stays the SPA's to answer.
     jsonErrorHandler(scope);
     await scope.register(healthRoutes, {
-      ready: () => {
-        store.countAccounts();
+      // Each database answers and has every migration this code needs.
+      ready: async () => {
+        await store.ready();
+        await emulatorStore?.ready();
       },
     });
   });

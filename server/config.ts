@@ -113,6 +113,20 @@ const trustProxySetting = z
   });
 
 /**
+ * DATABASE_URL: PostgreSQL for what several instances share (accounts, sessions, throttling, rate
+ * limit, audit, the emulator's data). Its value is never repeated in a message: it may hold a password.
+ */
+const databaseUrl = optionalText.refine(
+  (v) => {
+    if (v === undefined) return true;
+    if (!URL.canParse(v)) return false;
+    const url = new URL(v);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+  },
+  { error: 'must be a PostgreSQL URL with a host and a database: postgres://USER:PASSWORD@HOST:5432/DATABASE' },
+);
+
+/**
  * Every setting, read once from the environment and validated. README's settings table lists
  * the same names; a wrong value stops the start with a message naming it.
  */
@@ -120,6 +134,7 @@ const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: databaseUrl,
   LOCAL_EMULATOR: z.enum(['on', 'off']).default('on'),
   EMULATOR_API_KEY: optionalText,
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
@@ -151,10 +166,16 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * PostgreSQL (DATABASE_URL) for the console's data and the emulator's, shared by every instance
+   * of the console; undefined: SQLite files in DATA_DIR (one instance). Holds a password: never log it.
+   */
+  databaseUrl: string | undefined;
   localEmulator: boolean;
   /**
    * The emulator's key (EMULATOR_API_KEY). The console's emulator demands one in any case: when
-   * unset, the key generated into DATA_DIR/emulator.key (see emulatorApiKey in app.ts). The
+   * unset, the key generated into DATA_DIR/emulator.key, or with DATABASE_URL into the database
+   * (see emulatorApiKey in app.ts). The
    * standalone emulator (`npm run emulator`) demands it only when set.
    */
   emulatorApiKey: string | undefined;
@@ -180,7 +201,10 @@ export interface Config {
   sessionIdleMs: number;
   /** A session ends this long after its login. */
   sessionMaxMs: number;
-  /** Signs session cookies; undefined: a random one kept in DATA_DIR/session.key. */
+  /**
+   * Signs session cookies; undefined: a random one made once and kept in DATA_DIR/session.key, or
+   * with DATABASE_URL in the database (every instance must sign alike).
+   */
   sessionSecret: string | undefined;
   /** Requests per minute each account (or, before login, each address) may make to /api. */
   apiRateLimit: number;
@@ -209,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: s.PORT,
     host: s.HOST,
     dataDir: resolve(s.DATA_DIR),
+    databaseUrl: s.DATABASE_URL,
     localEmulator: s.LOCAL_EMULATOR === 'on',
     emulatorApiKey: s.EMULATOR_API_KEY,
     emulatorPort: s.EMULATOR_PORT,

@@ -1,6 +1,7 @@
 import { buildServer } from './build.ts';
 import { loadConfig } from './config.ts';
 import { secureDataDir } from './lib/data-dir.ts';
+import { concealDatabasePassword, redactDatabaseUrl } from './lib/postgres.ts';
 
 let config;
 try {
@@ -21,7 +22,16 @@ try {
   process.exit(1);
 }
 
-const app = await buildServer({ config });
+let app;
+try {
+  app = await buildServer({ config });
+} catch (error) {
+  // Most often the database: unreachable, or refusing the login. Said without DATABASE_URL's password.
+  const where = config.databaseUrl === undefined ? `DATA_DIR ${config.dataDir}` : `DATABASE_URL ${redactDatabaseUrl(config.databaseUrl)}`;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`The console could not start (${where}): ${concealDatabasePassword(message, config.databaseUrl)}`);
+  process.exit(1);
+}
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
 

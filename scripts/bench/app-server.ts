@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../server/access/passwords.ts';
-import { openAccessStore } from '../../server/access/store.ts';
+import { openAccessStore } from '../../server/access/open-store.ts';
 import { exited, freePort, startProcess } from '../../server/test/process.ts';
 import { makeCameraVideo } from '../fixtures/camera-video.ts';
 import { baseChromiumArgs, cameraArgs } from '../../e2e/support/browsers.ts';
@@ -43,9 +43,9 @@ export async function startBuiltApp(): Promise<RunningApp> {
   await run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-'));
-  const store = openAccessStore(dataDir);
-  store.createAccount({ name: 'bench', role: 'registrar', environments: null }, await hashPassword(BENCH_PASSWORD));
-  store.close();
+  const store = await openAccessStore(dataDir);
+  await store.createAccount({ name: 'bench', role: 'registrar', environments: null }, await hashPassword(BENCH_PASSWORD));
+  await store.close();
   const child = await startProcess('server/server.ts', { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir }, port);
   const origin = `http://127.0.0.1:${String(port)}`;
   const login = await fetch(`${origin}/api/session`, {

@@ -2,7 +2,8 @@
 // same Fastify instance, bare routes doing the least each request needs. Run by scripts/bench/run.ts.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import { emulatorDatabaseFile } from '../../server/app.ts';
+import { emulatorDatabaseFile } from '../../server/lib/data-dir.ts';
+import { openEmulatorStore } from '../../server/emulator/open-store.ts';
 import { SERVER_OPTIONS } from '../../server/build.ts';
 import { acceptEveryFace } from '../../server/emulator/image-check.ts';
 import { emulator, EMULATOR_BODY_LIMIT } from '../../server/emulator/plugin.ts';
@@ -13,10 +14,14 @@ const port = Number(process.env.PORT);
 if (dataDir === undefined || !Number.isInteger(port)) throw new Error('DATA_DIR and PORT are required');
 
 const app = Fastify({ ...SERVER_OPTIONS, logger: loggerOptions('warn') });
-await app.register(emulator, { databaseFile: emulatorDatabaseFile(dataDir) });
+await app.register(emulator, { store: await openEmulatorStore(emulatorDatabaseFile(dataDir)) });
 // The same emulator with EMULATOR_FACE_CHECK=off, on the same database: what the rest of a
 // registration costs (decode, SQLite) without face detection.
-await app.register(emulator, { prefix: '/no-face-check', databaseFile: emulatorDatabaseFile(dataDir), faceCheck: acceptEveryFace });
+await app.register(emulator, {
+  prefix: '/no-face-check',
+  store: await openEmulatorStore(emulatorDatabaseFile(dataDir)),
+  faceCheck: acceptEveryFace,
+});
 
 const KEY = randomUUID();
 app.get('/bare/registration/document_number/:document_number', () => ({ registration_key: KEY }));

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { generateCpf } from '../../contract/cpf.ts';
 import { FaceIndex } from '../../server/emulator/face-index.ts';
 import { DESCRIPTOR_LENGTH, DUPLICATE_RATIO } from '../../server/emulator/face-match.ts';
-import { EmulatorStore } from '../../server/emulator/store.ts';
+import { SqliteEmulatorStore } from '../../server/emulator/sqlite-store.ts';
 
 const SIZES = (process.env.BENCH_FACE_SEARCH_SIZES ?? '1000,10000,30000,100000').split(',').map(Number);
 const REGISTRATIONS = 20;
@@ -61,7 +61,7 @@ interface Line {
 
 /** An emulator database of n registrations with synthetic descriptors; returns a few of the stored faces. */
 function seed(file: string, n: number, keep: number): Float32Array[] {
-  new EmulatorStore(file).close(); // creates and migrates
+  void new SqliteEmulatorStore(file).close(); // creates and migrates
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   const image = db.prepare(
@@ -93,7 +93,7 @@ async function measure(n: number): Promise<Line> {
     const file = join(dir, 'emulator.sqlite');
     const kept = seed(file, n, REGISTRATIONS + 1);
     const fileMb = statSync(file).size / 2 ** 20;
-    const store = new EmulatorStore(file);
+    const store = new SqliteEmulatorStore(file);
     const picture = (descriptor: Float32Array) => ({
       content: Buffer.from([0]),
       mediaType: 'image/jpeg' as const,
@@ -106,17 +106,17 @@ async function measure(n: number): Promise<Line> {
     const loadMs = performance.now() - started;
     const indexMb = store.faceIndexSize().bytes / 2 ** 20;
     started = performance.now();
-    const first = store.registerWithImage(generateCpf(rand), picture(samePerson(kept[0] ?? person())));
+    const first = await store.registerWithImage(generateCpf(rand), picture(samePerson(kept[0] ?? person())));
     const firstMs = performance.now() - started;
     let found = first.duplicate_faces?.length === 1 ? 1 : 0;
     const times: number[] = [];
     for (let i = 1; i <= REGISTRATIONS; i += 1) {
       started = performance.now();
-      const answer = store.registerWithImage(generateCpf(rand), picture(samePerson(kept[i] ?? person())));
+      const answer = await store.registerWithImage(generateCpf(rand), picture(samePerson(kept[i] ?? person())));
       times.push(performance.now() - started);
       if (answer.duplicate_faces?.length === 1) found += 1;
     }
-    store.close();
+    await store.close();
 
     // The scan alone, on an index of the same size.
     const index = new FaceIndex(DESCRIPTOR_LENGTH, n);

@@ -10,10 +10,10 @@ import type { AccessStore } from './store.ts';
 
 /** /api/admin/accounts: list, create, change (role, environments, password, disabled). Admins only. */
 export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
-  app.get('/admin/accounts', (request) => {
-    requireAdmin(guard, request, 'accounts');
+  app.get('/admin/accounts', async (request) => {
+    await requireAdmin(guard, request, 'accounts');
     return {
-      accounts: store.listAccounts().map((a) => ({
+      accounts: (await store.listAccounts()).map((a) => ({
         name: a.name,
         role: a.role,
         environments: a.environments,
@@ -26,40 +26,40 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
   });
 
   /** The write found the admin acting no longer an enabled admin (disabled or demoted since the request began). */
-  const noLongerAdmin = (request: FastifyRequest, name: string) => {
+  const noLongerAdmin = async (request: FastifyRequest, name: string) => {
     const problem = new Problem(
       403,
       'forbidden',
       `The account ${name} is no longer an enabled administrator (it was changed while this request ran): nothing was changed.`,
     );
-    guard.audit(request, { action: 'access_refused', outcome: problem.title, status: problem.statusCode });
+    await guard.audit(request, { action: 'access_refused', outcome: problem.title, status: problem.statusCode });
     return problem;
   };
 
   app.post('/admin/accounts', async (request, reply) => {
-    const self = requireAdmin(guard, request, 'accounts');
+    const self = await requireAdmin(guard, request, 'accounts');
     const body = parseOrRefuse(newAccountSchema, requireBody(request));
     const account: Account = { name: body.name, role: body.role, environments: body.environments ?? null };
     // scrypt first: the admin's rights are checked again with the write, in one transaction.
     const hash = await hashPassword(body.password);
-    const created = store.createAccount(account, hash, self.name);
-    if (created === 'actor_not_admin') throw noLongerAdmin(request, self.name);
+    const created = await store.createAccount(account, hash, self.name);
+    if (created === 'actor_not_admin') throw await noLongerAdmin(request, self.name);
     if (created === 'exists') {
       throw new Problem(409, 'account_exists', `There is already an account named ${body.name}. Choose another name.`);
     }
-    guard.audit(request, { action: 'account_created', outcome: `${account.name}:${account.role}`, status: 201 });
+    await guard.audit(request, { action: 'account_created', outcome: `${account.name}:${account.role}`, status: 201 });
     return reply.code(201).send(account);
   });
 
   app.patch<{ Params: { name: string } }>('/admin/accounts/:name', async (request) => {
-    const self = requireAdmin(guard, request, 'accounts');
+    const self = await requireAdmin(guard, request, 'accounts');
     const { name } = request.params;
     const change = parseOrRefuse(accountChangeSchema, requireBody(request));
     if (name === self.name && (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))) {
       throw new Problem(409, 'own_account', 'You cannot disable your own account nor take its admin role away; another admin can.');
     }
     const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
-    const updated = store.updateAccount(
+    const updated = await store.updateAccount(
       name,
       {
         ...(change.role === undefined ? {} : { role: change.role }),
@@ -73,7 +73,7 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
     );
     switch (updated) {
       case 'actor_not_admin':
-        throw noLongerAdmin(request, self.name);
+        throw await noLongerAdmin(request, self.name);
       case 'not_found':
         throw new Problem(404, 'account_not_found', `There is no account named ${name}.`);
       case 'last_admin':
@@ -91,8 +91,8 @@ export const accountRoutes: FastifyPluginCallback<{ store: AccessStore; guard: A
       case 'updated':
         break;
     }
-    guard.audit(request, { action: 'account_changed', outcome: `${name}:${Object.keys(change).sort().join('+')}`, status: 200 });
-    const account = store.findAccount(name);
+    await guard.audit(request, { action: 'account_changed', outcome: `${name}:${Object.keys(change).sort().join('+')}`, status: 200 });
+    const account = await store.findAccount(name);
     return account === undefined ? {} : { ...publicAccount(account), default_environment: account.defaultEnvironment };
   });
   methodNotAllowed(app, '/admin/accounts', ['GET', 'POST']);

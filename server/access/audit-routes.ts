@@ -40,21 +40,21 @@ function auditFilter(query: unknown) {
 
 /** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection). Admins only. */
 export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
-  app.get('/admin/audit', (request) => {
-    requireAdmin(guard, request, 'audit');
+  app.get('/admin/audit', async (request) => {
+    await requireAdmin(guard, request, 'audit');
     const { filter } = auditFilter(request.query);
-    const entries = store.queryAudit(filter);
+    const entries = await store.queryAudit(filter);
     const last = entries.at(-1);
     return { entries, next_before: entries.length === filter.limit && last !== undefined ? last.id : null };
   });
 
-  app.get<{ Querystring: Record<string, unknown> }>('/admin/audit.csv', (request, reply) => {
-    requireAdmin(guard, request, 'audit');
+  app.get<{ Querystring: Record<string, unknown> }>('/admin/audit.csv', async (request, reply) => {
+    await requireAdmin(guard, request, 'audit');
     const { filter, format } = auditFilter({ ...request.query, limit: '500' });
     const entries: AuditEntry[] = [];
     // Page through the whole selection; capped so one export cannot hold the server for long.
     for (let before = filter.before; entries.length < 100_000;) {
-      const page = store.queryAudit({ ...filter, ...(before === undefined ? {} : { before }) });
+      const page = await store.queryAudit({ ...filter, ...(before === undefined ? {} : { before }) });
       entries.push(...page);
       const last = page.at(-1);
       if (page.length < filter.limit || last === undefined) break;

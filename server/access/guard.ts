@@ -17,13 +17,13 @@ export interface AccessGuard {
   authenticate(request: FastifyRequest): Account;
   /** The account, or a 401/403 Problem (audited) when it may not do this here. */
   require(request: FastifyRequest, capability: Capability, environment?: EnvironmentName): Account;
-  audit(request: FastifyRequest, entry: Omit<NewAuditEntry, 'actor' | 'address'>): void;
+  /** Writes an entry of this request to the audit trail (resolved once it is stored). */
+  audit(request: FastifyRequest, entry: Omit<NewAuditEntry, 'actor' | 'address'>): Promise<void>;
 }
 
 export function accessGuard(store: AccessStore): AccessGuard {
-  const audit: AccessGuard['audit'] = (request, entry) => {
+  const audit: AccessGuard['audit'] = (request, entry) =>
     store.appendAudit({ ...entry, actor: request.account?.name ?? null, address: request.ip });
-  };
   const authenticate: AccessGuard['authenticate'] = (request) => {
     const { account } = request;
     if (account === null) {
@@ -70,11 +70,11 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
 };
 
 /** An admin route's check: the account, or the 401/403 Problem, audited as `access_refused`. */
-export function requireAdmin(guard: AccessGuard, request: FastifyRequest, capability: Capability): Account {
+export async function requireAdmin(guard: AccessGuard, request: FastifyRequest, capability: Capability): Promise<Account> {
   try {
     return guard.require(request, capability);
   } catch (error) {
-    if (error instanceof Problem) guard.audit(request, { action: 'access_refused', outcome: error.title, status: error.statusCode });
+    if (error instanceof Problem) await guard.audit(request, { action: 'access_refused', outcome: error.title, status: error.statusCode });
     throw error;
   }
 }
@@ -90,20 +90,16 @@ export function refuseAnonymous(
   guard: AccessGuard,
   auditAs: (request: FastifyRequest) => Omit<NewAuditEntry, 'actor' | 'address' | 'outcome' | 'status'> | undefined,
 ): void {
-  scope.addHook('onRequest', (request, _reply, done) => {
-    if (request.account !== null || request.routeOptions.config.public === true) {
-      done();
-      return;
-    }
+  scope.addHook('onRequest', async (request) => {
+    if (request.account !== null || request.routeOptions.config.public === true) return;
     try {
       guard.authenticate(request);
-      done();
     } catch (error) {
       const entry = auditAs(request);
       if (error instanceof Problem && entry !== undefined) {
-        guard.audit(request, { ...entry, outcome: error.title, status: error.statusCode });
+        await guard.audit(request, { ...entry, outcome: error.title, status: error.statusCode });
       }
-      done(error as Error);
+      throw error;
     }
   });
 }

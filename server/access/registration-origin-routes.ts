@@ -23,21 +23,13 @@ export const registrationOriginRoutes: FastifyPluginCallback<{ store: AccessStor
   { store, guard },
   done,
 ) => {
-  // Only a registration the console answered as made has its key in the trail (api.ts, `audited`).
-  // Keys are compared without regard to case: QI Tech may write them in capitals.
-  const earliest = store.db.prepare<[EnvironmentName, string], { at: string; actor: string | null }>(
-    `SELECT at, actor FROM audit
-     WHERE action = 'register' AND outcome = 'ok' AND environment = ? AND lower(registration_key) = ?
-     ORDER BY id LIMIT 1`,
-  );
-
   /** The account, if it may look up (in `environment`, when given); a refusal is audited. */
-  const allowed = (request: FastifyRequest, environment?: EnvironmentName): Account => {
+  const allowed = async (request: FastifyRequest, environment?: EnvironmentName): Promise<Account> => {
     try {
       return guard.require(request, 'lookup', environment);
     } catch (error) {
       if (error instanceof Problem) {
-        guard.audit(request, {
+        await guard.audit(request, {
           action: 'access_refused',
           environment: environment ?? null,
           outcome: error.title,
@@ -49,9 +41,9 @@ export const registrationOriginRoutes: FastifyPluginCallback<{ store: AccessStor
   };
 
   const path = '/registrations/:env/:registration_key/origin';
-  app.get<{ Params: { env: string; registration_key: string } }>(path, (request): RegistrationOrigin => {
+  app.get<{ Params: { env: string; registration_key: string } }>(path, async (request): Promise<RegistrationOrigin> => {
     // Who first: nobody learns what the console holds without being allowed to look up.
-    allowed(request);
+    await allowed(request);
     const env = environmentNameSchema.safeParse(request.params.env);
     if (!env.success) {
       throw new Problem(
@@ -60,9 +52,11 @@ export const registrationOriginRoutes: FastifyPluginCallback<{ store: AccessStor
         `"${request.params.env.slice(0, 40)}" is not an environment: use ${environmentNameSchema.options.join(', ')}.`,
       );
     }
-    allowed(request, env.data);
+    await allowed(request, env.data);
+    // Only a registration the console answered as made has its key in the trail (api.ts,
+    // `audited`); keys are compared without regard to case: QI Tech may write them in capitals.
     const key = parseOrRefuse(registrationKeySchema, request.params.registration_key, 'registration_key').toLowerCase();
-    const row = earliest.get(env.data, key);
+    const row = await store.registrationOrigin(env.data, key);
     if (row === undefined || row.actor === null) {
       throw new Problem(
         404,

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { environmentChoiceSchema, loginRequestSchema, mayUse, setupRequestSchema } from '../../contract/access.ts';
 import type { Account, SessionAccount, SessionAnswer } from '../../contract/access.ts';
@@ -7,10 +7,11 @@ import type { AccessGuard } from './guard.ts';
 import { UNUSABLE_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { SESSION_COOKIE, publicAccount } from './sessions.ts';
 import type { AccessOptions } from './sessions.ts';
+import { setupTokenHash } from './store.ts';
 import type { StoredAccount } from './store.ts';
 import { loginThrottle } from './throttling.ts';
 
-/** A one-time setup token: printed at start when no account exists. */
+/** A setup token: printed at start when no account exists; valid on every instance until the first admin is made. */
 export function newSetupToken(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -21,10 +22,9 @@ export function newSetupToken(): string {
  */
 export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: AccessGuard }> = (app, options, done) => {
   const { store, guard } = options;
-  const loginRefusal = (request: FastifyRequest, name: string, outcome: string, status: number, known: boolean) => {
+  const loginRefusal = (request: FastifyRequest, name: string, outcome: string, status: number, known: boolean) =>
     // The name typed is kept only when it is an account's: a password typed in the wrong field stays out.
     store.appendAudit({ actor: known ? name : null, action: 'login_failed', outcome, status, address: request.ip });
-  };
 
   const throttle = loginThrottle(store, options.loginThrottle);
 
@@ -36,16 +36,16 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     request.session.loggedInAt = Date.now();
     // The session's row is made here and only here (the store's save never makes one), and only if
     // the account was not disabled nor its password changed while the password was being checked.
-    if (!store.createSession(request.session.sessionId, request.session, Date.now() + options.idleMs, account)) {
+    if (!(await store.createSession(request.session.sessionId, request.session, Date.now() + options.idleMs, account))) {
       await request.session.destroy();
-      loginRefusal(request, account.name, 'account_changed', 409, true);
+      await loginRefusal(request, account.name, 'account_changed', 409, true);
       throw new Problem(
         409,
         'account_changed',
         'The account was changed while you were logging in (disabled, or a new password). Log in again.',
       );
     }
-    store.recordLogin(account.name);
+    await store.recordLogin(account.name);
     request.account = publicAccount(account);
   };
 
@@ -53,14 +53,14 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
   const anyone = { config: { public: true } } as const;
 
   /** The account as the SPA needs it: with where it opens when the address names no environment. */
-  const withEnvironments = (account: Account): SessionAccount => {
-    const stored = store.findAccount(account.name);
+  const withEnvironments = async (account: Account): Promise<SessionAccount> => {
+    const stored = await store.findAccount(account.name);
     return { ...account, last_environment: stored?.lastEnvironment ?? null, default_environment: stored?.defaultEnvironment ?? null };
   };
 
-  app.get('/session', anyone, (request): SessionAnswer => ({
-    account: request.account === null ? null : withEnvironments(request.account),
-    setup_required: store.countAccounts() === 0,
+  app.get('/session', anyone, async (request): Promise<SessionAnswer> => ({
+    account: request.account === null ? null : await withEnvironments(request.account),
+    setup_required: (await store.countAccounts()) === 0,
   }));
 
   // The person chose an environment in the console's selector: the console opens in it next time
@@ -75,7 +75,7 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
         `The account ${account.name} may not work in the ${environment} environment. Choose another environment, or ask an administrator.`,
       );
     }
-    store.recordEnvironmentChoice(account.name, environment);
+    await store.recordEnvironmentChoice(account.name, environment);
     return reply.code(204).send();
   });
   methodNotAllowed(app, '/session/environment', ['PUT']);
@@ -84,29 +84,29 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     const body = parseOrRefuse(loginRequestSchema, requireBody(request));
     const name = body.name.trim().toLowerCase();
     // Counted before the password is checked: parallel guesses beyond the limit are never hashed.
-    const refusal = throttle.begin(name, request.ip);
+    const refusal = await throttle.begin(name, request.ip);
     if (refusal !== undefined) {
-      loginRefusal(request, name, refusal.title, refusal.statusCode, store.findAccount(name) !== undefined);
+      await loginRefusal(request, name, refusal.title, refusal.statusCode, (await store.findAccount(name)) !== undefined);
       throw refusal;
     }
-    const account = store.findAccount(name);
+    const account = await store.findAccount(name);
     const valid = await verifyPassword(body.password, account?.passwordHash ?? UNUSABLE_HASH);
     if (account === undefined || !valid) {
-      loginRefusal(request, name, 'invalid_credentials', 401, account !== undefined);
+      await loginRefusal(request, name, 'invalid_credentials', 401, account !== undefined);
       throw new Problem(401, 'invalid_credentials', 'The name or the password is not right. Check both and try again.');
     }
-    throttle.succeeded(name);
+    await throttle.succeeded(name);
     if (account.disabled) {
-      loginRefusal(request, name, 'account_disabled', 403, true);
+      await loginRefusal(request, name, 'account_disabled', 403, true);
       throw new Problem(403, 'account_disabled', 'This account is disabled. Ask an administrator.');
     }
     await logIn(request, account);
-    guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
-    return { account: withEnvironments(publicAccount(account)) };
+    await guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
+    return { account: await withEnvironments(publicAccount(account)) };
   });
 
   app.delete('/session', anyone, async (request, reply) => {
-    if (request.account !== null) guard.audit(request, { action: 'logout', outcome: 'ok', status: 204 });
+    if (request.account !== null) await guard.audit(request, { action: 'logout', outcome: 'ok', status: 204 });
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/api' });
     return reply.code(204).send();
@@ -117,20 +117,22 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
     const body = parseOrRefuse(setupRequestSchema, requireBody(request));
     const notAvailable = () =>
       new Problem(404, 'setup_not_available', 'The console already has accounts: log in, or ask an administrator for one.');
-    if (options.setupToken === undefined || store.countAccounts() > 0) throw notAvailable();
-    const expected = Buffer.from(options.setupToken);
-    const given = Buffer.from(body.token);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw new Problem(403, 'invalid_setup_token', 'This setup link is not valid. Use the link the server printed when it started.');
-    }
+    const invalidToken = () =>
+      new Problem(403, 'invalid_setup_token', 'This setup link is not valid. Use the link the server printed when it started.');
+    if ((await store.countAccounts()) > 0) throw notAvailable();
+    // Only its hash is kept: compared in the database, whichever instance printed it.
+    const tokenHash = setupTokenHash(body.token);
+    if (!(await store.setupTokenValid(tokenHash))) throw invalidToken();
     const account: Account = { name: body.name, role: 'admin', environments: null };
     const hash = await hashPassword(body.password);
-    // Checked again with the write, in one transaction: of concurrent setups, one makes the admin.
-    if (!store.createFirstAdmin(account, hash)) throw notAvailable();
-    const stored = store.findAccount(account.name);
+    // Checked again with the write, in one transaction: of concurrent setups (on any instance), one makes the admin.
+    const created = await store.createFirstAdmin(account, hash, tokenHash);
+    if (created === 'not_available') throw notAvailable();
+    if (created === 'invalid_token') throw invalidToken();
+    const stored = await store.findAccount(account.name);
     if (stored === undefined) throw new Error('the first admin was not stored');
     await logIn(request, stored);
-    guard.audit(request, { action: 'setup', outcome: 'ok', status: 201 });
+    await guard.audit(request, { action: 'setup', outcome: 'ok', status: 201 });
     return reply.code(201).send({ account: publicAccount(stored) });
   });
   methodNotAllowed(app, '/setup', ['POST'], anyone.config);

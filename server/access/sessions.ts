@@ -31,8 +31,6 @@ export interface AccessOptions {
   idleMs: number;
   /** A session ends this long after its login, however active. */
   maxMs: number;
-  /** The one-time token of /api/setup, while no account exists (undefined: setup is closed). */
-  setupToken: string | undefined;
   /** Other numbers for the login throttling than throttling.ts's (tests). */
   loginThrottle?: Partial<LoginThrottleSettings> | undefined;
 }
@@ -43,8 +41,9 @@ export function publicAccount(account: StoredAccount | Account): Account {
 
 /**
  * Sessions (cookie `frc_session` on /api: httpOnly, SameSite=Strict, Secure over HTTPS; the
- * session itself in SQLite), and the account of each /api request. Registered with fastify-plugin
- * so its decorations and hooks reach the /api scope.
+ * session itself in the store's database, read on every request: with DATABASE_URL a session made
+ * on one instance is one on all, and one ended on any is ended on all), and the account of each
+ * /api request. Registered with fastify-plugin so its decorations and hooks reach the /api scope.
  */
 export const sessions = fp<AccessOptions>(async (app, options) => {
   const { store } = options;
@@ -58,28 +57,35 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
     saveUninitialized: false,
     store: {
       get: (id, callback) => {
-        try {
-          callback(null, store.getSession(id) as never);
-        } catch (error) {
-          callback(error);
-        }
+        store.getSession(id).then(
+          (session) => {
+            callback(null, session as never);
+          },
+          (error: unknown) => {
+            callback(error);
+          },
+        );
       },
       // Only updates a session that exists: see AccessStore.setSession.
       set: (id, session, callback) => {
-        try {
-          store.setSession(id, session, Date.now() + options.idleMs);
-          callback();
-        } catch (error) {
-          callback(error);
-        }
+        store.setSession(id, session, Date.now() + options.idleMs).then(
+          () => {
+            callback();
+          },
+          (error: unknown) => {
+            callback(error);
+          },
+        );
       },
       destroy: (id, callback) => {
-        try {
-          store.destroySession(id);
-          callback();
-        } catch (error) {
-          callback(error);
-        }
+        store.destroySession(id).then(
+          () => {
+            callback();
+          },
+          (error: unknown) => {
+            callback(error);
+          },
+        );
       },
     },
   });
@@ -96,7 +102,8 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
       request.sessionExpired = cookieCame;
       return;
     }
-    const account = store.findAccount(name);
+    // With the session's row, in one read: a session ended meanwhile (on any instance) is expired here.
+    const account = await store.sessionAccount(request.session.sessionId, name);
     const tooOld = Date.now() - (request.session.loggedInAt ?? 0) > options.maxMs;
     if (account === undefined || account.disabled || tooOld) {
       await request.session.destroy();
@@ -107,8 +114,9 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
   });
 
   const prune = setInterval(() => {
-    store.pruneSessions();
-    store.pruneLoginFailures(Date.now() - LOGIN_WINDOW_MS);
+    Promise.all([store.pruneSessions(), store.pruneLoginFailures(Date.now() - LOGIN_WINDOW_MS)]).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'pruning ended sessions and old login failures failed; the next round tries again');
+    });
   }, 10 * 60_000);
   prune.unref();
   app.addHook('onClose', () => {

@@ -58,9 +58,9 @@ interface LoginThrottle {
    * Lets a login attempt through, counted as a failure until `succeeded`, or refuses it (429 with
    * Retry-After) without its password being checked.
    */
-  begin(name: string, address: string): Problem | undefined;
+  begin(name: string, address: string): Promise<Problem | undefined>;
   /** The password was right: the account's failures are forgotten, this attempt's included. */
-  succeeded(name: string): void;
+  succeeded(name: string): Promise<void>;
 }
 
 export function loginThrottle(store: AccessStore, overrides: Partial<LoginThrottleSettings> = {}): LoginThrottle {
@@ -69,12 +69,12 @@ export function loginThrottle(store: AccessStore, overrides: Partial<LoginThrott
     begin(name, address) {
       const now = Date.now();
       const since = now - settings.windowMs;
-      return store.beginLoginAttempt(name, address, now, () => {
-        const byAddress = store.loginFailures('address', address, since);
+      // The store counts the failures and records this attempt in one transaction (one attempt at
+      // a time, across instances with DATABASE_URL); the decision itself reads only the counts.
+      return store.beginLoginAttempt(name, address, now, since, ({ byAddress, byAccount }) => {
         if (byAddress.count >= settings.maxPerAddress && byAddress.oldest !== null) {
           return tooManyAttempts(false, byAddress.oldest + settings.windowMs - now);
         }
-        const byAccount = store.loginFailures('account', name, since);
         const delay = accountDelayMs(byAccount.count, settings);
         if (delay > 0 && byAccount.newest !== null && now < byAccount.newest + delay) {
           return tooManyAttempts(true, byAccount.newest + delay - now);
@@ -83,7 +83,7 @@ export function loginThrottle(store: AccessStore, overrides: Partial<LoginThrott
       });
     },
     succeeded(name) {
-      store.clearLoginFailures(name);
+      return store.clearLoginFailures(name);
     },
   };
 }

@@ -1,5 +1,6 @@
 // `npm run user -- <command>`: the console's accounts from the command line, on DATA_DIR's database
-// (safe beside a running server). Every change is written to the audit trail as done by `cli:<user>`.
+// or DATABASE_URL's, as the server's (safe beside running servers). Every change is written to the
+// audit trail as done by `cli:<user>`.
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ROLES, accountNameSchema, passwordSchema, roleSchema } from '../../contract/access.ts';
@@ -8,10 +9,11 @@ import { generatePassword } from '../../contract/password.ts';
 import { environmentNameSchema } from '../../contract/console.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hashPassword } from '../access/passwords.ts';
-import { openAccessStore } from '../access/store.ts';
+import { openAccessStore } from '../access/open-store.ts';
 import type { AccessStore } from '../access/store.ts';
 import { loadConfig } from '../config.ts';
 import { secureDataDir } from '../lib/data-dir.ts';
+import { concealDatabasePassword } from '../lib/postgres.ts';
 
 const USAGE = `Usage: npm run user -- <command>
 
@@ -27,7 +29,7 @@ const USAGE = `Usage: npm run user -- <command>
   disable NAME | enable NAME
 
 ROLE: ${ROLES.join(', ')}. ENVS: comma-separated local, sandbox, production; or all.
-The database is DATA_DIR's (default ./data), as for npm start.`;
+The database is DATABASE_URL's when it is set, else DATA_DIR's (default ./data), as for npm start.`;
 
 class UsageError extends Error {}
 
@@ -68,14 +70,13 @@ export async function main(argv: string[]): Promise<number> {
   // As the server: the data folder and its files for this account alone (password hashes, CPFs).
   process.umask(0o077);
   secureDataDir(config.dataDir);
-  const store = openAccessStore(config.dataDir);
+  const store = await openAccessStore(config);
   const actor = `cli:${userInfo().username}`;
-  const audit = (action: 'account_created' | 'account_changed', outcome: string) => {
+  const audit = (action: 'account_created' | 'account_changed', outcome: string) =>
     store.appendAudit({ actor, action, outcome, status: 0 });
-  };
   try {
     if (command === 'list') {
-      for (const a of store.listAccounts()) {
+      for (const a of await store.listAccounts()) {
         const environments = a.environments === null ? 'all' : a.environments.join(',');
         console.log(
           `${a.name}\t${a.role}\t${environments}\t${a.disabled ? 'disabled' : 'active'}\tlast login: ${a.lastLoginAt ?? 'never'}`,
@@ -86,10 +87,10 @@ export async function main(argv: string[]): Promise<number> {
     const nameResult = accountNameSchema.safeParse(rawName ?? '');
     if (!nameResult.success) fail('NAME: 2 to 64 characters, lowercase letters, digits and . _ @ -, starting with a letter or digit.');
     const name = nameResult.data;
-    const existing = store.findAccount(name);
+    const existing = await store.findAccount(name);
     if (command !== 'add' && existing === undefined) fail(`There is no account named ${name}.`);
-    const update = (change: Parameters<AccessStore['updateAccount']>[1]) => {
-      const result = store.updateAccount(name, change);
+    const update = async (change: Parameters<AccessStore['updateAccount']>[1]) => {
+      const result = await store.updateAccount(name, change);
       if (result === 'last_admin') {
         fail(`${name} is the last enabled administrator: make another account an administrator first (set-role NAME admin).`);
       }
@@ -103,8 +104,10 @@ export async function main(argv: string[]): Promise<number> {
         if (!role.success) fail(`--role is required: ${ROLES.join(', ')}.`);
         const account: Account = { name, role: role.data, environments: parseEnvironments(values.env) };
         const { password, generated } = await readPassword(values['password-stdin'] === true);
-        if (store.createAccount(account, await hashPassword(password)) === 'exists') fail(`There is already an account named ${name}.`);
-        audit('account_created', `${name}:${account.role}`);
+        if ((await store.createAccount(account, await hashPassword(password))) === 'exists') {
+          fail(`There is already an account named ${name}.`);
+        }
+        await audit('account_created', `${name}:${account.role}`);
         console.log(`Account ${name} created (${account.role}).`);
         if (generated) console.log(`Password (shown once; give it to ${name} privately): ${password}`);
         return 0;
@@ -112,15 +115,15 @@ export async function main(argv: string[]): Promise<number> {
       case 'set-role': {
         const role = roleSchema.safeParse(extra);
         if (!role.success) fail(`ROLE: ${ROLES.join(', ')}.`);
-        update({ role: role.data });
-        audit('account_changed', `${name}:role`);
+        await update({ role: role.data });
+        await audit('account_changed', `${name}:role`);
         console.log(`${name} is now ${role.data}; their sessions have ended.`);
         return 0;
       }
       case 'set-env': {
         const environments = parseEnvironments(extra ?? fail('ENVS is required: e.g. local,sandbox or all.'));
-        update({ environments });
-        audit('account_changed', `${name}:environments`);
+        await update({ environments });
+        await audit('account_changed', `${name}:environments`);
         console.log(`${name} may use: ${environments === null ? 'all environments their role allows' : environments.join(', ')}.`);
         return 0;
       }
@@ -129,24 +132,24 @@ export async function main(argv: string[]): Promise<number> {
         const parsed = environmentNameSchema.safeParse(value);
         if (value !== 'none' && !parsed.success) fail(`Unknown environment "${value}": use local, sandbox, production or none.`);
         const defaultEnvironment = parsed.success ? parsed.data : null;
-        update({ defaultEnvironment });
-        audit('account_changed', `${name}:default_environment`);
+        await update({ defaultEnvironment });
+        await audit('account_changed', `${name}:default_environment`);
         console.log(`${name} opens in: ${defaultEnvironment ?? 'the environment they last chose, else the first they may use'}.`);
         return 0;
       }
       case 'reset-password': {
         const { password, generated } = await readPassword(values['password-stdin'] === true);
-        update({ passwordHash: await hashPassword(password) });
-        store.clearLoginFailures(name);
-        audit('account_changed', `${name}:password`);
+        await update({ passwordHash: await hashPassword(password) });
+        await store.clearLoginFailures(name);
+        await audit('account_changed', `${name}:password`);
         console.log(`Password of ${name} changed; their sessions have ended.`);
         if (generated) console.log(`New password (shown once): ${password}`);
         return 0;
       }
       case 'disable':
       case 'enable': {
-        update({ disabled: command === 'disable' });
-        audit('account_changed', `${name}:disabled`);
+        await update({ disabled: command === 'disable' });
+        await audit('account_changed', `${name}:disabled`);
         console.log(`${name} ${command === 'disable' ? 'disabled; their sessions have ended' : 'enabled'}.`);
         return 0;
       }
@@ -154,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
         fail(`Unknown command "${command}".\n\n${USAGE}`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -165,6 +168,10 @@ try {
     console.error(error.message);
     process.exitCode = 1;
   } else {
-    throw error;
+    // A database that cannot be reached says so without DATABASE_URL's password.
+    console.error(
+      concealDatabasePassword(error instanceof Error ? (error.stack ?? error.message) : String(error), process.env.DATABASE_URL),
+    );
+    process.exitCode = 1;
   }
 }

@@ -12,11 +12,11 @@ import type { FaceCheck } from './image-check.ts';
 import { compareFaces } from './face-match.ts';
 import type { FaceDescriptor } from './face-match.ts';
 import { openApiDocument } from './openapi.ts';
-import { EmulatorStore } from './store.ts';
+import type { EmulatorStore } from './store.ts';
 
 export interface EmulatorOptions {
-  /** SQLite file, or ':memory:'. */
-  databaseFile: string;
+  /** Its database (open-store.ts: a SQLite file, or PostgreSQL); closed with the plugin. */
+  store: EmulatorStore;
   /** When set, every call must carry `Authorization: <apiKey>`, as QI Tech demands. */
   apiKey?: string | undefined;
   /** Said with a refused key: where to find the right one (the console's emulator). */
@@ -65,13 +65,13 @@ function authorizer(apiKey: string | undefined, keyHint = ''): ((request: Fastif
 }
 
 /**
- * QI Tech's face registration contract (QITECH-API.md) on SQLite. Mount it with a prefix
- * (`/emulator` in the console) or at the root of its own server (`npm run emulator`).
+ * QI Tech's face registration contract (QITECH-API.md) on SQLite or PostgreSQL. Mount it with a
+ * prefix (`/emulator` in the console) or at the root of its own server (`npm run emulator`).
  */
 export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, done) => {
-  const store = new EmulatorStore(options.databaseFile);
-  app.addHook('onClose', () => {
-    store.close();
+  const { store } = options;
+  app.addHook('onClose', async () => {
+    await store.close();
   });
   // In the background: the first registration after a start need not load the whole base.
   store.loadFaceIndex().catch((error: unknown) => {
@@ -118,26 +118,26 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     const { document_number, image, image_key } = parse(registrationRequestSchema, body(request));
     const registered =
       image !== undefined
-        ? store.registerWithImage(document_number, await decode(image))
-        : store.registerWithKey(document_number, image_key ?? '');
+        ? await store.registerWithImage(document_number, await decode(image))
+        : await store.registerWithKey(document_number, image_key ?? '');
     if (registered === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
     void reply.code(201);
     return registered;
   });
 
-  app.get<{ Params: { registration_key: string } }>(PATHS.byKey, (request): RegistrationAnswer => {
+  app.get<{ Params: { registration_key: string } }>(PATHS.byKey, async (request): Promise<RegistrationAnswer> => {
     const key = parse(registrationKeySchema, request.params.registration_key, 'registration_key');
-    const found = store.findRegistration(key);
+    const found = await store.findRegistration(key);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', 'No registration has this key. Check the key, or look the customer up by CPF.');
     }
     return found;
   });
 
-  app.get<{ Params: { document_number: string } }>(PATHS.byDocument, (request): RegistrationAnswer => {
+  app.get<{ Params: { document_number: string } }>(PATHS.byDocument, async (request): Promise<RegistrationAnswer> => {
     const documentNumber = parse(cpfSchema, request.params.document_number, 'document_number');
-    const newest = store.findRegistrationByDocument(documentNumber);
-    const found = newest === undefined ? undefined : store.findRegistration(newest);
+    const newest = await store.findRegistrationByDocument(documentNumber);
+    const found = newest === undefined ? undefined : await store.findRegistration(newest);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${documentNumber}. Register one first.`);
     }
@@ -146,7 +146,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
 
   app.post(PATHS.image, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request, reply): Promise<ImageAnswer> => {
     const { image } = parse(imageUploadRequestSchema, body(request));
-    const stored = store.storeImage(await decode(image));
+    const stored = await store.storeImage(await decode(image));
     void reply.code(201);
     return stored;
   });
@@ -157,7 +157,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     if (image !== undefined) {
       descriptor = (await decode(image)).descriptor ?? null;
     } else {
-      descriptor = store.findImageDescriptor(imageKey ?? '');
+      descriptor = await store.findImageDescriptor(imageKey ?? '');
       if (descriptor === undefined) throw new Problem(400, 'image_key_not_found', IMAGE_KEY_NOT_FOUND);
     }
     if (descriptor === null) {
@@ -173,7 +173,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   app.post(PATHS.validation, { bodyLimit: EMULATOR_BODY_LIMIT }, async (request): Promise<ValidationAnswer> => {
     const { document_number, image, image_key } = parse(validationRequestSchema, body(request));
     // Looked up first: an unknown CPF is answered before any picture is decoded.
-    const registration = store.findRegistrationForValidation(document_number);
+    const registration = await store.findRegistrationForValidation(document_number);
     if (registration === undefined) {
       throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${document_number}. Register one first.`);
     }

@@ -1,9 +1,11 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
-import { emulatorDatabaseFile, emulatorFaceCheck } from '../app.ts';
+import { emulatorFaceCheck } from '../app.ts';
 import { SERVER_OPTIONS, serverTimeouts, timeoutOptions } from '../build.ts';
-import { secureDataDir } from '../lib/data-dir.ts';
+import { emulatorDatabaseFile, secureDataDir } from '../lib/data-dir.ts';
+import { concealDatabasePassword } from '../lib/postgres.ts';
 import { loggerOptions } from '../lib/logging.ts';
+import { openEmulatorStore } from './open-store.ts';
 import { emulator } from './plugin.ts';
 
 /**
@@ -25,8 +27,16 @@ const dataDir = secureDataDir(config.dataDir);
 const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(serverTimeouts()), logger: loggerOptions(config.logLevel) });
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
+let store;
+try {
+  // The console's emulator data: DATABASE_URL's PostgreSQL, else DATA_DIR's SQLite file.
+  store = await openEmulatorStore(config.databaseUrl ?? emulatorDatabaseFile(config.dataDir));
+} catch (error) {
+  console.error(`The emulator's database cannot be used: ${concealDatabasePassword(String(error), config.databaseUrl)}`);
+  process.exit(1);
+}
 await app.register(emulator, {
-  databaseFile: emulatorDatabaseFile(config.dataDir),
+  store,
   apiKey: config.emulatorApiKey,
   faceCheck: emulatorFaceCheck(config),
 });

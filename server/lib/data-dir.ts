@@ -66,3 +66,13 @@ export function textKeyFile(path: string): string {
     return existing;
   }
 }
+
+/** The emulator's SQLite file in DATA_DIR (without DATABASE_URL). */
+export function emulatorDatabaseFile(dataDir: string): string {
+  return join(dataDir, 'emulator.sqlite');
+}
+
+/** Where a generated emulator key is kept, when EMULATOR_API_KEY is unset (SQLite; PostgreSQL keeps it in its table `secrets`). */
+export function emulatorKeyFile(dataDir: string): string {
+  return join(dataDir, 'emulator.key');
+}

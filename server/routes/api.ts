@@ -262,13 +262,13 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
       } catch (error) {
         const problem = error instanceof Problem ? error : undefined;
         const { result: _result, ...entry } = note;
-        guard.audit(request, { action, ...entry, outcome: problem?.title ?? 'internal_error', status: problem?.statusCode ?? 500 });
+        await guard.audit(request, { action, ...entry, outcome: problem?.title ?? 'internal_error', status: problem?.statusCode ?? 500 });
         throw error;
       }
       const body = answer.body as { registration_key?: unknown; title?: unknown };
       const { result, ...entry } = note;
       const key = typeof body.registration_key === 'string' ? body.registration_key : entry.registrationKey;
-      guard.audit(request, {
+      await guard.audit(request, {
         action,
         ...entry,
         ...(key === undefined ? {} : { registrationKey: key }),

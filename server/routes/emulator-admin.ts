@@ -15,13 +15,13 @@ export interface EmulatorAdminOptions {
  * directly. Each reading is written to the audit trail: the key opens the `local` data.
  */
 export const emulatorAdminRoutes: FastifyPluginCallback<EmulatorAdminOptions> = (app, { guard, emulator }, done) => {
-  app.get('/admin/emulator', (request): EmulatorAccess => {
-    requireAdmin(guard, request, 'accounts');
+  app.get('/admin/emulator', async (request): Promise<EmulatorAccess> => {
+    await requireAdmin(guard, request, 'accounts');
     if (emulator === undefined) {
-      guard.audit(request, { action: 'emulator_key_read', outcome: 'emulator_off', status: 404 });
+      await guard.audit(request, { action: 'emulator_key_read', outcome: 'emulator_off', status: 404 });
       throw new Problem(404, 'emulator_off', 'The built-in emulator is off on this console (LOCAL_EMULATOR=off): there is no key to show.');
     }
-    guard.audit(request, { action: 'emulator_key_read', environment: 'local', outcome: 'ok', status: 200 });
+    await guard.audit(request, { action: 'emulator_key_read', environment: 'local', outcome: 'ok', status: 200 });
     return { base_url: emulator.baseUrl, api_key: emulator.apiKey };
   });
   methodNotAllowed(app, '/admin/emulator', ['GET']);

@@ -2,21 +2,22 @@ import type { FastifyPluginCallback } from 'fastify';
 import { Problem, methodNotAllowed } from '../lib/problem.ts';
 
 export interface HealthOptions {
-  /** Throws when the console cannot serve: its database does not answer. */
-  ready: () => void;
+  /** Rejects when the console cannot serve: a database does not answer, or lacks a migration this code needs. */
+  ready: () => Promise<void>;
 }
 
 /**
- * `GET /healthz` (the process is up) and `GET /readyz` (it can serve: its database answers), for a
+ * `GET /healthz` (the process is up) and `GET /readyz` (it can serve: its databases answer, their
+ * migrations applied — SQLite's or PostgreSQL's), for a
  * load balancer or an orchestrator; no session needed, nothing audited, nothing about the data said.
  */
 export const healthRoutes: FastifyPluginCallback<HealthOptions> = (app, { ready }, done) => {
   app.get('/healthz', () => ({ status: 'ok' }));
-  app.get('/readyz', (request) => {
+  app.get('/readyz', async (request) => {
     try {
-      ready();
+      await ready();
     } catch (error) {
-      request.log.warn({ err: error }, 'not ready: the database did not answer');
+      request.log.warn({ err: error }, 'not ready: a database did not answer, or lacks a migration this code needs');
       throw new Problem(
         503,
         'not_ready',

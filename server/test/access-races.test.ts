@@ -4,13 +4,13 @@ import { CONSENT_HEADER } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { hashPassword, verifyPassword } from '../access/passwords.ts';
-import { openAccessStore } from '../access/store.ts';
+import { openAccessStore } from '../access/open-store.ts';
 import type { AccessStore } from '../access/store.ts';
 import type { LoginThrottleSettings } from '../access/throttling.ts';
 import { LOGIN_MAX_PER_ACCOUNT } from '../access/throttling.ts';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
-import { CPF_A, TEST_PASSWORD, logIn, refusal, seedAccounts, tempDir } from './helper.ts';
+import { CPF_A, TEST_PASSWORD, logIn, openTestAccessStore, refusal, seedAccounts, testDataLocation } from './helper.ts';
 import { misbehavingUpstream } from './misbehaving-upstream.ts';
 
 // The real scrypt, watched: how many passwords reach it, and a way to hold a hash half-way.
@@ -70,12 +70,12 @@ async function consoleApp({
   const upstream = await heldUpstream();
   const config = {
     ...loadConfig({}),
-    dataDir: tempDir(),
+    ...(await testDataLocation()),
     localEmulator: false,
     production: { url: upstream.url, apiKey: 'k' },
     ...(apiRateLimit === undefined ? {} : { apiRateLimit }),
   };
-  const store = openAccessStore(config.dataDir);
+  const store = await openAccessStore(config);
   await seedAccounts(store, accounts);
   const app = await buildServer({ config, access: store, logger: false, ...(throttle === undefined ? {} : { loginThrottle: throttle }) });
   onTestFinished(async () => {
@@ -148,12 +148,16 @@ describe('a login whose password is being checked when the account changes', () 
     });
     const pending = app.inject(login('support-1', TEST_PASSWORD));
     await checking.opened;
-    store.updateAccount('support-1', { passwordHash: await realHash('a-new-long-password') });
+    await store.updateAccount('support-1', { passwordHash: await realHash('a-new-long-password') });
     gate.open();
     const refused = await pending;
     refusal(refused, 409, 'account_changed');
     expect(refused.headers['set-cookie']).toBeUndefined();
-    expect(store.queryAudit({ limit: 1 })[0]).toMatchObject({ actor: 'support-1', action: 'login_failed', outcome: 'account_changed' });
+    expect((await store.queryAudit({ limit: 1 }))[0]).toMatchObject({
+      actor: 'support-1',
+      action: 'login_failed',
+      outcome: 'account_changed',
+    });
   });
 });
 
@@ -179,7 +183,7 @@ describe('an admin’s rights are checked when the change is written', () => {
       two({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { role: 'registrar' } }),
     ]);
     expectOneWinner(answers);
-    expect(store.listAccounts().filter((a) => a.role === 'admin' && !a.disabled)).toHaveLength(1);
+    expect((await store.listAccounts()).filter((a) => a.role === 'admin' && !a.disabled)).toHaveLength(1);
   });
 
   it('two admins disabling each other at once: one admin remains enabled', async () => {
@@ -191,25 +195,22 @@ describe('an admin’s rights are checked when the change is written', () => {
       two({ method: 'PATCH', url: '/api/admin/accounts/admin-1', payload: { disabled: true } }),
     ]);
     expectOneWinner(answers);
-    expect(store.listAccounts().filter((a) => a.role === 'admin' && !a.disabled)).toHaveLength(1);
+    expect((await store.listAccounts()).filter((a) => a.role === 'admin' && !a.disabled)).toHaveLength(1);
   });
 
-  it('the last enabled admin cannot be demoted nor disabled, whoever asks', () => {
-    const store = openAccessStore(tempDir());
-    onTestFinished(() => {
-      store.close();
-    });
-    store.createAccount({ name: 'ana', role: 'admin', environments: null }, 'x');
-    store.createAccount({ name: 'bia', role: 'admin', environments: null }, 'x');
-    store.updateAccount('bia', { disabled: true });
-    const demoted = store.updateAccount('ana', { role: 'support' });
-    const disabled = store.updateAccount('ana', { disabled: true });
-    expect(store.findAccount('ana')).toMatchObject({ role: 'admin', disabled: false });
+  it('the last enabled admin cannot be demoted nor disabled, whoever asks', async () => {
+    const store = await openTestAccessStore();
+    await store.createAccount({ name: 'ana', role: 'admin', environments: null }, 'x');
+    await store.createAccount({ name: 'bia', role: 'admin', environments: null }, 'x');
+    await store.updateAccount('bia', { disabled: true });
+    const demoted = await store.updateAccount('ana', { role: 'support' });
+    const disabled = await store.updateAccount('ana', { disabled: true });
+    expect(await store.findAccount('ana')).toMatchObject({ role: 'admin', disabled: false });
     expect([demoted, disabled]).toEqual(['last_admin', 'last_admin']);
     // Other changes of the last admin, and changes of others, go on.
-    expect(store.updateAccount('ana', { environments: ['local'] })).toBe('updated');
-    expect(store.updateAccount('bia', { disabled: false })).toBe('updated');
-    expect(store.updateAccount('ana', { disabled: true })).toBe('updated');
+    expect(await store.updateAccount('ana', { environments: ['local'] })).toBe('updated');
+    expect(await store.updateAccount('bia', { disabled: false })).toBe('updated');
+    expect(await store.updateAccount('ana', { disabled: true })).toBe('updated');
   });
 
   it('an admin disabled while their new account’s password is being hashed creates nothing', async () => {
@@ -233,7 +234,7 @@ describe('an admin’s rights are checked when the change is written', () => {
     gate.open();
     const refused = refusal(await create, 403, 'forbidden');
     expect(refused.description).toMatch(/admin-1 is no longer an enabled administrator/);
-    expect(store.findAccount('new-admin')).toBeUndefined();
+    expect(await store.findAccount('new-admin')).toBeUndefined();
     // And its session, ended by the disabling, was not saved again by that request.
     refusal(await one(ENVIRONMENTS), 401, 'session_expired');
   });
@@ -301,7 +302,7 @@ describe('the first admin’s setup', () => {
     );
     expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 404, 404]);
     for (const answer of answers.filter((a) => a.statusCode === 404)) refusal(answer, 404, 'setup_not_available');
-    expect(store.listAccounts()).toHaveLength(1);
+    expect(await store.listAccounts()).toHaveLength(1);
   });
 });
 
@@ -319,7 +320,7 @@ describe('who may ask is settled before the body is read', () => {
         refusal(await app.inject({ method: 'POST', url, headers, payload }), 401, 'not_authenticated');
       }
     }
-    const trail = store.queryAudit({ limit: 50 }).map((e) => [e.actor, e.action, e.environment, e.outcome, e.status]);
+    const trail = (await store.queryAudit({ limit: 50 })).map((e) => [e.actor, e.action, e.environment, e.outcome, e.status]);
     expect(trail).toEqual([
       [null, 'image', 'production', 'not_authenticated', 401],
       [null, 'image', 'production', 'not_authenticated', 401],

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER, ROLES } from '../../contract/access.ts';
@@ -9,9 +10,22 @@ import { CONSENT_TERM } from '../../contract/consent.ts';
 import { FACE_STATUSES } from '../../contract/face-quality.ts';
 import { LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS } from '../access/throttling.ts';
 import { toCsv } from '../access/csv.ts';
-import { accessDatabaseFile, openAccessStore } from '../access/store.ts';
+import { accessDatabaseFile } from '../access/store.ts';
+import { connectPostgres } from '../lib/postgres.ts';
 import type { Config } from '../config.ts';
-import { CPF_A, TEST_PASSWORD, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';
+import {
+  CPF_A,
+  TEST_PASSWORD,
+  buildTestApp,
+  dataEnv,
+  databaseText,
+  fixtureBase64,
+  json,
+  logIn,
+  openTestAccessStore,
+  refusal,
+  testDataLocation,
+} from './helper.ts';
 import { misbehavingUpstream } from './misbehaving-upstream.ts';
 import { exited, freePort } from './process.ts';
 
@@ -328,8 +342,8 @@ describe('the first admin', () => {
 
 describe('the audit trail', () => {
   it('records each action — who, when, environment, masked CPF, key, outcome, consent — and never a picture or a whole CPF', async () => {
-    const dataDir = tempDir();
-    const app = await consoleWithAccounts({ dataDir });
+    const location = await testDataLocation();
+    const app = await consoleWithAccounts(location);
     // A failed login keeps the name typed only when it is an account's (a password typed as a name stays out).
     const failedLogin = (name: string) => app.inject({ method: 'POST', url: '/api/session', payload: { name, password: 'wrong' } });
     refusal(await failedLogin('registrar-1'), 401, 'invalid_credentials');
@@ -376,9 +390,10 @@ describe('the audit trail', () => {
     ]);
     expect(entries.every((e) => typeof e.at === 'string' && e.address === '127.0.0.1')).toBe(true);
 
-    // Neither in the answers nor anywhere in the database file: no whole CPF, no picture.
-    const file = readFileSync(accessDatabaseFile(dataDir)).toString('latin1');
-    for (const text of [JSON.stringify(entries), file]) {
+    // Neither in the answers nor anywhere in the database (SQLite's file; PostgreSQL's every row): no whole CPF, no picture.
+    const stored = await databaseText(location);
+    expect(stored).toContain('***.982.247-**');
+    for (const text of [JSON.stringify(entries), stored]) {
       expect(text).not.toContain(CPF_A);
       expect(text).not.toContain(CPF_A.replace(/\D/g, ''));
       expect(text).not.toContain(FACE.slice(0, 64));
@@ -522,22 +537,34 @@ describe('the audit trail', () => {
     refusal(await admin({ method: 'GET', url: '/api/admin/audit.csv?environment=staging' }), 400, 'invalid_request');
   });
 
-  it('forgets login failures older than the throttling window', () => {
-    const store = openAccessStore(tempDir());
+  it('forgets login failures older than the throttling window', async () => {
+    const store = await openTestAccessStore();
     const now = Date.now();
-    store.recordLoginFailure('ana', '10.0.0.1', now - 20 * 60_000);
-    store.recordLoginFailure('ana', '10.0.0.1', now - 60_000);
-    store.pruneLoginFailures(now - 15 * 60_000);
-    expect(store.loginFailures('account', 'ana', 0)).toEqual({ count: 1, oldest: now - 60_000, newest: now - 60_000 });
-    store.close();
+    await store.recordLoginFailure('ana', '10.0.0.1', now - 20 * 60_000);
+    await store.recordLoginFailure('ana', '10.0.0.1', now - 60_000);
+    await store.pruneLoginFailures(now - 15 * 60_000);
+    expect(await store.loginFailures('account', 'ana', 0)).toEqual({ count: 1, oldest: now - 60_000, newest: now - 60_000 });
   });
 
-  it('cannot be rewritten: updates and deletes are refused by the database itself', () => {
-    const store = openAccessStore(tempDir());
-    store.appendAudit({ actor: 'a', action: 'login', outcome: 'ok', status: 200 });
-    expect(() => store.db.prepare("UPDATE audit SET actor = 'b'").run()).toThrow(/append-only/);
-    expect(() => store.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
-    store.close();
+  it('cannot be rewritten: updates and deletes are refused by the database itself', async () => {
+    const location = await testDataLocation();
+    const store = await openTestAccessStore(location);
+    await store.appendAudit({ actor: 'a', action: 'login', outcome: 'ok', status: 200 });
+    if (location.databaseUrl === undefined) {
+      const db = new Database(accessDatabaseFile(location.dataDir));
+      onTestFinished(() => {
+        db.close();
+      });
+      expect(() => db.prepare("UPDATE audit SET actor = 'b'").run()).toThrow(/append-only/);
+      expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    } else {
+      const sql = connectPostgres(location.databaseUrl, { max: 1 });
+      onTestFinished(() => sql.end());
+      await expect(sql`UPDATE audit SET actor = 'b'`).rejects.toThrow(/append-only/);
+      await expect(sql`DELETE FROM audit`).rejects.toThrow(/append-only/);
+      await expect(sql`TRUNCATE audit`).rejects.toThrow(/append-only/);
+    }
+    expect(await store.queryAudit({ limit: 10 })).toHaveLength(1);
   });
 });
 
@@ -679,11 +706,12 @@ describe('requests from elsewhere and too many requests', () => {
 
 describe('npm run user', () => {
   it('adds an account that can log in, lists it, disables it, and each change is audited', async () => {
-    const dataDir = tempDir();
+    const location = await testDataLocation();
+    const { dataDir } = location;
     const run = (args: string[], input?: string) =>
       execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli/user.ts'), ...args], {
         cwd: ROOT,
-        env: { ...process.env, DATA_DIR: dataDir },
+        env: { ...process.env, ...dataEnv(location) },
         input: input ?? '',
         encoding: 'utf8',
       });
@@ -698,7 +726,7 @@ describe('npm run user', () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     for (const name of readdirSync(dataDir)) expect([name, statSync(join(dataDir, name)).mode & 0o077]).toEqual([name, 0]);
 
-    const app = await buildTestApp({ dataDir }, undefined, undefined, { loginAs: false });
+    const app = await buildTestApp(location, undefined, undefined, { loginAs: false });
     expect((await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'joao', password } })).statusCode).toBe(200);
     expect(
       (await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'maria.silva', password: 'a-long-password' } })).statusCode,
@@ -707,9 +735,8 @@ describe('npm run user', () => {
     refusal(await app.inject({ method: 'POST', url: '/api/session', payload: { name: 'joao', password } }), 403, 'account_disabled');
     expect(() => run(['add', 'x', '--role', 'boss'])).toThrow();
 
-    const store = openAccessStore(dataDir);
-    const trail = store.queryAudit({ limit: 50, action: 'account_created' }).map((e) => [e.actor?.startsWith('cli:'), e.outcome]);
-    store.close();
+    const store = await openTestAccessStore(location);
+    const trail = (await store.queryAudit({ limit: 50, action: 'account_created' })).map((e) => [e.actor?.startsWith('cli:'), e.outcome]);
     expect(trail).toEqual([
       [true, 'joao:registrar'],
       [true, 'maria.silva:support'],
@@ -722,7 +749,7 @@ describe('a fresh start with no configuration', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/server.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: tempDir(), LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...dataEnv(await testDataLocation()), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     onTestFinished(async () => {

@@ -9,16 +9,18 @@ import { loadFaceDetector } from '../emulator/face-detector.ts';
 import { DUPLICATE_RATIO } from '../emulator/face-match.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';
 import type { FaceCheck } from '../emulator/image-check.ts';
+import { openEmulatorStore } from '../emulator/open-store.ts';
 import { emulator } from '../emulator/plugin.ts';
-import { CPF_A, CPF_B, fixtureBase64, json, tempDir } from './helper.ts';
+import { CPF_A, CPF_B, fixtureBase64, json, testEmulatorDatabase } from './helper.ts';
 
 const REGISTRATION = '/face_recognition/registration';
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
 const CPF_C = '390.533.447-05';
 
-async function emulatorApp(faceCheck?: FaceCheck, databaseFile = join(tempDir(), 'emulator.sqlite')): Promise<FastifyInstance> {
+async function emulatorApp(faceCheck?: FaceCheck, database?: string): Promise<FastifyInstance> {
   const app = Fastify();
-  await app.register(emulator, { databaseFile, ...(faceCheck === undefined ? {} : { faceCheck }) });
+  const store = await openEmulatorStore(database ?? (await testEmulatorDatabase()));
+  await app.register(emulator, { store, ...(faceCheck === undefined ? {} : { faceCheck }) });
   onTestFinished(() => app.close());
   return app;
 }
@@ -91,8 +93,8 @@ describe('duplicate faces across CPFs (issue 13)', () => {
     expect(found[1]?.registration_key).toBe(a.registration_key);
   });
 
-  it('finds faces registered before a restart and by another process on the same database', async () => {
-    const file = join(tempDir(), 'shared.sqlite');
+  it('finds faces registered before a restart and by another process (or instance) on the same database', async () => {
+    const file = await testEmulatorDatabase();
     const one = await emulatorApp(undefined, file);
     const first = await register(one, CPF_A, { image: fixtureBase64('portrait-H001053.jpg') });
     const other = await emulatorApp(undefined, file);

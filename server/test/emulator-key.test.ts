@@ -1,27 +1,48 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { emulatorAccessSchema } from '../../contract/access.ts';
-import { openAccessStore } from '../access/store.ts';
-import { emulatorKeyFile } from '../app.ts';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';
-import { CPF_A, buildTestApp, fixtureBase64, json, logIn, refusal, tempDir } from './helper.ts';
+import { emulatorKeyFile } from '../lib/data-dir.ts';
+import { connectPostgres } from '../lib/postgres.ts';
+import { CPF_A, buildTestApp, fixtureBase64, json, logIn, openTestAccessStore, refusal, testDataLocation } from './helper.ts';
+import type { DataLocation } from './helper.ts';
 
 const REGISTRATION = '/emulator/face_recognition/registration';
 const FACE = fixtureBase64('face-single-centered.jpg');
 
-/** The console as `npm start` makes it with no settings at all, on its own data folder; no test helper in between. */
-async function plainConsole(dataDir: string, env: Record<string, string> = {}) {
-  const app = await buildServer({ config: { ...loadConfig(env), dataDir }, logger: false, faceCheck: acceptEveryFace });
+/** The console as `npm start` makes it with no settings but its data's place, on its own data; no test helper in between. */
+async function plainConsole(location: DataLocation, env: Record<string, string> = {}) {
+  const app = await buildServer({ config: { ...loadConfig(env), ...location }, logger: false, faceCheck: acceptEveryFace });
   await app.ready();
   return app;
 }
 
+/**
+ * The emulator key generated for this data, if one was: DATA_DIR/emulator.key (which must be
+ * 0600), or with DATABASE_URL the database's `secrets` row, so that every instance demands the same.
+ */
+async function keptKey(location: DataLocation): Promise<string | undefined> {
+  if (location.databaseUrl === undefined) {
+    const file = emulatorKeyFile(location.dataDir);
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return readFileSync(file, 'utf8').trim();
+  }
+  const sql = connectPostgres(location.databaseUrl, { max: 1 });
+  onTestFinished(() => sql.end());
+  const [row] = await sql<{ value: string }[]>`SELECT value FROM secrets WHERE name = 'emulator'`;
+  return row?.value;
+}
+
 describe('the console’s emulator demands a key, even with no EMULATOR_API_KEY', () => {
   it('refuses an anonymous registration and look-up with 401 {title, description}', async () => {
-    const app = await plainConsole(tempDir());
+    const app = await plainConsole(await testDataLocation());
     try {
       const registration = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: CPF_A, image: FACE } });
       expect(refusal(registration, 401, 'unauthorized').description).toMatch(/Authorization header is missing.*emulator\.key/);
@@ -34,13 +55,11 @@ describe('the console’s emulator demands a key, even with no EMULATOR_API_KEY'
     }
   });
 
-  it('generates the key into DATA_DIR/emulator.key (0600), keeps it across restarts, and accepts it', async () => {
-    const dataDir = tempDir();
-    const first = await plainConsole(dataDir);
-    const file = emulatorKeyFile(dataDir);
-    const key = readFileSync(file, 'utf8').trim();
+  it('generates the key into DATA_DIR/emulator.key (0600; with DATABASE_URL, the database), keeps it across restarts, and accepts it', async () => {
+    const location = await testDataLocation();
+    const first = await plainConsole(location);
+    const key = (await keptKey(location)) ?? '';
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
     const created = await first.inject({
       method: 'POST',
       url: REGISTRATION,
@@ -50,9 +69,9 @@ describe('the console’s emulator demands a key, even with no EMULATOR_API_KEY'
     expect(created.statusCode).toBe(201);
     await first.close();
 
-    const second = await plainConsole(dataDir);
+    const second = await plainConsole(location);
     try {
-      expect(readFileSync(file, 'utf8').trim()).toBe(key);
+      expect(await keptKey(location)).toBe(key);
       const found = await second.inject({
         method: 'GET',
         url: `${REGISTRATION}/document_number/${CPF_A}`,
@@ -64,9 +83,9 @@ describe('the console’s emulator demands a key, even with no EMULATOR_API_KEY'
     }
   });
 
-  it('uses EMULATOR_API_KEY when set, and then writes no key file', async () => {
-    const dataDir = tempDir();
-    const app = await plainConsole(dataDir, { EMULATOR_API_KEY: 'set-by-the-admin' });
+  it('uses EMULATOR_API_KEY when set, and then keeps no key of its own', async () => {
+    const location = await testDataLocation();
+    const app = await plainConsole(location, { EMULATOR_API_KEY: 'set-by-the-admin' });
     try {
       const created = await app.inject({
         method: 'POST',
@@ -75,7 +94,7 @@ describe('the console’s emulator demands a key, even with no EMULATOR_API_KEY'
         payload: { document_number: CPF_A, image: FACE },
       });
       expect(created.statusCode).toBe(201);
-      expect(() => statSync(emulatorKeyFile(dataDir))).toThrow();
+      expect(await keptKey(location)).toBeUndefined();
     } finally {
       await app.close();
     }
@@ -118,8 +137,8 @@ describe('GET /api/admin/emulator', () => {
   });
 
   it('refuses anyone but an admin (401 anonymous, 403 other roles), audited', async () => {
-    const dataDir = tempDir();
-    const app = await buildTestApp({ dataDir }, undefined, undefined, {
+    const location = await testDataLocation();
+    const app = await buildTestApp(location, undefined, undefined, {
       loginAs: false,
       accounts: [
         { name: 'qa-1', role: 'qa', environments: null },
@@ -128,25 +147,23 @@ describe('GET /api/admin/emulator', () => {
       ],
     });
     refusal(await app.inject({ method: 'GET', url: '/api/admin/emulator' }), 401, 'not_authenticated');
+    const key = (await keptKey(location)) ?? '';
+    expect(key).not.toBe('');
     for (const name of ['qa-1', 'registrar-1', 'support-1']) {
       const cookie = await logIn(app, name);
       const refused = await app.inject({ method: 'GET', url: '/api/admin/emulator', headers: { cookie } });
       refusal(refused, 403, 'forbidden');
-      expect(refused.body).not.toContain(readFileSync(emulatorKeyFile(dataDir), 'utf8').trim());
+      expect(refused.body).not.toContain(key);
     }
-    const store = openAccessStore(dataDir);
-    try {
-      const refusals = store.queryAudit({ action: 'access_refused', limit: 50 });
-      expect(refusals.map((e) => e.actor).sort()).toEqual([null, 'qa-1', 'registrar-1', 'support-1']);
-    } finally {
-      store.close();
-    }
+    const store = await openTestAccessStore(location);
+    const refusals = await store.queryAudit({ action: 'access_refused', limit: 50 });
+    expect(refusals.map((e) => e.actor).sort()).toEqual([null, 'qa-1', 'registrar-1', 'support-1']);
   });
 
   it('answers 404 emulator_off with LOCAL_EMULATOR=off, and no key is made', async () => {
-    const dataDir = tempDir();
-    const app = await buildTestApp({ dataDir, localEmulator: false });
+    const location = await testDataLocation();
+    const app = await buildTestApp({ ...location, localEmulator: false });
     refusal(await app.inject({ method: 'GET', url: '/api/admin/emulator' }), 404, 'emulator_off');
-    expect(() => statSync(join(dataDir, 'emulator.key'))).toThrow();
+    expect(await keptKey(location)).toBeUndefined();
   });
 });

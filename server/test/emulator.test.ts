@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -6,8 +5,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_IMAGE_BYTES } from '../../contract/image.ts';
 import { FACE_CHECK_QUEUE_LIMIT } from '../emulator/face-detector.ts';
 import type { FaceCheck } from '../emulator/image-check.ts';
+import { openEmulatorStore } from '../emulator/open-store.ts';
 import { emulator } from '../emulator/plugin.ts';
-import { CPF_A, CPF_B, buildTestApp, fixture, fixtureBase64, json, refusal, tempDir } from './helper.ts';
+import { CPF_A, CPF_B, buildTestApp, fixture, fixtureBase64, json, refusal, testEmulatorDatabase } from './helper.ts';
 
 const REGISTRATION = '/emulator/face_recognition/registration';
 const IMAGE = '/emulator/face_recognition/image';
@@ -399,7 +399,7 @@ async function emulatorWithHeldFaceCheck(): Promise<{ app: FastifyInstance; held
     return undefined;
   };
   const app = Fastify();
-  await app.register(emulator, { databaseFile: join(tempDir(), 'emulator.sqlite'), faceCheck });
+  await app.register(emulator, { store: await openEmulatorStore(await testEmulatorDatabase()), faceCheck });
   onTestFinished(async () => {
     open();
     await app.close();

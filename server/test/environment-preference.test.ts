@@ -4,8 +4,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { describe, expect, it } from 'vitest';
 import { accountListSchema, sessionAnswerSchema } from '../../contract/access.ts';
 import type { Account } from '../../contract/access.ts';
-import { openAccessStore } from '../access/store.ts';
-import { TEST_PASSWORD, buildTestApp, json, logIn, refusal, tempDir } from './helper.ts';
+import { TEST_PASSWORD, buildTestApp, dataEnv, json, logIn, openTestAccessStore, refusal, testDataLocation } from './helper.ts';
 
 // Issue 12: a production desk had to choose "Produção" again after every login, or it registered
 // real customers into the emulator. Where the console opens is remembered with the account.
@@ -118,11 +117,11 @@ describe('the default environment an admin sets', () => {
 });
 
 describe('npm run user -- set-default-env', () => {
-  it('sets and clears the default among the environments the account may use, audited', () => {
-    const dataDir = tempDir();
+  it('sets and clears the default among the environments the account may use, audited', async () => {
+    const location = await testDataLocation();
     const run = (args: string[], input = '') =>
       execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'cli', 'user.ts'), ...args], {
-        env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+        env: { ...process.env, ...dataEnv(location), LOG_LEVEL: 'warn' },
         input,
         encoding: 'utf8',
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -133,15 +132,12 @@ describe('npm run user -- set-default-env', () => {
     expect(() => run(['set-default-env', 'tester', 'production'])).toThrow(/may not use that environment/);
     expect(() => run(['set-default-env', 'desk', 'staging'])).toThrow(/Unknown environment "staging"/);
 
-    let store = openAccessStore(dataDir);
-    expect(store.findAccount('desk')?.defaultEnvironment).toBe('production');
-    expect(store.findAccount('tester')?.defaultEnvironment).toBeNull();
-    expect(store.queryAudit({ limit: 10, action: 'account_changed' }).map((e) => e.outcome)).toEqual(['desk:default_environment']);
-    store.close();
+    const store = await openTestAccessStore(location);
+    expect((await store.findAccount('desk'))?.defaultEnvironment).toBe('production');
+    expect((await store.findAccount('tester'))?.defaultEnvironment).toBeNull();
+    expect((await store.queryAudit({ limit: 10, action: 'account_changed' })).map((e) => e.outcome)).toEqual(['desk:default_environment']);
 
     run(['set-default-env', 'desk', 'none']);
-    store = openAccessStore(dataDir);
-    expect(store.findAccount('desk')?.defaultEnvironment).toBeNull();
-    store.close();
+    expect((await store.findAccount('desk'))?.defaultEnvironment).toBeNull();
   }, 30_000);
 });

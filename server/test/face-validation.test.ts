@@ -9,18 +9,20 @@ import { loadFaceDetector } from '../emulator/face-detector.ts';
 import { PASS_RATIO } from '../emulator/face-match.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';
 import type { FaceCheck } from '../emulator/image-check.ts';
+import { openEmulatorStore } from '../emulator/open-store.ts';
 import { emulator } from '../emulator/plugin.ts';
-import { CPF_A, CPF_B, fixture, fixtureBase64, json, refusal, tempDir } from './helper.ts';
+import { CPF_A, CPF_B, fixture, fixtureBase64, json, refusal, tempDir, testEmulatorDatabase } from './helper.ts';
 
 const REGISTRATION = '/face_recognition/registration';
 const IMAGE = '/face_recognition/image';
 const VALIDATION = '/face_recognition/validation';
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
 
-/** The emulator alone on its own SQLite file, with the real face check (human, wasm) unless told. */
-async function emulatorApp(faceCheck?: FaceCheck, databaseFile = join(tempDir(), 'emulator.sqlite')): Promise<FastifyInstance> {
+/** The emulator alone on its own database (SQLite file, or PostgreSQL schema), with the real face check (human, wasm) unless told. */
+async function emulatorApp(faceCheck?: FaceCheck, database?: string): Promise<FastifyInstance> {
   const app = Fastify();
-  await app.register(emulator, { databaseFile, ...(faceCheck === undefined ? {} : { faceCheck }) });
+  const store = await openEmulatorStore(database ?? (await testEmulatorDatabase()));
+  await app.register(emulator, { store, ...(faceCheck === undefined ? {} : { faceCheck }) });
   onTestFinished(() => app.close());
   return app;
 }
@@ -141,7 +143,7 @@ describe('POST /face_recognition/validation (issue 13)', () => {
   });
 
   it('answers 409 when the registration or the picture was stored without a descriptor (face check off)', async () => {
-    const file = join(tempDir(), 'shared.sqlite');
+    const file = await testEmulatorDatabase();
     const off = await emulatorApp(acceptEveryFace, file);
     const app = await emulatorApp(undefined, file);
     const portrait = fixtureBase64('portrait-A000014.jpg');

@@ -1,18 +1,22 @@
+import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { openAccessStore } from '../access/store.ts';
+import { openAccessStore } from '../access/open-store.ts';
+import { accessDatabaseFile } from '../access/store.ts';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
-import { json, refusal, tempDir } from './helper.ts';
+import { connectPostgres } from '../lib/postgres.ts';
+import { json, refusal, testDataLocation } from './helper.ts';
 
-/** A console on its own data folder, with its access store at hand. */
+/** A console on its own data (folder, or PostgreSQL schema), with its access store at hand. */
 async function console_() {
-  const config = { ...loadConfig({}), dataDir: tempDir() };
-  const access = openAccessStore(config.dataDir);
+  const location = await testDataLocation();
+  const config = { ...loadConfig({}), ...location };
+  const access = await openAccessStore(config);
   const app = await buildServer({ config, access, logger: false });
   onTestFinished(async () => {
     await app.close();
   });
-  return { app, access };
+  return { app, access, location };
 }
 
 describe('health', () => {
@@ -29,9 +33,25 @@ describe('health', () => {
 
   it('is not ready when its database does not answer, and says so in JSON; still up', async () => {
     const { app, access } = await console_();
-    access.close();
+    await access.close();
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(refusal(ready, 503, 'not_ready').description).toMatch(/cannot reach its database/);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('is not ready when its database lacks a migration this code needs (an older database, not migrated)', async () => {
+    const { app, location } = await console_();
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    if (location.databaseUrl === undefined) {
+      const db = new Database(accessDatabaseFile(location.dataDir));
+      db.pragma('user_version = 2');
+      db.close();
+    } else {
+      const sql = connectPostgres(location.databaseUrl, { max: 1 });
+      onTestFinished(() => sql.end());
+      await sql`DELETE FROM schema_migrations WHERE store = 'emulator'`;
+    }
+    refusal(await app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { Role } from '../../contract/access.ts';
 import { hashPassword } from '../../server/access/passwords.ts';
-import { openAccessStore } from '../../server/access/store.ts';
+import { openAccessStore } from '../../server/access/open-store.ts';
 import { EMULATOR_PREFIX } from '../../server/app.ts';
 import { buildServer } from '../../server/build.ts';
 import { loadConfig } from '../../server/config.ts';
@@ -38,14 +38,14 @@ export default async function setup(project: TestProject) {
     API_RATE_LIMIT: '100000',
   });
 
-  const access = openAccessStore(dataDir);
+  const access = await openAccessStore(dataDir);
   const accounts = {} as TestAccounts;
   for (const [key, role] of Object.entries(TEST_ACCOUNT_ROLES) as [TestAccountName, Role][]) {
     const account = { name: `test-${key}`, password: `${key}-${randomBytes(12).toString('base64url')}` };
-    access.createAccount({ name: account.name, role, environments: null }, await hashPassword(account.password));
+    await access.createAccount({ name: account.name, role, environments: null }, await hashPassword(account.password));
     accounts[key] = account;
   }
-  access.updateAccount(accounts.disabled.name, { disabled: true });
+  await access.updateAccount(accounts.disabled.name, { disabled: true });
   project.provide('accounts', accounts);
 
   const app = await buildServer({ config: { ...config, dataDir }, access, logger: false, distDir: join(dataDir, 'no-dist') });
@@ -54,9 +54,9 @@ export default async function setup(project: TestProject) {
   // a test then uses has expired. Called without the cookie (credentials: 'omit'), as an outside
   // party would (a request of the ended session could not bring it back anyway: sessions are only
   // ever created at login).
-  app.post('/api/test/end-sessions', (request, reply) => {
+  app.post('/api/test/end-sessions', async (request, reply) => {
     const { name } = request.body as { name: string };
-    access.endSessionsOf(name);
+    await access.endSessionsOf(name);
     return reply.code(204).send();
   });
   await app.listen({ port: TEST_CONSOLE_PORT, host: '127.0.0.1' });

@@ -1,0 +1,498 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import { mayUse } from '../../contract/access.ts';
+import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { hideCpf } from '../../contract/cpf.ts';
+import type { FaceStatus } from '../../contract/face-quality.ts';
+import { LOCK, checkMigrated, connectPostgres, lockForTransaction, migrate } from '../lib/postgres.ts';
+import type { Queryable, Sql } from '../lib/postgres.ts';
+import { cpfHash, endsSessions } from './store.ts';
+import type {
+  AccessStore,
+  AccountChange,
+  AccountUpdate,
+  AuditFilter,
+  LoginAttemptCounts,
+  LoginFailures,
+  NewAuditEntry,
+  RegistrationOriginRow,
+  SharedSecretName,
+  StoredAccount,
+} from './store.ts';
+
+/**
+ * Migrations of the console's tables in PostgreSQL, applied in order and recorded in
+ * schema_migrations as store `console` (lib/postgres.ts). Append only. The same data as SQLite's
+ * (sqlite-store.ts), plus what several instances must share: the generated keys (`secrets`) and
+ * the API rate limit's counters.
+ */
+export const MIGRATIONS = [
+  `CREATE TABLE accounts (
+     name                text        PRIMARY KEY,
+     password_hash       text        NOT NULL,
+     role                text        NOT NULL CHECK (role IN ('admin', 'registrar', 'support', 'qa')),
+     environments        jsonb,
+     disabled            boolean     NOT NULL DEFAULT false,
+     created_at          timestamptz NOT NULL DEFAULT now(),
+     last_login_at       timestamptz,
+     last_environment    text,
+     default_environment text
+   );
+   CREATE TABLE sessions (
+     id         text   PRIMARY KEY,
+     account    text   NOT NULL,
+     data       jsonb  NOT NULL,
+     expires_at bigint NOT NULL
+   );
+   CREATE INDEX sessions_by_account ON sessions (account);
+   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+   CREATE TABLE login_failures (
+     id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     account text   NOT NULL,
+     address text   NOT NULL,
+     at      bigint NOT NULL
+   );
+   CREATE INDEX login_failures_by_account ON login_failures (account, at);
+   CREATE INDEX login_failures_by_address ON login_failures (address, at);
+   CREATE TABLE setup_tokens (
+     token_hash text        PRIMARY KEY,
+     created_at timestamptz NOT NULL DEFAULT now()
+   );
+   -- Keys generated once for the whole console (the CPF hashes' key, the cookie signing key, the
+   -- emulator's key), so that every instance uses the same.
+   CREATE TABLE secrets (
+     name       text        PRIMARY KEY,
+     value      text        NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now()
+   );
+   -- @fastify/rate-limit's counters, one row per account (or address) and window.
+   CREATE TABLE rate_limits (
+     key      text    PRIMARY KEY,
+     count    integer NOT NULL,
+     reset_at bigint  NOT NULL
+   );
+   CREATE TABLE audit (
+     id                  bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     at                  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
+     actor               text,
+     action              text        NOT NULL,
+     environment         text,
+     cpf_masked          text,
+     cpf_hash            text,
+     registration_key    text,
+     outcome             text        NOT NULL,
+     status              integer     NOT NULL,
+     consent_term        text,
+     address             text,
+     face_check_override text
+   );
+   CREATE INDEX audit_by_time ON audit (at, id);
+   CREATE INDEX audit_by_cpf ON audit (cpf_hash);
+   CREATE INDEX audit_by_actor ON audit (actor);
+   CREATE INDEX audit_by_registration ON audit (lower(registration_key)) WHERE action = 'register' AND outcome = 'ok';
+   -- Append-only: what happened cannot be rewritten through SQL (as the console's role).
+   CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     RAISE EXCEPTION 'the audit trail is append-only';
+   END
+   $$;
+   CREATE TRIGGER audit_no_update_or_delete BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+   CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+];
+
+interface AccountRow {
+  name: string;
+  password_hash: string;
+  role: Role;
+  environments: EnvironmentName[] | null;
+  disabled: boolean;
+  created_at: Date;
+  last_login_at: Date | null;
+  last_environment: EnvironmentName | null;
+  default_environment: EnvironmentName | null;
+}
+
+function toAccount(row: AccountRow): StoredAccount {
+  return {
+    name: row.name,
+    role: row.role,
+    environments: row.environments,
+    passwordHash: row.password_hash,
+    disabled: row.disabled,
+    createdAt: row.created_at.toISOString(),
+    lastLoginAt: row.last_login_at?.toISOString() ?? null,
+    lastEnvironment: row.last_environment,
+    defaultEnvironment: row.default_environment,
+  };
+}
+
+interface AuditRow {
+  id: number;
+  at: Date;
+  actor: string | null;
+  action: AuditAction;
+  environment: EnvironmentName | null;
+  cpf_masked: string | null;
+  registration_key: string | null;
+  outcome: string;
+  status: number;
+  consent_term: string | null;
+  address: string | null;
+  face_check_override: FaceStatus | null;
+}
+
+/** The database's clock in ms: the rate limit's windows are measured by one clock for every instance. */
+const NOW_MS = '(extract(epoch FROM now()) * 1000)::bigint';
+
+/** A rate-limit call in this many also deletes the counters whose window is over. */
+const RATE_LIMIT_PRUNE_EVERY = 500;
+
+/**
+ * The console's data in PostgreSQL (DATABASE_URL), shared by every instance. A write whose check
+ * must hold when it lands runs in one transaction that first takes an advisory transaction lock
+ * (lib/postgres.ts, LOCK): every account write under one lock, as SQLite's BEGIN IMMEDIATE
+ * serializes them; every login attempt under another. Reads see what other instances committed.
+ */
+export class PostgresAccessStore implements AccessStore {
+  readonly kind = 'postgres';
+  readonly #sql: Sql;
+  readonly #cpfKey: Buffer;
+  #closed = false;
+
+  constructor(sql: Sql, cpfKey: Buffer) {
+    this.#sql = sql;
+    this.#cpfKey = cpfKey;
+  }
+
+  async ready(): Promise<void> {
+    await checkMigrated(this.#sql, 'console', MIGRATIONS.length);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sql.end({ timeout: 5 });
+  }
+
+  async secret(name: SharedSecretName): Promise<string> {
+    return keptSecret(this.#sql, name);
+  }
+
+  rateLimitStore(): FastifyRateLimitStoreCtor {
+    const sql = this.#sql;
+    let calls = 0;
+    const prune = () => {
+      sql`DELETE FROM rate_limits WHERE reset_at <= ${sql.unsafe(NOW_MS)}`.catch(() => undefined);
+    };
+    /** One window per key: a first call opens it, later ones count in it, the first after its end opens another. */
+    class PostgresRateLimitStore implements FastifyRateLimitStore {
+      incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+        calls += 1;
+        if (calls % RATE_LIMIT_PRUNE_EVERY === 0) prune();
+        sql<{ count: number; ttl: number }[]>`
+          INSERT INTO rate_limits AS r (key, count, reset_at)
+          VALUES (${key}, 1, ${sql.unsafe(NOW_MS)} + ${timeWindow}::bigint)
+          ON CONFLICT (key) DO UPDATE SET
+            count    = CASE WHEN r.reset_at <= ${sql.unsafe(NOW_MS)} THEN 1 ELSE r.count + 1 END,
+            reset_at = CASE WHEN r.reset_at <= ${sql.unsafe(NOW_MS)} THEN excluded.reset_at ELSE r.reset_at END
+          RETURNING count, reset_at - ${sql.unsafe(NOW_MS)} AS ttl`.then(
+          ([row]) => {
+            callback(null, { current: row?.count ?? 1, ttl: Math.max(0, row?.ttl ?? timeWindow) });
+          },
+          (error: unknown) => {
+            callback(error as Error);
+          },
+        );
+      }
+
+      child(): FastifyRateLimitStore {
+        return new PostgresRateLimitStore();
+      }
+    }
+    return PostgresRateLimitStore;
+  }
+
+  // Accounts
+
+  async countAccounts(): Promise<number> {
+    const [row] = await this.#sql<{ count: number }[]>`SELECT count(*) AS count FROM accounts`;
+    return row?.count ?? 0;
+  }
+
+  async #findAccount(sql: Queryable, name: string): Promise<StoredAccount | undefined> {
+    const [row] = await sql<AccountRow[]>`SELECT * FROM accounts WHERE name = ${name}`;
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  findAccount(name: string): Promise<StoredAccount | undefined> {
+    return this.#findAccount(this.#sql, name);
+  }
+
+  async listAccounts(): Promise<StoredAccount[]> {
+    return (await this.#sql<AccountRow[]>`SELECT * FROM accounts ORDER BY name`).map(toAccount);
+  }
+
+  /** A write that checks accounts first, serialized with every other such write of any instance. */
+  #accountsWrite<T>(body: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#sql.begin(async (tx) => {
+      await lockForTransaction(tx, LOCK.accounts);
+      return body(tx);
+    }) as Promise<T>;
+  }
+
+  async #isEnabledAdmin(tx: Queryable, actor: string): Promise<boolean> {
+    const [row] = await tx<{ role: Role; disabled: boolean }[]>`SELECT role, disabled FROM accounts WHERE name = ${actor}`;
+    return row?.role === 'admin' && !row.disabled;
+  }
+
+  async #insertAccount(tx: Queryable, account: Account, passwordHash: string): Promise<boolean> {
+    const environments = account.environments === null ? null : this.#sql.json(account.environments);
+    const result = await tx`
+      INSERT INTO accounts (name, password_hash, role, environments)
+      VALUES (${account.name}, ${passwordHash}, ${account.role}, ${environments})
+      ON CONFLICT DO NOTHING`;
+    return result.count === 1;
+  }
+
+  createAccount(account: Account, passwordHash: string, actor?: string): Promise<'created' | 'exists' | 'actor_not_admin'> {
+    return this.#accountsWrite(async (tx) => {
+      if (actor !== undefined && !(await this.#isEnabledAdmin(tx, actor))) return 'actor_not_admin';
+      return (await this.#insertAccount(tx, account, passwordHash)) ? 'created' : 'exists';
+    });
+  }
+
+  updateAccount(
+    name: string,
+    change: AccountChange,
+    { actor, keepSession }: { actor?: string; keepSession?: string } = {},
+  ): Promise<AccountUpdate> {
+    return this.#accountsWrite(async (tx): Promise<AccountUpdate> => {
+      if (actor !== undefined && !(await this.#isEnabledAdmin(tx, actor))) return 'actor_not_admin';
+      const current = await this.#findAccount(tx, name);
+      if (current === undefined) return 'not_found';
+      const role = change.role ?? current.role;
+      const disabled = change.disabled ?? current.disabled;
+      const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
+      if (wasEnabledAdmin && (role !== 'admin' || disabled)) {
+        const [admins] = await tx<{ count: number }[]>`SELECT count(*) AS count FROM accounts WHERE role = 'admin' AND NOT disabled`;
+        if ((admins?.count ?? 0) <= 1) return 'last_admin';
+      }
+      const environments = change.environments === undefined ? current.environments : change.environments;
+      const allowed = (environment: EnvironmentName | null) =>
+        environment !== null && mayUse({ name, role, environments }, environment) ? environment : null;
+      if (change.defaultEnvironment !== undefined && change.defaultEnvironment !== allowed(change.defaultEnvironment)) {
+        return 'default_not_allowed';
+      }
+      await tx`
+        UPDATE accounts SET
+          role = ${role},
+          environments = ${environments === null ? null : this.#sql.json(environments)},
+          disabled = ${disabled},
+          password_hash = ${change.passwordHash ?? current.passwordHash},
+          default_environment = ${allowed(change.defaultEnvironment === undefined ? current.defaultEnvironment : change.defaultEnvironment)},
+          last_environment = ${allowed(current.lastEnvironment)}
+        WHERE name = ${name}`;
+      if (endsSessions(change)) await this.#endSessionsOf(tx, name, keepSession);
+      return 'updated';
+    });
+  }
+
+  async recordEnvironmentChoice(name: string, environment: EnvironmentName): Promise<void> {
+    await this.#sql`UPDATE accounts SET last_environment = ${environment} WHERE name = ${name}`;
+  }
+
+  async recordLogin(name: string): Promise<void> {
+    await this.#sql`UPDATE accounts SET last_login_at = now() WHERE name = ${name}`;
+  }
+
+  // The first admin's setup
+
+  openSetup(tokenHash: string): Promise<boolean> {
+    return this.#accountsWrite(async (tx) => {
+      const [accounts] = await tx<{ count: number }[]>`SELECT count(*) AS count FROM accounts`;
+      if ((accounts?.count ?? 0) > 0) return false;
+      await tx`INSERT INTO setup_tokens (token_hash) VALUES (${tokenHash}) ON CONFLICT DO NOTHING`;
+      return true;
+    });
+  }
+
+  async setupTokenValid(tokenHash: string): Promise<boolean> {
+    const [row] = await this.#sql<{ valid: boolean }[]>`
+      SELECT NOT EXISTS (SELECT 1 FROM accounts) AND EXISTS (SELECT 1 FROM setup_tokens WHERE token_hash = ${tokenHash}) AS valid`;
+    return row?.valid === true;
+  }
+
+  createFirstAdmin(account: Account, passwordHash: string, tokenHash: string): Promise<'created' | 'not_available' | 'invalid_token'> {
+    return this.#accountsWrite(async (tx): Promise<'created' | 'not_available' | 'invalid_token'> => {
+      const [accounts] = await tx<{ count: number }[]>`SELECT count(*) AS count FROM accounts`;
+      if ((accounts?.count ?? 0) > 0) return 'not_available';
+      const [token] = await tx`SELECT 1 FROM setup_tokens WHERE token_hash = ${tokenHash}`;
+      if (token === undefined) return 'invalid_token';
+      if (!(await this.#insertAccount(tx, { ...account, role: 'admin' }, passwordHash))) return 'not_available';
+      await tx`DELETE FROM setup_tokens`;
+      return 'created';
+    });
+  }
+
+  // Sessions (the store of @fastify/session): read from the database on every request, so a
+  // session made on one instance is one on all, and one ended on any is ended on all.
+
+  async getSession(id: string, now = Date.now()): Promise<unknown> {
+    const [row] = await this.#sql<{ data: unknown; expires_at: number }[]>`SELECT data, expires_at FROM sessions WHERE id = ${id}`;
+    if (row === undefined) return null;
+    if (row.expires_at <= now) {
+      await this.destroySession(id);
+      return null;
+    }
+    return row.data;
+  }
+
+  async sessionAccount(sessionId: string, name: string): Promise<StoredAccount | undefined> {
+    const [row] = await this.#sql<AccountRow[]>`SELECT a.* FROM accounts a JOIN sessions s ON s.id = ${sessionId} WHERE a.name = ${name}`;
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): Promise<boolean> {
+    return this.#accountsWrite(async (tx) => {
+      const [row] = await tx<{ password_hash: string; disabled: boolean }[]>`
+        SELECT password_hash, disabled FROM accounts WHERE name = ${account.name}`;
+      if (row === undefined || row.disabled || row.password_hash !== account.passwordHash) return false;
+      await tx`
+        INSERT INTO sessions (id, account, data, expires_at)
+        VALUES (${id}, ${account.name}, ${this.#sql.json(sessionJson(data))}, ${expiresAt}::bigint)`;
+      return true;
+    });
+  }
+
+  async setSession(id: string, data: unknown, expiresAt: number): Promise<void> {
+    await this.#sql`UPDATE sessions SET data = ${this.#sql.json(sessionJson(data))}, expires_at = ${expiresAt}::bigint WHERE id = ${id}`;
+  }
+
+  async destroySession(id: string): Promise<void> {
+    await this.#sql`DELETE FROM sessions WHERE id = ${id}`;
+  }
+
+  async #endSessionsOf(sql: Queryable, name: string, except?: string): Promise<void> {
+    await sql`DELETE FROM sessions WHERE account = ${name} AND id IS DISTINCT FROM ${except ?? null}`;
+  }
+
+  endSessionsOf(name: string, except?: string): Promise<void> {
+    return this.#endSessionsOf(this.#sql, name, except);
+  }
+
+  async pruneSessions(now = Date.now()): Promise<void> {
+    await this.#sql`DELETE FROM sessions WHERE expires_at <= ${now}::bigint`;
+  }
+
+  // Login failures
+
+  async recordLoginFailure(account: string, address: string, now = Date.now()): Promise<void> {
+    await this.#sql`INSERT INTO login_failures (account, address, at) VALUES (${account}, ${address}, ${now}::bigint)`;
+  }
+
+  async #loginFailures(sql: Queryable, column: 'account' | 'address', value: string, since: number): Promise<LoginFailures> {
+    const [row] = await sql<LoginFailures[]>`
+      SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures
+      WHERE ${sql(column)} = ${value} AND at > ${since}::bigint`;
+    return row ?? { count: 0, oldest: null, newest: null };
+  }
+
+  loginFailures(column: 'account' | 'address', value: string, since: number): Promise<LoginFailures> {
+    return this.#loginFailures(this.#sql, column, value, since);
+  }
+
+  beginLoginAttempt<R>(
+    account: string,
+    address: string,
+    now: number,
+    since: number,
+    decide: (counts: LoginAttemptCounts) => R | undefined,
+  ): Promise<R | undefined> {
+    // One attempt at a time across instances (as BEGIN IMMEDIATE does in SQLite): each counts
+    // the attempts committed before it, its own recorded before the next one counts.
+    return this.#sql.begin(async (tx) => {
+      await lockForTransaction(tx, LOCK.loginAttempts);
+      const refusal = decide({
+        byAddress: await this.#loginFailures(tx, 'address', address, since),
+        byAccount: await this.#loginFailures(tx, 'account', account, since),
+      });
+      if (refusal === undefined)
+        await tx`INSERT INTO login_failures (account, address, at) VALUES (${account}, ${address}, ${now}::bigint)`;
+      return refusal;
+    }) as Promise<R | undefined>;
+  }
+
+  async pruneLoginFailures(before: number): Promise<void> {
+    await this.#sql`DELETE FROM login_failures WHERE at <= ${before}::bigint`;
+  }
+
+  async clearLoginFailures(account: string): Promise<void> {
+    await this.#sql`DELETE FROM login_failures WHERE account = ${account}`;
+  }
+
+  // Audit trail: the time of each entry is the database's, so entries of every instance are in one order.
+
+  async appendAudit(entry: NewAuditEntry): Promise<void> {
+    const cpf = entry.cpf ?? null;
+    await this.#sql`
+      INSERT INTO audit (actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
+                         face_check_override)
+      VALUES (${entry.actor}, ${entry.action}, ${entry.environment ?? null}, ${cpf === null ? null : hideCpf(cpf)},
+              ${cpf === null ? null : cpfHash(this.#cpfKey, cpf)}, ${entry.registrationKey ?? null}, ${entry.outcome}, ${entry.status},
+              ${entry.consentTerm ?? null}, ${entry.address ?? null}, ${entry.faceCheckOverride ?? null})`;
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    const sql = this.#sql;
+    const conditions = [
+      filter.from === undefined ? undefined : sql`at >= ${filter.from}::timestamptz`,
+      filter.to === undefined ? undefined : sql`at < ${filter.to}::timestamptz`,
+      filter.user === undefined ? undefined : sql`actor = ${filter.user}`,
+      filter.cpf === undefined ? undefined : sql`cpf_hash = ${cpfHash(this.#cpfKey, filter.cpf) ?? ''}`,
+      filter.action === undefined ? undefined : sql`action = ${filter.action}`,
+      filter.environment === undefined ? undefined : sql`environment = ${filter.environment}`,
+      // Older than the entry named: by time, then id, as the trail is ordered.
+      filter.before === undefined ? undefined : sql`(at, id) < (SELECT at, id FROM audit WHERE id = ${filter.before})`,
+    ].filter((condition) => condition !== undefined);
+    const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`, sql`TRUE`);
+    const rows = await sql<AuditRow[]>`
+      SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address, face_check_override
+      FROM audit WHERE ${where} ORDER BY at DESC, id DESC LIMIT ${filter.limit}`;
+    return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+  }
+
+  async registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined> {
+    const [row] = await this.#sql<{ at: Date; actor: string | null }[]>`
+      SELECT at, actor FROM audit
+      WHERE action = 'register' AND outcome = 'ok' AND environment = ${environment} AND lower(registration_key) = ${registrationKey.toLowerCase()}
+      ORDER BY at, id LIMIT 1`;
+    return row === undefined ? undefined : { at: row.at.toISOString(), actor: row.actor };
+  }
+}
+
+/** A session as @fastify/session hands it (a class instance with a cookie): its JSON, as SQLite keeps it. */
+function sessionJson(data: unknown): Parameters<Sql['json']>[0] {
+  return JSON.parse(JSON.stringify(data)) as Parameters<Sql['json']>[0];
+}
+
+/** A key every instance shares: made by the first that needs it, read by the others. */
+async function keptSecret(sql: Sql, name: SharedSecretName | 'audit-cpf'): Promise<string> {
+  await sql`INSERT INTO secrets (name, value) VALUES (${name}, ${randomBytes(32).toString('base64url')}) ON CONFLICT DO NOTHING`;
+  const [row] = await sql<{ value: string }[]>`SELECT value FROM secrets WHERE name = ${name}`;
+  if (row === undefined) throw new Error(`the secret ${name} was not kept`);
+  return row.value;
+}
+
+/** DATABASE_URL's store: its migrations applied first (once, whatever the instances starting together). */
+export async function openPostgresAccessStore(url: string): Promise<PostgresAccessStore> {
+  const sql = connectPostgres(url);
+  try {
+    await migrate(sql, 'console', MIGRATIONS);
+    const cpfKey = Buffer.from(await keptSecret(sql, 'audit-cpf'), 'base64url');
+    return new PostgresAccessStore(sql, cpfKey);
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    throw error;
+  }
+}

@@ -1,0 +1,515 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { mayUse } from '../../contract/access.ts';
+import type { Account, AuditEntry, Role } from '../../contract/access.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import { hideCpf } from '../../contract/cpf.ts';
+import { emulatorKeyFile, textKeyFile } from '../lib/data-dir.ts';
+import { cpfHash, endsSessions, secretFile } from './store.ts';
+import type {
+  AccessStore,
+  AccountChange,
+  AccountUpdate,
+  AuditFilter,
+  LoginAttemptCounts,
+  LoginFailures,
+  NewAuditEntry,
+  RegistrationOriginRow,
+  SharedSecretName,
+  StoredAccount,
+} from './store.ts';
+
+/**
+ * Migrations, applied in order and counted in PRAGMA user_version. Append only: a database that
+ * has run migration N never runs it again.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE accounts (
+     name          TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     role          TEXT NOT NULL CHECK (role IN ('admin', 'registrar', 'support', 'qa')),
+     environments  TEXT,
+     disabled      INTEGER NOT NULL DEFAULT 0,
+     created_at    TEXT NOT NULL,
+     last_login_at TEXT
+   ) STRICT;
+   CREATE TABLE sessions (
+     id         TEXT PRIMARY KEY,
+     data       TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE login_failures (
+     id      INTEGER PRIMARY KEY,
+     account TEXT NOT NULL,
+     address TEXT NOT NULL,
+     at      INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX login_failures_by_account ON login_failures (account, at);
+   CREATE INDEX login_failures_by_address ON login_failures (address, at);
+   CREATE TABLE audit (
+     id               INTEGER PRIMARY KEY AUTOINCREMENT,
+     at               TEXT NOT NULL,
+     actor            TEXT,
+     action           TEXT NOT NULL,
+     environment      TEXT,
+     cpf_masked       TEXT,
+     cpf_hash         TEXT,
+     registration_key TEXT,
+     outcome          TEXT NOT NULL,
+     status           INTEGER NOT NULL,
+     consent_term     TEXT,
+     address          TEXT
+   ) STRICT;
+   CREATE INDEX audit_by_at ON audit (at);
+   CREATE INDEX audit_by_cpf ON audit (cpf_hash);
+   CREATE INDEX audit_by_actor ON audit (actor);
+   -- Append-only: what happened cannot be rewritten through this database's SQL.
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
+  // A picture the console's face check refused, registered anyway after a confirmation: the check's status.
+  `ALTER TABLE audit ADD COLUMN face_check_override TEXT;`,
+  // Where the console opens for an account whose address names no environment: the one it last
+  // chose, else the default an admin set (issue 12: a production desk re-chose it at every login).
+  `ALTER TABLE accounts ADD COLUMN last_environment TEXT;
+   ALTER TABLE accounts ADD COLUMN default_environment TEXT;`,
+  // The first admin's setup tokens (their SHA-256), so that a second process on this file (or a
+  // restart) accepts a link printed before: forgotten once the first admin exists.
+  `CREATE TABLE setup_tokens (
+     token_hash TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL
+   ) STRICT;`,
+];
+
+interface AccountRow {
+  name: string;
+  password_hash: string;
+  role: Role;
+  environments: string | null;
+  disabled: number;
+  created_at: string;
+  last_login_at: string | null;
+  last_environment: EnvironmentName | null;
+  default_environment: EnvironmentName | null;
+}
+
+function toAccount(row: AccountRow): StoredAccount {
+  return {
+    name: row.name,
+    role: row.role,
+    environments: row.environments === null ? null : (JSON.parse(row.environments) as EnvironmentName[]),
+    passwordHash: row.password_hash,
+    disabled: row.disabled === 1,
+    createdAt: row.created_at,
+    lastLoginAt: row.last_login_at,
+    lastEnvironment: row.last_environment,
+    defaultEnvironment: row.default_environment,
+  };
+}
+
+/** better-sqlite3 answers at once: its result, or its error, as the interface's promise. */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/**
+ * Accounts, sessions, login failures and the audit trail, in one SQLite file (WAL, synchronous
+ * FULL: an acknowledged audit entry survives a crash). `npm run user` opens it beside a running
+ * server, hence busy_timeout. better-sqlite3 is synchronous: each method runs whole before any
+ * other code of this process, and a write that checks first is one IMMEDIATE transaction.
+ */
+export class SqliteAccessStore implements AccessStore {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #cpfKey: Buffer;
+  /** Where the keys generated for this console are kept (DATA_DIR). */
+  readonly #keysDir: string;
+
+  constructor(file: string, cpfKey: Buffer, keysDir: string = dirname(file)) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    for (let index = version; index < MIGRATIONS.length; index += 1) {
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[index] ?? '');
+        this.#db.pragma(`user_version = ${String(index + 1)}`);
+      })();
+    }
+    this.#cpfKey = cpfKey;
+    this.#keysDir = keysDir;
+  }
+
+  ready(): Promise<void> {
+    return settle(() => {
+      const version = this.#db.pragma('user_version', { simple: true }) as number;
+      if (version < MIGRATIONS.length) {
+        throw new Error(`console.sqlite is at migration ${String(version)}; this code needs ${String(MIGRATIONS.length)}`);
+      }
+      this.#db.prepare('SELECT 1 FROM accounts LIMIT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#db.open) this.#db.close();
+    });
+  }
+
+  secret(name: SharedSecretName): Promise<string> {
+    return settle(() =>
+      name === 'session'
+        ? secretFile(join(this.#keysDir, 'session.key')).toString('base64url')
+        : textKeyFile(emulatorKeyFile(this.#keysDir)),
+    );
+  }
+
+  rateLimitStore(): undefined {
+    return undefined;
+  }
+
+  // Accounts
+
+  #countAccounts(): number {
+    return this.#db.prepare<[], number>('SELECT count(*) FROM accounts').pluck().get() ?? 0;
+  }
+
+  countAccounts(): Promise<number> {
+    return settle(() => this.#countAccounts());
+  }
+
+  #findAccount(name: string): StoredAccount | undefined {
+    const row = this.#db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?').get(name);
+    return row === undefined ? undefined : toAccount(row);
+  }
+
+  findAccount(name: string): Promise<StoredAccount | undefined> {
+    return settle(() => this.#findAccount(name));
+  }
+
+  listAccounts(): Promise<StoredAccount[]> {
+    return settle(() => this.#db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name').all().map(toAccount));
+  }
+
+  /**
+   * Writes happen in one IMMEDIATE transaction: the write lock is taken before anything is read, so
+   * a check and the change it allows cannot be split by another write (of this process, or of
+   * `npm run user` beside it).
+   */
+  #immediate<T>(body: () => T): Promise<T> {
+    return settle(() => this.#db.transaction(body).immediate());
+  }
+
+  /** Whether `actor` is, at this instant, an enabled admin (read inside the write's transaction). */
+  #isEnabledAdmin(actor: string): boolean {
+    const row = this.#db
+      .prepare<[string], { role: Role; disabled: number }>('SELECT role, disabled FROM accounts WHERE name = ?')
+      .get(actor);
+    return row?.role === 'admin' && row.disabled === 0;
+  }
+
+  #enabledAdmins(): number {
+    return this.#db.prepare<[], number>("SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0").pluck().get() ?? 0;
+  }
+
+  #insertAccount(account: Account, passwordHash: string): boolean {
+    const result = this.#db
+      .prepare('INSERT INTO accounts (name, password_hash, role, environments, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(
+        account.name,
+        passwordHash,
+        account.role,
+        account.environments === null ? null : JSON.stringify(account.environments),
+        new Date().toISOString(),
+      );
+    return result.changes === 1;
+  }
+
+  createAccount(account: Account, passwordHash: string, actor?: string): Promise<'created' | 'exists' | 'actor_not_admin'> {
+    return this.#immediate(() => {
+      if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
+      return this.#insertAccount(account, passwordHash) ? 'created' : 'exists';
+    });
+  }
+
+  updateAccount(
+    name: string,
+    change: AccountChange,
+    { actor, keepSession }: { actor?: string; keepSession?: string } = {},
+  ): Promise<AccountUpdate> {
+    return this.#immediate(() => {
+      if (actor !== undefined && !this.#isEnabledAdmin(actor)) return 'actor_not_admin';
+      const current = this.#findAccount(name);
+      if (current === undefined) return 'not_found';
+      const role = change.role ?? current.role;
+      const disabled = change.disabled ?? current.disabled;
+      const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
+      if (wasEnabledAdmin && (role !== 'admin' || disabled) && this.#enabledAdmins() <= 1) return 'last_admin';
+      const environments = change.environments === undefined ? current.environments : change.environments;
+      const allowed = (environment: EnvironmentName | null) =>
+        environment !== null && mayUse({ name, role, environments }, environment) ? environment : null;
+      if (change.defaultEnvironment !== undefined && change.defaultEnvironment !== allowed(change.defaultEnvironment)) {
+        return 'default_not_allowed';
+      }
+      this.#db
+        .prepare(
+          `UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ?, default_environment = ?, last_environment = ?
+           WHERE name = ?`,
+        )
+        .run(
+          role,
+          environments === null ? null : JSON.stringify(environments),
+          disabled ? 1 : 0,
+          change.passwordHash ?? current.passwordHash,
+          // An environment the account may no longer use is forgotten with the change that took it away.
+          allowed(change.defaultEnvironment === undefined ? current.defaultEnvironment : change.defaultEnvironment),
+          allowed(current.lastEnvironment),
+          name,
+        );
+      if (endsSessions(change)) this.#endSessionsOf(name, keepSession);
+      return 'updated';
+    });
+  }
+
+  recordEnvironmentChoice(name: string, environment: EnvironmentName): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE accounts SET last_environment = ? WHERE name = ?').run(environment, name);
+    });
+  }
+
+  recordLogin(name: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE accounts SET last_login_at = ? WHERE name = ?').run(new Date().toISOString(), name);
+    });
+  }
+
+  // The first admin's setup
+
+  openSetup(tokenHash: string): Promise<boolean> {
+    return this.#immediate(() => {
+      if (this.#countAccounts() > 0) return false;
+      this.#db.prepare('INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)').run(tokenHash, new Date().toISOString());
+      return true;
+    });
+  }
+
+  #setupTokenKept(tokenHash: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM setup_tokens WHERE token_hash = ?').get(tokenHash) !== undefined;
+  }
+
+  setupTokenValid(tokenHash: string): Promise<boolean> {
+    return settle(() => this.#countAccounts() === 0 && this.#setupTokenKept(tokenHash));
+  }
+
+  createFirstAdmin(account: Account, passwordHash: string, tokenHash: string): Promise<'created' | 'not_available' | 'invalid_token'> {
+    return this.#immediate(() => {
+      if (this.#countAccounts() > 0) return 'not_available';
+      if (!this.#setupTokenKept(tokenHash)) return 'invalid_token';
+      if (!this.#insertAccount({ ...account, role: 'admin' }, passwordHash)) return 'not_available';
+      this.#db.prepare('DELETE FROM setup_tokens').run();
+      return 'created';
+    });
+  }
+
+  // Sessions (the store of @fastify/session)
+
+  getSession(id: string, now = Date.now()): Promise<unknown> {
+    return settle(() => {
+      const row = this.#db
+        .prepare<[string], { data: string; expires_at: number }>('SELECT data, expires_at FROM sessions WHERE id = ?')
+        .get(id);
+      if (row === undefined) return null;
+      if (row.expires_at <= now) {
+        this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+        return null;
+      }
+      return JSON.parse(row.data) as unknown;
+    });
+  }
+
+  sessionAccount(sessionId: string, name: string): Promise<StoredAccount | undefined> {
+    return settle(() => {
+      const row = this.#db
+        .prepare<[string, string], AccountRow>('SELECT a.* FROM accounts a JOIN sessions s ON s.id = ? WHERE a.name = ?')
+        .get(sessionId, name);
+      return row === undefined ? undefined : toAccount(row);
+    });
+  }
+
+  createSession(id: string, data: unknown, expiresAt: number, account: { name: string; passwordHash: string }): Promise<boolean> {
+    return this.#immediate(() => {
+      const row = this.#db
+        .prepare<[string], { password_hash: string; disabled: number }>('SELECT password_hash, disabled FROM accounts WHERE name = ?')
+        .get(account.name);
+      if (row === undefined || row.disabled === 1 || row.password_hash !== account.passwordHash) return false;
+      this.#db.prepare('INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)').run(id, JSON.stringify(data), expiresAt);
+      return true;
+    });
+  }
+
+  setSession(id: string, data: unknown, expiresAt: number): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('UPDATE sessions SET data = ?, expires_at = ? WHERE id = ?').run(JSON.stringify(data), expiresAt, id);
+    });
+  }
+
+  destroySession(id: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+    });
+  }
+
+  #endSessionsOf(name: string, except?: string): void {
+    this.#db.prepare("DELETE FROM sessions WHERE json_extract(data, '$.account') = ? AND id IS NOT ?").run(name, except ?? null);
+  }
+
+  endSessionsOf(name: string, except?: string): Promise<void> {
+    return settle(() => {
+      this.#endSessionsOf(name, except);
+    });
+  }
+
+  pruneSessions(now = Date.now()): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now);
+    });
+  }
+
+  // Login failures
+
+  #recordLoginFailure(account: string, address: string, now: number): void {
+    this.#db.prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)').run(account, address, now);
+  }
+
+  recordLoginFailure(account: string, address: string, now = Date.now()): Promise<void> {
+    return settle(() => {
+      this.#recordLoginFailure(account, address, now);
+    });
+  }
+
+  #loginFailures(column: 'account' | 'address', value: string, since: number): LoginFailures {
+    const row = this.#db
+      .prepare<[string, number], LoginFailures>(
+        `SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures WHERE ${column} = ? AND at > ?`,
+      )
+      .get(value, since);
+    return row ?? { count: 0, oldest: null, newest: null };
+  }
+
+  loginFailures(column: 'account' | 'address', value: string, since: number): Promise<LoginFailures> {
+    return settle(() => this.#loginFailures(column, value, since));
+  }
+
+  beginLoginAttempt<R>(
+    account: string,
+    address: string,
+    now: number,
+    since: number,
+    decide: (counts: LoginAttemptCounts) => R | undefined,
+  ): Promise<R | undefined> {
+    return this.#immediate(() => {
+      const refusal = decide({
+        byAddress: this.#loginFailures('address', address, since),
+        byAccount: this.#loginFailures('account', account, since),
+      });
+      if (refusal === undefined) this.#recordLoginFailure(account, address, now);
+      return refusal;
+    });
+  }
+
+  pruneLoginFailures(before: number): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM login_failures WHERE at <= ?').run(before);
+    });
+  }
+
+  clearLoginFailures(account: string): Promise<void> {
+    return settle(() => {
+      this.#db.prepare('DELETE FROM login_failures WHERE account = ?').run(account);
+    });
+  }
+
+  // Audit trail
+
+  appendAudit(entry: NewAuditEntry): Promise<void> {
+    const cpf = entry.cpf ?? null;
+    return settle(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
+                            face_check_override)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          new Date().toISOString(),
+          entry.actor,
+          entry.action,
+          entry.environment ?? null,
+          cpf === null ? null : hideCpf(cpf),
+          cpf === null ? null : cpfHash(this.#cpfKey, cpf),
+          entry.registrationKey ?? null,
+          entry.outcome,
+          entry.status,
+          entry.consentTerm ?? null,
+          entry.address ?? null,
+          entry.faceCheckOverride ?? null,
+        );
+    });
+  }
+
+  queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (filter.from !== undefined) {
+      where.push('at >= ?');
+      values.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('at < ?');
+      values.push(filter.to);
+    }
+    if (filter.user !== undefined) {
+      where.push('actor = ?');
+      values.push(filter.user);
+    }
+    if (filter.cpf !== undefined) {
+      where.push('cpf_hash = ?');
+      values.push(cpfHash(this.#cpfKey, filter.cpf) ?? '');
+    }
+    if (filter.action !== undefined) {
+      where.push('action = ?');
+      values.push(filter.action);
+    }
+    if (filter.environment !== undefined) {
+      where.push('environment = ?');
+      values.push(filter.environment);
+    }
+    if (filter.before !== undefined) {
+      // Older than the entry named: by time, then id, as the trail is ordered.
+      where.push('(at, id) < (SELECT at, id FROM audit WHERE id = ?)');
+      values.push(filter.before);
+    }
+    const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address,
+                        face_check_override
+                 FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY at DESC, id DESC LIMIT ?`;
+    return settle(() => this.#db.prepare<(string | number)[], AuditEntry>(sql).all(...values, filter.limit));
+  }
+
+  registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined> {
+    return settle(() =>
+      this.#db
+        .prepare<[EnvironmentName, string], RegistrationOriginRow>(
+          `SELECT at, actor FROM audit
+           WHERE action = 'register' AND outcome = 'ok' AND environment = ? AND lower(registration_key) = ?
+           ORDER BY at, id LIMIT 1`,
+        )
+        .get(environment, registrationKey.toLowerCase()),
+    );
+  }
+}
