@@ -39,7 +39,7 @@ export function openApiDocument(prefix: string) {
       title: 'QI Tech Face Recognition emulator',
       version: '1.0.0',
       description:
-        "QI Tech's 1:1 face registration contract as documented at docs.qitech.com.br, emulated on SQLite. Where QI Tech is silent, the emulator's choices are in the console's README.",
+        "QI Tech's 1:1 face registration contract as documented at docs.qitech.com.br, emulated on SQLite. Where QI Tech is silent, the emulator's choices are in the console's docs/emulator.md.",
     },
     servers: [{ url: server }],
     components: {

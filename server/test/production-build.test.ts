@@ -8,7 +8,7 @@ import { tempDir } from './helper.ts';
 import { freePort } from './process.ts';
 
 /*
- * The production path (README, "Deploying"): `npm run build` compiles the server to plain
+ * The production path (docs/deployment.md, "Deploying"): `npm run build` compiles the server to plain
  * JavaScript; the deployment installs production dependencies only (`npm ci --omit=dev`) and runs
  * `npm run start:prod`. Here: the same compilation into a folder of its own, then the compiled
  * server started by plain node, with a resolve hook that refuses every devDependency, and no
