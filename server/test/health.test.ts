@@ -31,6 +31,18 @@ describe('health', () => {
     expect((await app.inject({ method: 'HEAD', url: '/readyz' })).statusCode).toBe(200);
   });
 
+  it('is not ready when no environment is configured (no emulator, no QI Tech key), and says what to set', async () => {
+    const location = await testDataLocation();
+    const config = { ...loadConfig({ LOCAL_EMULATOR: 'off' }), ...location };
+    const app = await buildServer({ config, logger: false });
+    onTestFinished(async () => {
+      await app.close();
+    });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(refusal(ready, 503, 'not_ready').description).toMatch(/LOCAL_EMULATOR is off and neither QITECH_SANDBOX_API_KEY/);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('is not ready when its database does not answer, and says so in JSON; still up', async () => {
     const { app, access } = await console_();
     await access.close();
