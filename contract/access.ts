@@ -140,6 +140,9 @@ export const AUDIT_ACTIONS = [
   'account_created',
   'account_changed',
   'emulator_key_read',
+  // The retention job's deletion of entries older than AUDIT_RETENTION_DAYS (decision 011): the
+  // outcome says how many and before when, `deleted:<count> before:<ISO 8601 cut-off>`.
+  'audit_pruned',
 ] as const;
 const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;

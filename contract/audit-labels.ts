@@ -22,6 +22,7 @@ export const AUDIT_LABELS = {
       account_created: 'Conta criada',
       account_changed: 'Conta alterada',
       emulator_key_read: 'Chave do emulador exibida',
+      audit_pruned: 'Limpeza da auditoria (retenção)',
     },
     outcomes: {
       ok: 'Concluído',
@@ -93,6 +94,7 @@ export const AUDIT_LABELS = {
       account_created: 'Account created',
       account_changed: 'Account changed',
       emulator_key_read: 'Emulator key shown',
+      audit_pruned: 'Audit trail clean-up (retention)',
     },
     outcomes: {
       ok: 'Done',

@@ -17,6 +17,7 @@ import { newSetupToken } from './access/session-routes.ts';
 import { sessions } from './access/sessions.ts';
 import type { AccessOptions } from './access/sessions.ts';
 import { openAccessStore } from './access/open-store.ts';
+import { auditRetentionJob } from './access/retention.ts';
 import { setupTokenHash } from './access/store.ts';
 import type { AccessStore } from './access/store.ts';
 import type { LoginThrottleSettings } from './access/throttling.ts';
@@ -98,7 +99,13 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
   // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite, or in
   // DATABASE_URL's PostgreSQL (migrated first), shared with the console's other instances.
   const store = access ?? (await openAccessStore(config));
+  // The audit trail's retention (decision 011): at start, then daily; stopped before the store closes.
+  const retention = auditRetentionJob(store, { days: config.auditRetentionDays, log: app.log });
+  app.addHook('onReady', () => {
+    retention.start();
+  });
   app.addHook('onClose', async () => {
+    await retention.stop();
     await store.close();
   });
 
@@ -238,6 +245,10 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
         await store.ready();
         await emulatorStore?.ready();
       },
+      unservable:
+        environments.length === 0
+          ? "No environment is configured: LOCAL_EMULATOR is off and neither QITECH_SANDBOX_API_KEY nor QITECH_PRODUCTION_API_KEY is set, so this console can register nothing. The console's administrator must configure at least one."
+          : undefined,
     });
   });
   await app.register(spa, { distDir: distDir ?? join(packageRoot(import.meta.dirname), 'dist') });

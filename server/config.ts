@@ -126,8 +126,29 @@ const databaseUrl = optionalText.refine(
   { error: 'must be a PostgreSQL URL with a host and a database: postgres://USER:PASSWORD@HOST:5432/DATABASE' },
 );
 
+/** The audit trail's retention when AUDIT_RETENTION_DAYS is not set: five years (5 × 365 + 1 leap day). */
+const AUDIT_RETENTION_DEFAULT_DAYS = 1826;
+
 /**
- * Every setting, read once from the environment and validated. README's settings table lists
+ * AUDIT_RETENTION_DAYS: how long the audit trail keeps an entry before the retention job deletes it
+ * (decision 011). A whole number of days from 1 to 36500; unset or empty: five years.
+ */
+const auditRetentionDays = z
+  .string()
+  .optional()
+  .transform((v, context): number => {
+    const value = (v ?? '').trim();
+    if (value === '') return AUDIT_RETENTION_DEFAULT_DAYS;
+    if (/^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 36_500) return Number(value);
+    context.addIssue({
+      code: 'custom',
+      message: `must be a whole number of days from 1 to 36500 (unset: ${String(AUDIT_RETENTION_DEFAULT_DAYS)}, five years)`,
+    });
+    return z.NEVER;
+  });
+
+/**
+ * Every setting, read once from the environment and validated. docs/settings.md lists
  * the same names; a wrong value stops the start with a message naming it.
  */
 const settingsSchema = z.object({
@@ -160,6 +181,7 @@ const settingsSchema = z.object({
   SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { error: 'must have at least 32 characters' }),
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(300),
   TRUST_PROXY: trustProxySetting,
+  AUDIT_RETENTION_DAYS: auditRetentionDays,
 });
 
 export interface Config {
@@ -213,6 +235,8 @@ export interface Config {
    * nobody's; a number: that many hops; addresses: those proxies only. Never `true` (every hop).
    */
   trustProxy: false | number | string[];
+  /** Audit entries older than this many days are deleted by the retention job (AUDIT_RETENTION_DAYS; decision 011). */
+  auditRetentionDays: number;
 }
 
 interface UpstreamSettings {
@@ -226,7 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = settingsSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid settings:\n${lines.join('\n')}\nSee the settings table in README.md.`);
+    throw new Error(`Invalid settings:\n${lines.join('\n')}\nSee the settings in docs/settings.md.`);
   }
   const s = result.data;
   return {
@@ -250,5 +274,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: s.SESSION_SECRET,
     apiRateLimit: s.API_RATE_LIMIT,
     trustProxy: s.TRUST_PROXY,
+    auditRetentionDays: s.AUDIT_RETENTION_DAYS,
   };
 }

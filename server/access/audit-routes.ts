@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginCallback } from 'fastify';
 import { auditQuerySchema } from '../../contract/access.ts';
 import type { AuditEntry } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse } from '../lib/problem.ts';
-import { toCsv } from './csv.ts';
+import { csvChunks } from './csv.ts';
 import type { CsvFormat } from './csv.ts';
 import { requireAdmin } from './guard.ts';
 import type { AccessGuard } from './guard.ts';
@@ -38,7 +39,30 @@ function auditFilter(query: unknown) {
   return { filter, format };
 }
 
-/** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection). Admins only. */
+/** Entries an export reads at a time (~115 KB of CSV): about the most of the trail it holds at once, besides the socket's buffers. */
+export const AUDIT_EXPORT_PAGE = 1000;
+
+/**
+ * The selection's pages, the first already read: a database that fails at once is answered with
+ * an error, before the CSV's 200 and headers are sent.
+ */
+async function pagesReadFirst(
+  pages: AsyncGenerator<AuditEntry[], void, undefined>,
+): Promise<AsyncGenerator<AuditEntry[], void, undefined>> {
+  const first = await pages.next();
+  return (async function* () {
+    try {
+      if (first.done === true) return;
+      yield first.value;
+      yield* pages;
+    } finally {
+      // Returned early (the client left) before `yield*` took the pages over: end them too.
+      await pages.return();
+    }
+  })();
+}
+
+/** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection, streamed). Admins only. */
 export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
   app.get('/admin/audit', async (request) => {
     await requireAdmin(guard, request, 'audit');
@@ -50,22 +74,18 @@ export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: Acc
 
   app.get<{ Querystring: Record<string, unknown> }>('/admin/audit.csv', async (request, reply) => {
     await requireAdmin(guard, request, 'audit');
-    const { filter, format } = auditFilter({ ...request.query, limit: '500' });
-    const entries: AuditEntry[] = [];
-    // Page through the whole selection; capped so one export cannot hold the server for long.
-    for (let before = filter.before; entries.length < 100_000;) {
-      const page = await store.queryAudit({ ...filter, ...(before === undefined ? {} : { before }) });
-      entries.push(...page);
-      const last = page.at(-1);
-      if (page.length < filter.limit || last === undefined) break;
-      before = last.id;
-    }
+    const { filter, format } = auditFilter({ ...request.query, limit: '1' });
+    const { limit: _, ...selection } = filter;
+    // Streamed: read a page at a time as the client takes the text (a stream's backpressure), so an
+    // export of any size holds about one page; a client that leaves destroys the stream, which ends
+    // the pages (Readable.from returns the generators). No cap on the number of entries any more.
+    const pages = await pagesReadFirst(store.auditPages(selection, AUDIT_EXPORT_PAGE));
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
       .header('cache-control', 'no-store')
-      .send(toCsv(entries, format));
+      .send(Readable.from(csvChunks(pages, format), { objectMode: false }));
   });
   methodNotAllowed(app, '/admin/audit', ['GET']);
   methodNotAllowed(app, '/admin/audit.csv', ['GET']);

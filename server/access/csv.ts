@@ -34,55 +34,85 @@ const saoPaulo = new Intl.DateTimeFormat('en-GB', {
 });
 
 /** `30/11/2026 08:41:11`, on São Paulo's clock. */
-function localTime(iso: string): string {
-  const parts = Object.fromEntries(saoPaulo.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+function localTimeOf(date: Date): string {
+  const parts = Object.fromEntries(saoPaulo.formatToParts(date).map((part) => [part.type, part.value]));
   return `${parts.day ?? ''}/${parts.month ?? ''}/${parts.year ?? ''} ${parts.hour ?? ''}:${parts.minute ?? ''}:${parts.second ?? ''}`;
 }
 
-function english(entries: AuditEntry[]): string[][] {
-  const columns = [
-    'id',
-    'at',
-    'actor',
-    'action',
-    'environment',
-    'cpf_masked',
-    'registration_key',
-    'outcome',
-    'status',
-    'consent_term',
-    'address',
-  ] as const;
+/**
+ * The local date and hour of the last UTC hour converted (`2026-11-30T11` → `30/11/2026 08`), or null
+ * when that hour does not begin on a whole local hour. An export runs in the trail's order, so its
+ * entries come an hour at a time: one Intl conversion an hour rather than one an entry (it was most
+ * of a pt-BR export's time, and of its garbage).
+ */
+let lastHour: { utc: string; local: string | null } = { utc: '', local: null };
+
+/** The same text as localTimeOf(new Date(iso)), for the trail's times (toISOString's form). */
+function localTime(iso: string): string {
+  const utc = iso.slice(0, 13);
+  if (lastHour.utc !== utc) {
+    const start = localTimeOf(new Date(`${utc}:00:00.000Z`));
+    // São Paulo's offsets have been whole hours since 1914: minutes and seconds are UTC's.
+    lastHour = { utc, local: start.endsWith(':00:00') ? start.slice(0, -6) : null };
+  }
+  return lastHour.local === null || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(iso)
+    ? localTimeOf(new Date(iso))
+    : `${lastHour.local}:${iso.slice(14, 19)}`;
+}
+
+const ENGLISH_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'action',
+  'environment',
+  'cpf_masked',
+  'registration_key',
+  'outcome',
+  'status',
+  'consent_term',
+  'address',
+] as const;
+
+const PORTUGUESE_HEADER = [
+  'ID',
+  'Data e hora (Brasília)',
+  'Usuário',
+  'Ação',
+  'Ambiente',
+  'CPF (mascarado)',
+  'Chave do cadastro',
+  'Resultado',
+  'Código do resultado',
+  'HTTP',
+  'Termo de consentimento',
+  'Endereço IP',
+  'Verificação facial',
+];
+
+/** A CSV form: its header line and how an entry becomes a line (both without the line break). */
+interface CsvForm {
+  header: string;
+  line: (entry: AuditEntry) => string;
+}
+
+function english(): CsvForm {
   const cell = cellFor(',');
   // Read by people in a spreadsheet too: the override says what it means, not only the check's status.
   const override = (entry: AuditEntry) =>
     entry.face_check_override === null ? null : AUDIT_LABELS.en.override.replace('{{status}}', entry.face_check_override);
-  return [
-    [...columns, 'face_check_override'],
-    ...entries.map((entry) => [...columns.map((column) => cell(entry[column])), cell(override(entry))]),
-  ];
+  return {
+    header: [...ENGLISH_COLUMNS, 'face_check_override'].join(','),
+    line: (entry) => [...ENGLISH_COLUMNS.map((column) => cell(entry[column])), cell(override(entry))].join(','),
+  };
 }
 
-function portuguese(entries: AuditEntry[]): string[][] {
+function portuguese(): CsvForm {
   const labels = AUDIT_LABELS['pt-BR'];
   const cell = cellFor(';');
-  return [
-    [
-      'ID',
-      'Data e hora (Brasília)',
-      'Usuário',
-      'Ação',
-      'Ambiente',
-      'CPF (mascarado)',
-      'Chave do cadastro',
-      'Resultado',
-      'Código do resultado',
-      'HTTP',
-      'Termo de consentimento',
-      'Endereço IP',
-      'Verificação facial',
-    ],
-    ...entries.map((entry) =>
+  return {
+    header: PORTUGUESE_HEADER.join(';'),
+    line: (entry) =>
       [
         entry.id,
         localTime(entry.at),
@@ -97,15 +127,30 @@ function portuguese(entries: AuditEntry[]): string[][] {
         entry.consent_term,
         entry.address,
         entry.face_check_override === null ? null : labels.override.replace('{{status}}', entry.face_check_override),
-      ].map(cell),
-    ),
-  ];
+      ]
+        .map(cell)
+        .join(';'),
+  };
 }
+
+const formOf = (format: CsvFormat): CsvForm => (format === 'en' ? english() : portuguese());
+
+/** A byte-order mark so spreadsheet programs read the UTF-8 as such. */
+const BOM = '\uFEFF';
 
 /** The audit trail as CSV for a spreadsheet: formula-safe cells, a byte-order mark, CRLF lines. */
 export function toCsv(entries: AuditEntry[], format: CsvFormat = 'pt-br'): string {
-  const separator = format === 'en' ? ',' : ';';
-  const rows = format === 'en' ? english(entries) : portuguese(entries);
-  // A byte-order mark so spreadsheet programs read the UTF-8 as such.
-  return `\uFEFF${rows.map((row) => row.join(separator)).join('\r\n')}\r\n`;
+  const form = formOf(format);
+  return `${BOM}${[form.header, ...entries.map(form.line)].join('\r\n')}\r\n`;
+}
+
+/**
+ * The same CSV as toCsv, byte for byte, written as the pages come: the byte-order mark and the
+ * header first, then each page's lines. Pulled one page at a time: nothing is read before the
+ * text of the page before has been taken, and returning early (the client left) stops the pages.
+ */
+export async function* csvChunks(pages: AsyncIterable<AuditEntry[]>, format: CsvFormat = 'pt-br'): AsyncGenerator<string, void, undefined> {
+  const form = formOf(format);
+  yield `${BOM}${form.header}\r\n`;
+  for await (const page of pages) if (page.length > 0) yield `${page.map(form.line).join('\r\n')}\r\n`;
 }

@@ -7,12 +7,15 @@ import { hideCpf } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
 import { LOCK, checkMigrated, connectPostgres, lockForTransaction, migrate } from '../lib/postgres.ts';
 import type { Queryable, Sql } from '../lib/postgres.ts';
-import { cpfHash, endsSessions } from './store.ts';
+import { AUDIT_PRUNE_BATCH, auditPrunedEntry, cpfHash, endsSessions } from './store.ts';
 import type {
   AccessStore,
   AccountChange,
   AccountUpdate,
   AuditFilter,
+  AuditPruneOptions,
+  AuditPruneResult,
+  AuditSelection,
   LoginAttemptCounts,
   LoginFailures,
   NewAuditEntry,
@@ -99,6 +102,23 @@ export const MIGRATIONS = [
    $$;
    CREATE TRIGGER audit_no_update_or_delete BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+  // Audit retention (decision 011). UPDATE and TRUNCATE stay refused; DELETE too, but for the
+  // retention job's batches: a transaction that set frc.audit_prune = 'on' and its cut-off
+  // (frc.audit_prune_before) with SET LOCAL / set_config(…, true), gone at its end, deletes only
+  // the entries older than that cut-off, itself at least a day old: nothing of the last day can go.
+  `CREATE FUNCTION audit_delete_by_retention_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE
+     cutoff timestamptz := nullif(current_setting('frc.audit_prune_before', true), '')::timestamptz;
+   BEGIN
+     IF current_setting('frc.audit_prune', true) = 'on' AND cutoff <= now() - interval '1 day' AND OLD.at < cutoff THEN
+       RETURN OLD;
+     END IF;
+     RAISE EXCEPTION 'the audit trail is append-only';
+   END
+   $$;
+   DROP TRIGGER audit_no_update_or_delete ON audit;
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+   CREATE TRIGGER audit_delete_by_retention_only BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_delete_by_retention_only();`,
 ];
 
 interface AccountRow {
@@ -144,6 +164,7 @@ interface AuditRow {
 
 /** The database's clock in ms: the rate limit's windows are measured by one clock for every instance. */
 const NOW_MS = '(extract(epoch FROM now()) * 1000)::bigint';
+
 
 /** A rate-limit call in this many also deletes the counters whose window is over. */
 const RATE_LIMIT_PRUNE_EVERY = 500;
@@ -433,9 +454,9 @@ export class PostgresAccessStore implements AccessStore {
 
   // Audit trail: the time of each entry is the database's, so entries of every instance are in one order.
 
-  async appendAudit(entry: NewAuditEntry): Promise<void> {
+  async #appendAudit(sql: Queryable, entry: NewAuditEntry): Promise<void> {
     const cpf = entry.cpf ?? null;
-    await this.#sql`
+    await sql`
       INSERT INTO audit (actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
                          face_check_override)
       VALUES (${entry.actor}, ${entry.action}, ${entry.environment ?? null}, ${cpf === null ? null : hideCpf(cpf)},
@@ -443,23 +464,79 @@ export class PostgresAccessStore implements AccessStore {
               ${entry.consentTerm ?? null}, ${entry.address ?? null}, ${entry.faceCheckOverride ?? null})`;
   }
 
-  async queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+  appendAudit(entry: NewAuditEntry): Promise<void> {
+    return this.#appendAudit(this.#sql, entry);
+  }
+
+  /**
+   * One page of the selection, newest first: after the entry `after` (its time as the database's
+   * text, exact to the microsecond, then its id) when given, else from the newest (or from
+   * `before`, the id of an entry).
+   */
+  async #auditPage(selection: AuditSelection, limit: number, after?: { at: string; id: number }) {
     const sql = this.#sql;
     const conditions = [
-      filter.from === undefined ? undefined : sql`at >= ${filter.from}::timestamptz`,
-      filter.to === undefined ? undefined : sql`at < ${filter.to}::timestamptz`,
-      filter.user === undefined ? undefined : sql`actor = ${filter.user}`,
-      filter.cpf === undefined ? undefined : sql`cpf_hash = ${cpfHash(this.#cpfKey, filter.cpf) ?? ''}`,
-      filter.action === undefined ? undefined : sql`action = ${filter.action}`,
-      filter.environment === undefined ? undefined : sql`environment = ${filter.environment}`,
+      selection.from === undefined ? undefined : sql`at >= ${selection.from}::timestamptz`,
+      selection.to === undefined ? undefined : sql`at < ${selection.to}::timestamptz`,
+      selection.user === undefined ? undefined : sql`actor = ${selection.user}`,
+      selection.cpf === undefined ? undefined : sql`cpf_hash = ${cpfHash(this.#cpfKey, selection.cpf) ?? ''}`,
+      selection.action === undefined ? undefined : sql`action = ${selection.action}`,
+      selection.environment === undefined ? undefined : sql`environment = ${selection.environment}`,
       // Older than the entry named: by time, then id, as the trail is ordered.
-      filter.before === undefined ? undefined : sql`(at, id) < (SELECT at, id FROM audit WHERE id = ${filter.before})`,
+      selection.before === undefined ? undefined : sql`(at, id) < (SELECT at, id FROM audit WHERE id = ${selection.before})`,
+      after === undefined ? undefined : sql`(at, id) < (${after.at}::timestamptz, ${after.id}::bigint)`,
     ].filter((condition) => condition !== undefined);
     const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`, sql`TRUE`);
-    const rows = await sql<AuditRow[]>`
-      SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address, face_check_override
-      FROM audit WHERE ${where} ORDER BY at DESC, id DESC LIMIT ${filter.limit}`;
-    return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
+    const rows = await sql<(AuditRow & { at_key: string })[]>`
+      SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address, face_check_override,
+             at::text AS at_key
+      FROM audit WHERE ${where} ORDER BY at DESC, id DESC LIMIT ${limit}`;
+    const entries = rows.map(({ at_key: _, ...row }): AuditEntry => ({ ...row, at: row.at.toISOString() }));
+    const last = rows.at(-1);
+    return { entries, last: last === undefined ? undefined : { at: last.at_key, id: last.id } };
+  }
+
+  async queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    return (await this.#auditPage(filter, filter.limit)).entries;
+  }
+
+  async *auditPages(selection: AuditSelection, pageSize: number): AsyncGenerator<AuditEntry[], void, undefined> {
+    // Keyset pages rather than a cursor: a cursor holds a connection of the pool, and a transaction,
+    // for as long as the client takes to read; a page holds neither between reads.
+    let after: { at: string; id: number } | undefined;
+    for (;;) {
+      const { entries, last } = await this.#auditPage(selection, pageSize, after);
+      if (entries.length > 0) yield entries;
+      if (entries.length < pageSize || last === undefined) return;
+      after = last;
+    }
+  }
+
+  async pruneAudit(retentionDays: number, { batchSize = AUDIT_PRUNE_BATCH, signal }: AuditPruneOptions = {}): Promise<AuditPruneResult> {
+    // The cut-off by the database's clock, as the trail's times are; to the millisecond, as they are.
+    const [row] = await this.#sql<{ cutoff: Date }[]>`
+      SELECT date_trunc('milliseconds', now() - make_interval(days => ${retentionDays}::int)) AS cutoff`;
+    if (row === undefined) throw new Error('the database gave no time');
+    const cutoff = row.cutoff.toISOString();
+    const result: AuditPruneResult = { deleted: 0, cutoff, batches: 0 };
+    while (signal?.aborted !== true) {
+      // One batch at a time across instances; the trigger lets this transaction's DELETE through.
+      const deleted = await this.#sql.begin(async (tx) => {
+        await lockForTransaction(tx, LOCK.auditRetention);
+        await tx`SELECT set_config('frc.audit_prune', 'on', true), set_config('frc.audit_prune_before', ${cutoff}, true)`;
+        const { count } = await tx`
+          DELETE FROM audit WHERE id IN (
+            SELECT id FROM audit WHERE at < ${cutoff}::timestamptz ORDER BY at, id LIMIT ${batchSize}::int)`;
+        if (count > 0) await this.#appendAudit(tx, auditPrunedEntry(count, cutoff));
+        return count;
+      });
+      if (deleted > 0) {
+        result.deleted += deleted;
+        result.batches += 1;
+      }
+      if (deleted < batchSize) break;
+    }
+    return result;
   }
 
   async registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined> {

@@ -6,12 +6,15 @@ import type { Account, AuditEntry, Role } from '../../contract/access.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
 import { emulatorKeyFile, textKeyFile } from '../lib/data-dir.ts';
-import { cpfHash, endsSessions, secretFile } from './store.ts';
+import { AUDIT_PRUNE_BATCH, auditPrunedEntry, cpfHash, endsSessions, secretFile } from './store.ts';
 import type {
   AccessStore,
   AccountChange,
   AccountUpdate,
   AuditFilter,
+  AuditPruneOptions,
+  AuditPruneResult,
+  AuditSelection,
   LoginAttemptCounts,
   LoginFailures,
   NewAuditEntry,
@@ -79,6 +82,20 @@ const MIGRATIONS = [
      token_hash TEXT PRIMARY KEY,
      created_at TEXT NOT NULL
    ) STRICT;`,
+  // Audit retention (decision 011). DELETE stays refused but for the retention job's batches: each
+  // sets the one row of audit_prune (its cut-off) and clears it again inside its own transaction, so
+  // no other connection ever sees it. Even then an entry goes only when it is older than that
+  // cut-off, itself at least a day old: nothing of the last day can be deleted at all.
+  `CREATE TABLE audit_prune (
+     id     INTEGER PRIMARY KEY CHECK (id = 1),
+     before TEXT NOT NULL
+   ) STRICT;
+   DROP TRIGGER audit_no_delete;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+   WHEN NOT EXISTS (
+     SELECT 1 FROM audit_prune p WHERE old.at < p.before AND p.before <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')
+   )
+   BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
 ];
 
 interface AccountRow {
@@ -437,68 +454,123 @@ export class SqliteAccessStore implements AccessStore {
 
   // Audit trail
 
-  appendAudit(entry: NewAuditEntry): Promise<void> {
+  #appendAudit(entry: NewAuditEntry): void {
     const cpf = entry.cpf ?? null;
+    this.#db
+      .prepare(
+        `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
+                          face_check_override)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        new Date().toISOString(),
+        entry.actor,
+        entry.action,
+        entry.environment ?? null,
+        cpf === null ? null : hideCpf(cpf),
+        cpf === null ? null : cpfHash(this.#cpfKey, cpf),
+        entry.registrationKey ?? null,
+        entry.outcome,
+        entry.status,
+        entry.consentTerm ?? null,
+        entry.address ?? null,
+        entry.faceCheckOverride ?? null,
+      );
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<void> {
     return settle(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
-                            face_check_override)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          new Date().toISOString(),
-          entry.actor,
-          entry.action,
-          entry.environment ?? null,
-          cpf === null ? null : hideCpf(cpf),
-          cpf === null ? null : cpfHash(this.#cpfKey, cpf),
-          entry.registrationKey ?? null,
-          entry.outcome,
-          entry.status,
-          entry.consentTerm ?? null,
-          entry.address ?? null,
-          entry.faceCheckOverride ?? null,
-        );
+      this.#appendAudit(entry);
     });
   }
 
-  queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+  /**
+   * One page of the selection, newest first: after the entry `after` (by time, then id) when given,
+   * else from the newest (or from `before`, the id of an entry).
+   */
+  #auditPage(selection: AuditSelection, limit: number, after?: { at: string; id: number }): AuditEntry[] {
     const where: string[] = [];
     const values: (string | number)[] = [];
-    if (filter.from !== undefined) {
+    if (selection.from !== undefined) {
       where.push('at >= ?');
-      values.push(filter.from);
+      values.push(selection.from);
     }
-    if (filter.to !== undefined) {
+    if (selection.to !== undefined) {
       where.push('at < ?');
-      values.push(filter.to);
+      values.push(selection.to);
     }
-    if (filter.user !== undefined) {
+    if (selection.user !== undefined) {
       where.push('actor = ?');
-      values.push(filter.user);
+      values.push(selection.user);
     }
-    if (filter.cpf !== undefined) {
+    if (selection.cpf !== undefined) {
       where.push('cpf_hash = ?');
-      values.push(cpfHash(this.#cpfKey, filter.cpf) ?? '');
+      values.push(cpfHash(this.#cpfKey, selection.cpf) ?? '');
     }
-    if (filter.action !== undefined) {
+    if (selection.action !== undefined) {
       where.push('action = ?');
-      values.push(filter.action);
+      values.push(selection.action);
     }
-    if (filter.environment !== undefined) {
+    if (selection.environment !== undefined) {
       where.push('environment = ?');
-      values.push(filter.environment);
+      values.push(selection.environment);
     }
-    if (filter.before !== undefined) {
+    if (selection.before !== undefined) {
       // Older than the entry named: by time, then id, as the trail is ordered.
       where.push('(at, id) < (SELECT at, id FROM audit WHERE id = ?)');
-      values.push(filter.before);
+      values.push(selection.before);
+    }
+    if (after !== undefined) {
+      where.push('(at, id) < (?, ?)');
+      values.push(after.at, after.id);
     }
     const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address,
                         face_check_override
                  FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY at DESC, id DESC LIMIT ?`;
-    return settle(() => this.#db.prepare<(string | number)[], AuditEntry>(sql).all(...values, filter.limit));
+    return this.#db.prepare<(string | number)[], AuditEntry>(sql).all(...values, limit);
+  }
+
+  queryAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    return settle(() => this.#auditPage(filter, filter.limit));
+  }
+
+  async *auditPages(selection: AuditSelection, pageSize: number): AsyncGenerator<AuditEntry[], void, undefined> {
+    // Each page is one short read of its own (not an open statement iterated across pages: the
+    // connection would be busy for every other request until the export ends).
+    let after: { at: string; id: number } | undefined;
+    for (;;) {
+      const page = await settle(() => this.#auditPage(selection, pageSize, after));
+      if (page.length > 0) yield page;
+      const last = page.at(-1);
+      if (page.length < pageSize || last === undefined) return;
+      after = { at: last.at, id: last.id };
+    }
+  }
+
+  async pruneAudit(retentionDays: number, { batchSize = AUDIT_PRUNE_BATCH, signal }: AuditPruneOptions = {}): Promise<AuditPruneResult> {
+    // The trail's times are this machine's clock (appendAudit), as is the trigger's 'now'.
+    const cutoff = new Date(Date.now() - retentionDays * 86_400_000).toISOString();
+    const batch = this.#db.transaction((): number => {
+      this.#db.prepare('INSERT OR REPLACE INTO audit_prune (id, before) VALUES (1, ?)').run(cutoff);
+      const { changes } = this.#db
+        .prepare('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at, id LIMIT ?)')
+        .run(cutoff, batchSize);
+      this.#db.prepare('DELETE FROM audit_prune').run();
+      if (changes > 0) this.#appendAudit(auditPrunedEntry(changes, cutoff));
+      return changes;
+    });
+    const result: AuditPruneResult = { deleted: 0, cutoff, batches: 0 };
+    while (signal?.aborted !== true) {
+      const deleted = batch.immediate();
+      if (deleted > 0) {
+        result.deleted += deleted;
+        result.batches += 1;
+      }
+      if (deleted < batchSize) break;
+      // The event loop between batches: requests go on while a long backlog is deleted.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return result;
   }
 
   registrationOrigin(environment: EnvironmentName, registrationKey: string): Promise<RegistrationOriginRow | undefined> {

@@ -86,6 +86,39 @@ export interface AuditFilter {
   limit: number;
 }
 
+/** What an export reads: a filter's selection, whatever its size (read in pages, never whole). */
+export type AuditSelection = Omit<AuditFilter, 'limit'>;
+
+/**
+ * Entries one retention batch deletes at most: each batch is one short transaction (SQLite's write
+ * lock, PostgreSQL's row locks and the retention lock are held for one batch only).
+ */
+export const AUDIT_PRUNE_BATCH = 10_000;
+
+/** Who the trail names as the actor of the retention job's deletions (no account can be so named: no colon). */
+export const RETENTION_ACTOR = 'system:retention';
+
+/** One retention batch's entry: how many entries it deleted, all older than the cut-off (decision 011). */
+export function auditPrunedEntry(deleted: number, cutoff: string): NewAuditEntry {
+  return { actor: RETENTION_ACTOR, action: 'audit_pruned', outcome: `deleted:${String(deleted)} before:${cutoff}`, status: 0 };
+}
+
+/** What a retention run did: entries deleted (each batch recorded by its own `audit_pruned` entry), and its cut-off. */
+export interface AuditPruneResult {
+  deleted: number;
+  /** ISO 8601, UTC, by the database's clock: the entries older than this were deleted. */
+  cutoff: string;
+  /** Batches committed (each with its `audit_pruned` entry). */
+  batches: number;
+}
+
+export interface AuditPruneOptions {
+  /** Entries a batch deletes at most (AUDIT_PRUNE_BATCH). */
+  batchSize?: number;
+  /** Checked between batches: aborted, the run stops after the batch in progress (the server is closing). */
+  signal?: AbortSignal;
+}
+
 /** Failed (or not yet checked) logins within the throttling window. */
 export interface LoginFailures {
   count: number;
@@ -219,6 +252,21 @@ export interface AccessStore {
   appendAudit(entry: NewAuditEntry): Promise<void>;
   /** A page of the trail, newest first: by time, then id (entries of several instances interleave by time). */
   queryAudit(filter: AuditFilter): Promise<AuditEntry[]>;
+  /**
+   * The whole selection, newest first (by time, then id), as pages of at most `pageSize` entries:
+   * each page is read when the one before has been taken (an export writes it out first), by keyset
+   * from the last entry of the page before, so no page holds a connection or a transaction while
+   * it waits. Ending the iteration early (the client left) reads nothing more.
+   */
+  auditPages(selection: AuditSelection, pageSize: number): AsyncGenerator<AuditEntry[], void, undefined>;
+  /**
+   * The retention job (decision 011): deletes the entries older than `retentionDays` days before now
+   * (the database's clock), oldest first, in batches of at most `batchSize`. Each batch is one
+   * transaction that deletes and appends its own `audit_pruned` entry (auditPrunedEntry): no entry
+   * leaves without a record of it. The trail's triggers refuse any other DELETE (and every UPDATE);
+   * on PostgreSQL the batches of every instance take the retention lock one at a time.
+   */
+  pruneAudit(retentionDays: number, options?: AuditPruneOptions): Promise<AuditPruneResult>;
   /**
    * The earliest successful `register` of this key in this environment (keys compared without
    * regard to case: QI Tech may write them in capitals).

@@ -66,6 +66,8 @@ export const LOCK = {
   loginAttempts: 0x46524303,
   /** The emulator's registrations, each compared with every one before it. */
   registrations: 0x46524304,
+  /** One batch of the audit trail's retention job (decision 011), whichever instance runs it. */
+  auditRetention: 0x46524305,
 } as const;
 
 /** Takes a transaction-scoped advisory lock of this schema: held until the transaction ends. */
