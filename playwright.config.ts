@@ -46,7 +46,7 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testIgnore: /audit\.spec\.ts$/,
+      testIgnore: /(audit|instances)\.spec\.ts$/,
       use: {
         ...devices['Desktop Chrome'],
         // Debian's Chromium where it exists (Playwright's own elsewhere), with a fake camera that
@@ -54,6 +54,14 @@ export default defineConfig({
         // another camera (no face, denied, none) use `cameraPage` of e2e/support/browsers.ts.
         launchOptions: chromiumLaunchOptions('face'),
       },
+    },
+    {
+      // Two instances on one PostgreSQL database, as behind a load balancer: started by the spec's
+      // fixture (e2e/support/instances.ts) from the build the console's server below made, on a
+      // database of their own, so the trail the `audit` project reads is the console's alone.
+      name: 'instances',
+      testMatch: /instances\.spec\.ts$/,
+      use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions('face') },
     },
     {
       // Last: an administrator reads the audit trail of everything the other tests did.

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildServer } from './build.ts';
 import { loadConfig } from './config.ts';
 import { secureDataDir } from './lib/data-dir.ts';
@@ -35,12 +36,24 @@ try {
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
 
+// The answers being written. At a signal, the listening socket closes and those answers are
+// finished; each not yet sent says `Connection: close`, else a client that keeps its connection
+// alive (a browser, a load balancer) would hold the exit for keepAliveTimeout (65 s) after it.
+const answering = new Set<ServerResponse>();
+app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+  answering.add(response);
+  response.once('close', () => answering.delete(response));
+});
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (closing) process.exit(1);
     closing = true;
     app.log.info({ signal }, 'closing');
+    for (const response of answering) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+      else response.once('close', () => setImmediate(() => app.server.closeIdleConnections()));
+    }
     void app.close().then(() => process.exit(0));
   });
 }

@@ -2,6 +2,7 @@
 // `npm run bench -- --write` also replaces the matching sections of docs/benchmarks.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAuditExport } from './audit-export.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
 import { benchFaceMatch } from './face-match.ts';
@@ -11,6 +12,7 @@ import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
 import { benchLighthouse } from './lighthouse.ts';
 import { benchMemory } from './memory.ts';
+import { benchStores } from './stores.ts';
 import { machine } from './machine.ts';
 
 const suites: Record<string, () => Promise<string>> = {
@@ -23,6 +25,8 @@ const suites: Record<string, () => Promise<string>> = {
   'face-match': benchFaceMatch,
   'face-search': benchFaceSearch,
   memory: benchMemory,
+  stores: benchStores,
+  'audit-export': benchAuditExport,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -165,7 +165,6 @@ interface AuditRow {
 /** The database's clock in ms: the rate limit's windows are measured by one clock for every instance. */
 const NOW_MS = '(extract(epoch FROM now()) * 1000)::bigint';
 
-
 /** A rate-limit call in this many also deletes the counters whose window is over. */
 const RATE_LIMIT_PRUNE_EVERY = 500;
 

@@ -1,0 +1,246 @@
+// Two instances of the console on one PostgreSQL database, as behind a load balancer (issue 14,
+// decision 010), for the `instances` project (instances.spec.ts). Each run makes a database of its
+// own on the local PostgreSQL server, seeds its accounts with `npm run user`, starts the production
+// build twice on it (`node dist-server/server/server.js`, as the `chromium` project's server runs
+// after `npm start` has built it), each with its own DATA_DIR and port, and no SESSION_SECRET nor
+// EMULATOR_API_KEY: the keys must come from the database. Then a round-robin balancer in front of
+// both. Everything is stopped, and the database dropped, when the worker ends.
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as forward } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base } from '@playwright/test';
+import postgres from 'postgres';
+import type { Role } from '../../contract/access.ts';
+import { E2E_PASSWORD } from './accounts.ts';
+import { port } from './upstreams.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * Ports after the stand-ins' (upstreams.ts: +1..+3): the two instances and the balancer; not +6,
+ * which by default (8186) is the console server of the SPA's Vitest tests (TEST_CONSOLE_PORT).
+ */
+const instancePorts = { a: port + 4, b: port + 5, balancer: port + 7 } as const;
+
+/** The accounts of the instances' database (password E2E_PASSWORD). */
+export const instanceAccounts = {
+  admin: 'inst-admin',
+  registrar: 'inst-registrar',
+  /** Disabled by the admin during the run. */
+  support: 'inst-support',
+} as const satisfies Partial<Record<Role, string>>;
+
+/**
+ * The PostgreSQL server: FRC_TEST_DATABASE_URL's (the server tests' database, which .ci/run
+ * checks and `npm test` makes), by default the local server's. Its database is not used: this
+ * run's is made beside it, named after E2E_PORT so that runs on other ports never meet.
+ */
+const SERVER_URL = process.env.FRC_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_test';
+const DATABASE = `frc_e2e_instances_${String(port)}`;
+
+function onDatabase(name: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  url.search = '';
+  return url.toString();
+}
+
+/** This run's database: every instance's DATABASE_URL. */
+const instancesDatabaseUrl = onDatabase(DATABASE);
+
+const maintenance = () => postgres(onDatabase('postgres'), { max: 1, connect_timeout: 5, onnotice: () => undefined });
+
+/** Why the PostgreSQL server cannot be used, or undefined when it answers. */
+export async function postgresUnavailable(): Promise<string | undefined> {
+  const sql = maintenance();
+  try {
+    await sql`SELECT 1`;
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Drops what a run on this port left (an interrupted one too), then makes the database afresh. */
+async function recreateDatabase(): Promise<void> {
+  const sql = maintenance();
+  try {
+    await sql`DROP DATABASE IF EXISTS ${sql(DATABASE)} WITH (FORCE)`;
+    await sql`CREATE DATABASE ${sql(DATABASE)}`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+async function dropDatabase(): Promise<void> {
+  const sql = maintenance();
+  try {
+    await sql`DROP DATABASE IF EXISTS ${sql(DATABASE)} WITH (FORCE)`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** The environment of a console process on this run's database: no key given, so all come from it. */
+const NOT_INHERITED = new Set(['SESSION_SECRET', 'EMULATOR_API_KEY', 'QITECH_SANDBOX_API_KEY', 'QITECH_PRODUCTION_API_KEY', 'TRUST_PROXY']);
+
+function consoleEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => !NOT_INHERITED.has(name));
+  return { ...Object.fromEntries(inherited), DATABASE_URL: instancesDatabaseUrl, LOG_LEVEL: 'warn', ...extra };
+}
+
+/** The accounts, with `npm run user -- add` (its script, without npm's banner) on DATABASE_URL. */
+function seedInstanceAccounts(dataDir: string): void {
+  for (const [role, name] of Object.entries(instanceAccounts)) {
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'server', 'cli', 'user.ts'), 'add', name, '--role', role, '--password-stdin'],
+      { cwd: ROOT, env: consoleEnv({ DATA_DIR: dataDir }), input: `${E2E_PASSWORD}\n`, stdio: ['pipe', 'ignore', 'inherit'] },
+    );
+  }
+}
+
+interface Instance {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+/** One instance: the compiled server, as `npm run start:prod` runs it. */
+function startInstance(name: string, instancePort: number, dataDir: string): Instance {
+  const child = spawn(process.execPath, [join(ROOT, 'dist-server', 'server', 'server.js')], {
+    cwd: ROOT,
+    env: consoleEnv({ PORT: String(instancePort), HOST: '127.0.0.1', DATA_DIR: dataDir }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  return { url: `http://127.0.0.1:${String(instancePort)}`, process: child, output: () => `[instance ${name}]\n${output}` };
+}
+
+/** Waits until GET /readyz answers 200: the instance listens, its database answers and is migrated. */
+async function ready(instance: Instance): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (instance.process.exitCode !== null) throw new Error(`exited with ${String(instance.process.exitCode)}:\n${instance.output()}`);
+    try {
+      if ((await fetch(`${instance.url}/readyz`)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`not ready within 60 s:\n${instance.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** SIGTERM, as an orchestrator stops an instance; the exit code (SIGKILL after 15 s: null). */
+async function stop(instance: Instance): Promise<number | null> {
+  const child = instance.process;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+export interface Balancer {
+  url: string;
+  /** How many /api requests each instance was sent: [A, B]. */
+  apiRequests: [number, number];
+}
+
+/**
+ * A round-robin load balancer on one port: each request, whatever it is, goes to the next
+ * instance in turn, its headers (Host, Cookie, Origin) as they came, as a layer-7 balancer without
+ * sticky sessions does.
+ */
+function startBalancer(targets: readonly [Instance, Instance], balancerPort: number): Promise<{ balancer: Balancer; server: Server }> {
+  const balancer: Balancer = { url: `http://127.0.0.1:${String(balancerPort)}`, apiRequests: [0, 0] };
+  let next: 0 | 1 = 0;
+  const server = createServer((incoming, outgoing) => {
+    const index = next;
+    next = next === 0 ? 1 : 0;
+    if (incoming.url?.startsWith('/api/') === true) balancer.apiRequests[index] += 1;
+    const target = new URL(targets[index].url);
+    const upstream = forward(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => {
+      if (!outgoing.headersSent) outgoing.writeHead(502);
+      outgoing.end();
+    });
+    incoming.pipe(upstream);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(balancerPort, '127.0.0.1', () => {
+      resolve({ balancer, server });
+    });
+  });
+}
+
+export interface Instances {
+  /** Instance A's and B's base URLs. */
+  a: string;
+  b: string;
+  balancer: Balancer;
+}
+
+/** `test` of @playwright/test with the two instances (and their balancer), one set per worker. */
+export const test = base.extend<object, { instances: Instances }>({
+  instances: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright's fixtures take their dependencies destructured; this one has none.
+    async ({}, use) => {
+      await recreateDatabase();
+      const dirs = ['cli', 'a', 'b'].map((name) => mkdtempSync(join(tmpdir(), `frc-e2e-instance-${name}-`)));
+      const [cliDir = '', aDir = '', bDir = ''] = dirs;
+      const started: Instance[] = [];
+      let server: Server | undefined;
+      let codes: (number | null)[] = [];
+      try {
+        seedInstanceAccounts(cliDir);
+        // Started together: both apply the migrations at once (the advisory lock makes one wait).
+        const a = startInstance('A', instancePorts.a, aDir);
+        const b = startInstance('B', instancePorts.b, bDir);
+        started.push(a, b);
+        await Promise.all([ready(a), ready(b)]);
+        const front = await startBalancer([a, b], instancePorts.balancer);
+        server = front.server;
+        await use({ a: a.url, b: b.url, balancer: front.balancer });
+      } finally {
+        await new Promise<void>((resolve) => {
+          if (server === undefined) resolve();
+          else {
+            server.closeAllConnections();
+            server.close(() => {
+              resolve();
+            });
+          }
+        });
+        codes = await Promise.all(started.map(stop));
+        await dropDatabase();
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
+      // A clean stop is part of what is tested: SIGTERM ends each instance with 0.
+      const unclean = started.filter((_, i) => codes[i] !== 0);
+      if (unclean.length > 0) throw new Error(`an instance did not exit 0 on SIGTERM:\n${unclean.map((i) => i.output()).join('\n')}`);
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+});

@@ -1,0 +1,266 @@
+// `npm run bench -- stores`: what the console's API answers per second on each store (issue 14):
+// SQLite files in DATA_DIR against PostgreSQL (DATABASE_URL). The console server runs in a child
+// process twice, as `npm run serve` runs it: once on a fresh DATA_DIR, once on a fresh database of
+// the local PostgreSQL server (FRC_TEST_DATABASE_URL's, dropped after). The emulator's face check
+// is off (EMULATOR_FACE_CHECK=off), so that the store, not face detection, is what is measured;
+// the API's rate limit is raised to its highest setting (API_RATE_LIMIT=100000 a minute per
+// account) and every measurement has an account of its own, logged in as a registrar. autocannon
+// loads each server in turn for each line, so that drift of the machine hits both alike.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import sharp from 'sharp';
+import { CONSENT_HEADER } from '../../contract/access.ts';
+import { CONSENT_TERM } from '../../contract/consent.ts';
+import { generateCpf } from '../../contract/cpf.ts';
+import { hashPassword } from '../../server/access/passwords.ts';
+import { openAccessStore } from '../../server/access/open-store.ts';
+import { SESSION_COOKIE } from '../../server/access/sessions.ts';
+import { exited, freePort, startProcess } from '../../server/test/process.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARM_UP_SECONDS = 2;
+const CLIENTS = [1, 8, 32] as const;
+/** Registrations made before the look-ups, whose keys and CPFs they ask for in turn. */
+const LOOKUP_SET = 500;
+const RATE_LIMIT = 100_000;
+const PASSWORD = 'bench-stores-password';
+const API = '/api/local/face_recognition/registration';
+
+const SERVER_URL = process.env.FRC_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_test';
+
+function onDatabase(name: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  url.search = '';
+  return url.toString();
+}
+
+const maintenance = () => postgres(onDatabase('postgres'), { max: 1, connect_timeout: 5, onnotice: () => undefined });
+
+type StoreName = 'SQLite' | 'PostgreSQL';
+
+interface Server {
+  store: StoreName;
+  base: string;
+  child: ChildProcess;
+  /** Accounts not used yet: one per measurement, so no rate-limit window holds two. */
+  accounts: string[];
+  /** Registrations the look-ups ask for. */
+  registered: { key: string; cpf: string }[];
+  cleanUp: () => Promise<void>;
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Answers other than 2xx, by status, and connection errors and timeouts. */
+  errors: Map<string, number>;
+}
+
+type Operation = 'register' | 'by key' | 'by CPF';
+
+async function start(store: StoreName, accounts: number): Promise<Server> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-stores-'));
+  const database = `frc_bench_stores_${String(process.pid)}`;
+  let databaseUrl: string | undefined;
+  if (store === 'PostgreSQL') {
+    const sql = maintenance();
+    try {
+      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
+      await sql`CREATE DATABASE ${sql(database)}`;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    databaseUrl = onDatabase(database);
+  }
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl === undefined) return;
+    const sql = maintenance();
+    try {
+      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  };
+  try {
+    // The registrars, made as `npm run user -- add` makes them, before the server opens the store.
+    const names = Array.from({ length: accounts }, (_, i) => `bench-${String(i + 1)}`);
+    const access = await openAccessStore({ dataDir, databaseUrl });
+    const hash = await hashPassword(PASSWORD);
+    for (const name of names) await access.createAccount({ name, role: 'registrar', environments: null }, hash);
+    await access.close();
+
+    const port = await freePort();
+    const child = await startProcess(
+      'server/server.ts',
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        // Empty is unset: SQLite, whatever the shell's DATABASE_URL.
+        DATABASE_URL: databaseUrl ?? '',
+        EMULATOR_FACE_CHECK: 'off',
+        API_RATE_LIMIT: String(RATE_LIMIT),
+        LOG_LEVEL: 'warn',
+      },
+      port,
+    );
+    return { store, base: `http://127.0.0.1:${String(port)}`, child, accounts: names, registered: [], cleanUp };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function stop(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await exited(server.child);
+  await server.cleanUp();
+}
+
+/** Logs the next unused account in; the headers of its requests. */
+async function logIn(server: Server): Promise<Record<string, string>> {
+  const name = server.accounts.shift();
+  if (name === undefined) throw new Error('no account left');
+  const response = await fetch(`${server.base}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password: PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`login of ${name} on ${server.store}: ${String(response.status)} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  if (cookie === undefined) throw new Error('no session cookie');
+  return { cookie: cookie.split(';')[0] ?? '', [CONSENT_HEADER]: CONSENT_TERM.version };
+}
+
+/** Registers LOOKUP_SET customers one by one, for the look-ups. */
+async function seedLookups(server: Server, image: string): Promise<void> {
+  const headers = { ...(await logIn(server)), 'content-type': 'application/json' };
+  for (let i = 0; i < LOOKUP_SET; i += 1) {
+    const cpf = generateCpf();
+    const response = await fetch(`${server.base}${API}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ document_number: cpf, image }),
+    });
+    if (response.status !== 201) throw new Error(`seeding on ${server.store}: ${String(response.status)} ${await response.text()}`);
+    const { registration_key: key } = (await response.json()) as { registration_key: string };
+    server.registered.push({ key, cpf });
+  }
+}
+
+/** One autocannon run of `operation` against a server, as a newly logged-in registrar. */
+async function load(server: Server, operation: Operation, connections: number, seconds: number, image: string): Promise<Figures> {
+  const headers = await logIn(server);
+  let next = 0;
+  const pick = () => {
+    const entry = server.registered[next % server.registered.length];
+    next += 1;
+    if (entry === undefined) throw new Error('nothing registered to look up');
+    return entry;
+  };
+  const request: autocannon.Request =
+    operation === 'register'
+      ? {
+          method: 'POST',
+          path: API,
+          headers: { ...headers, 'content-type': 'application/json' },
+          // A CPF of its own for every registration.
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ document_number: generateCpf(), image }) }),
+        }
+      : {
+          method: 'GET',
+          headers,
+          setupRequest: (req) => ({
+            ...req,
+            path: operation === 'by key' ? `${API}/${pick().key}` : `${API}/document_number/${pick().cpf}`,
+          }),
+        };
+  const result = await autocannon({ url: server.base, connections, duration: seconds, requests: [request] });
+  const errors = new Map<string, number>();
+  for (const [status, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) {
+    if (!status.startsWith('2') && count > 0) errors.set(status, count);
+  }
+  if (result.errors > 0) errors.set('connection errors', result.errors);
+  if (result.timeouts > 0) errors.set('timeouts', result.timeouts);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, errors };
+}
+
+/** Milliseconds as autocannon counts them (whole ms): under one is said so. */
+const ms = (value: number) => (value < 1 ? '<1' : value.toFixed(0));
+const cell = (f: Figures) => `${f.rps.toFixed(0)} | ${ms(f.p50)} / ${ms(f.p99)} | ${errorText(f)}`;
+
+function errorText(f: Figures): string {
+  if (f.errors.size === 0) return '0';
+  return [...f.errors.entries()].map(([what, count]) => `${String(count)}× ${what}`).join(', ');
+}
+
+async function postgresVersion(): Promise<string> {
+  const sql = maintenance();
+  try {
+    const [row] = await sql<{ server_version: string }[]>`SHOW server_version`;
+    // `15.20 (Debian 15.20-0+deb12u1)`: the number alone.
+    return row?.server_version.split(' ')[0] ?? '?';
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+export async function benchStores(): Promise<string> {
+  // A small JPEG: the portrait at 240 px wide, so that the picture's bytes weigh little beside the store's work.
+  const picture = await sharp(readFileSync(join(ROOT, 'fixtures', 'images', 'face-single-centered.jpg')))
+    .resize({ width: 240 })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  const image = picture.toString('base64');
+  const operations: readonly Operation[] = ['register', 'by key', 'by CPF'];
+  // One account per measurement, warm-up and seeding included.
+  const accounts = 1 + operations.length * (CLIENTS.length + 1);
+  const version = await postgresVersion();
+  const servers: Server[] = [];
+  try {
+    servers.push(await start('SQLite', accounts));
+    servers.push(await start('PostgreSQL', accounts));
+    const [sqlite, pg] = servers as [Server, Server];
+    for (const server of servers) await seedLookups(server, image);
+
+    const rows: string[] = [];
+    const totals = new Map<StoreName, number>([
+      ['SQLite', LOOKUP_SET],
+      ['PostgreSQL', LOOKUP_SET],
+    ]);
+    for (const operation of operations) {
+      for (const server of servers) await load(server, operation, 8, WARM_UP_SECONDS, image);
+      for (const clients of CLIENTS) {
+        console.error(`bench stores: ${operation}, ${String(clients)} clients…`);
+        const a = await load(sqlite, operation, clients, SECONDS, image);
+        const b = await load(pg, operation, clients, SECONDS, image);
+        if (operation === 'register') {
+          totals.set('SQLite', (totals.get('SQLite') ?? 0) + a.requests);
+          totals.set('PostgreSQL', (totals.get('PostgreSQL') ?? 0) + b.requests);
+        }
+        const label = { register: 'POST registration', 'by key': 'GET by key', 'by CPF': 'GET by CPF' }[operation];
+        rows.push(`| ${label} | ${String(clients)} | ${cell(a)} | ${cell(b)} | ${(b.rps / a.rps).toFixed(2)}× |`);
+      }
+    }
+    const kb = (picture.length / 1024).toFixed(1);
+    return [
+      `The console server (\`server/server.ts\`, as \`npm run serve\` runs it) in a child process, twice: on SQLite (a fresh DATA_DIR) and on PostgreSQL ${version} (a fresh database on the same machine, reached over loopback, the server's default settings; the console's pools: 10 connections, the emulator's 5). **EMULATOR_FACE_CHECK=off**, so that the store is what is measured, not face detection; API_RATE_LIMIT=${String(RATE_LIMIT)} (its highest) and an account of its own for each line. Every request is a registrar's, through the whole console: the session read from the store, the rate limit counted (in memory with SQLite, an upsert in the database with PostgreSQL), the emulator's store, and an audit entry written.`,
+      `autocannon, in the bench's own process on the same machine, loads each server in turn for ${String(SECONDS)} s per line, after a ${String(WARM_UP_SECONDS)} s warm-up of each request at 8 clients; a client sends its next request when the previous one is answered. Registrations: \`POST ${API}\` with the consent header, a CPF of its own each (\`generateCpf\`), and face-single-centered.jpg reduced to a 240 px wide JPEG (${kb} KB). Look-ups ask in turn for ${String(LOOKUP_SET)} registrations made before the first line; the registrations table then holds ${String(LOOKUP_SET)} + those of the registration lines (${String(totals.get('SQLite'))} on SQLite, ${String(totals.get('PostgreSQL'))} on PostgreSQL). Latency in ms (autocannon's resolution: 1 ms); errors are answers other than 2xx, by status, and failed connections.`,
+      '',
+      '| request | clients | SQLite req/s | SQLite p50 / p99 | SQLite errors | PostgreSQL req/s | PostgreSQL p50 / p99 | PostgreSQL errors | PostgreSQL / SQLite |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n');
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+}
