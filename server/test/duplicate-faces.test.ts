@@ -1,35 +1,15 @@
-import { join } from 'node:path';
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hideCpf } from '../../contract/cpf.ts';
 import { registrationAnswerSchema } from '../../contract/registration.ts';
-import { deskVariants } from '../../scripts/fixtures/face-variants.ts';
 import { loadFaceDetector } from '../emulator/face-detector.ts';
 import { DUPLICATE_RATIO } from '../emulator/face-match.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';
-import type { FaceCheck } from '../emulator/image-check.ts';
-import { openEmulatorStore } from '../emulator/open-store.ts';
-import { emulator } from '../emulator/plugin.ts';
+import { emulatorApp, faceVariant } from './emulator-app.ts';
 import { CPF_A, CPF_B, fixtureBase64, json, testEmulatorDatabase } from './helper.ts';
 
 const REGISTRATION = '/face_recognition/registration';
-const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
 const CPF_C = '390.533.447-05';
-
-async function emulatorApp(faceCheck?: FaceCheck, database?: string): Promise<FastifyInstance> {
-  const app = Fastify();
-  const store = await openEmulatorStore(database ?? (await testEmulatorDatabase()));
-  await app.register(emulator, { store, ...(faceCheck === undefined ? {} : { faceCheck }) });
-  onTestFinished(() => app.close());
-  return app;
-}
-
-async function variant(portrait: string, change: string): Promise<string> {
-  const made = deskVariants(join(FIXTURES, portrait)).find((v) => v.change === change);
-  if (made === undefined) throw new Error(`no ${change} variant`);
-  return (await made.make()).toString('base64');
-}
 
 /** Registers and answers the parsed 201 (the contract's fields only). */
 async function register(app: FastifyInstance, document: string, picture: { image: string } | { image_key: string }) {
@@ -54,7 +34,7 @@ describe('duplicate faces across CPFs (issue 13)', () => {
     const first = await register(app, CPF_A, { image: fixtureBase64('portrait-A000014.jpg') });
     expect(first.duplicate_faces).toEqual([]);
 
-    const second = await register(app, CPF_B, { image: await variant('portrait-A000014.jpg', 'camera') });
+    const second = await register(app, CPF_B, { image: await faceVariant('portrait-A000014.jpg', 'camera') });
     expect(second.duplicate_faces).toHaveLength(1);
     const [duplicate] = second.duplicate_faces ?? [];
     expect(duplicate).toMatchObject({ registration_key: first.registration_key, document_number: hideCpf(CPF_A) });
@@ -71,14 +51,14 @@ describe('duplicate faces across CPFs (issue 13)', () => {
     const app = await emulatorApp();
     await register(app, CPF_A, { image: fixtureBase64('portrait-A000014.jpg') });
     expect((await register(app, CPF_C, { image: fixtureBase64('portrait-H001053.jpg') })).duplicate_faces).toEqual([]);
-    expect((await register(app, CPF_A, { image: await variant('portrait-A000014.jpg', 'crop') })).duplicate_faces).toEqual([]);
+    expect((await register(app, CPF_A, { image: await faceVariant('portrait-A000014.jpg', 'crop') })).duplicate_faces).toEqual([]);
   });
 
   it('compares a registration by image_key too, and names each other CPF once, most similar first', async () => {
     const app = await emulatorApp();
-    const a = await register(app, CPF_A, { image: await variant('portrait-B001270.jpg', 'jpeg') });
+    const a = await register(app, CPF_A, { image: await faceVariant('portrait-B001270.jpg', 'jpeg') });
     const c = await register(app, CPF_C, { image: fixtureBase64('portrait-B001270.jpg') });
-    await register(app, CPF_C, { image: await variant('portrait-B001270.jpg', 'brightness') });
+    await register(app, CPF_C, { image: await faceVariant('portrait-B001270.jpg', 'brightness') });
     const uploaded = await app.inject({
       method: 'POST',
       url: '/face_recognition/image',
@@ -99,9 +79,9 @@ describe('duplicate faces across CPFs (issue 13)', () => {
     const first = await register(one, CPF_A, { image: fixtureBase64('portrait-H001053.jpg') });
     const other = await emulatorApp(undefined, file);
     // `other` loads its index from the file on first use; `one` catches up with `other`'s rows.
-    const second = await register(other, CPF_B, { image: await variant('portrait-H001053.jpg', 'crop') });
+    const second = await register(other, CPF_B, { image: await faceVariant('portrait-H001053.jpg', 'crop') });
     expect(second.duplicate_faces?.map((d) => d.registration_key)).toEqual([first.registration_key]);
-    const third = await register(one, CPF_C, { image: await variant('portrait-H001053.jpg', 'rotation') });
+    const third = await register(one, CPF_C, { image: await faceVariant('portrait-H001053.jpg', 'rotation') });
     expect(third.duplicate_faces?.map((d) => d.document_number).sort()).toEqual([hideCpf(CPF_A), hideCpf(CPF_B)].sort());
   });
 

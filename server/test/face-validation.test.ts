@@ -1,38 +1,17 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { validationAnswerSchema } from '../../contract/validation.ts';
-import { deskVariants } from '../../scripts/fixtures/face-variants.ts';
 import { loadFaceDetector } from '../emulator/face-detector.ts';
 import { PASS_RATIO } from '../emulator/face-match.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';
-import type { FaceCheck } from '../emulator/image-check.ts';
-import { openEmulatorStore } from '../emulator/open-store.ts';
-import { emulator } from '../emulator/plugin.ts';
+import { emulatorApp, faceVariant } from './emulator-app.ts';
 import { CPF_A, CPF_B, fixture, fixtureBase64, json, refusal, tempDir, testEmulatorDatabase } from './helper.ts';
 
 const REGISTRATION = '/face_recognition/registration';
 const IMAGE = '/face_recognition/image';
 const VALIDATION = '/face_recognition/validation';
-const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'images');
-
-/** The emulator alone on its own database (SQLite file, or PostgreSQL schema), with the real face check (human, wasm) unless told. */
-async function emulatorApp(faceCheck?: FaceCheck, database?: string): Promise<FastifyInstance> {
-  const app = Fastify();
-  const store = await openEmulatorStore(database ?? (await testEmulatorDatabase()));
-  await app.register(emulator, { store, ...(faceCheck === undefined ? {} : { faceCheck }) });
-  onTestFinished(() => app.close());
-  return app;
-}
-
-/** A desk change of a committed portrait (scripts/fixtures/face-variants.ts), as base64. */
-async function variant(portrait: string, change: string): Promise<string> {
-  const made = deskVariants(join(FIXTURES, portrait)).find((v) => v.change === change);
-  if (made === undefined) throw new Error(`no ${change} variant`);
-  return (await made.make()).toString('base64');
-}
 
 async function register(app: FastifyInstance, document: string, image: string): Promise<string> {
   const response = await app.inject({ method: 'POST', url: REGISTRATION, payload: { document_number: document, image } });
@@ -51,7 +30,7 @@ describe('POST /face_recognition/validation (issue 13)', () => {
     const app = await emulatorApp();
     const registrationKey = await register(app, CPF_A, fixtureBase64('portrait-A000014.jpg'));
     for (const change of ['camera', 'rotation', 'brightness']) {
-      const response = await validate(app, { document_number: CPF_A, image: await variant('portrait-A000014.jpg', change) });
+      const response = await validate(app, { document_number: CPF_A, image: await faceVariant('portrait-A000014.jpg', change) });
       expect(response.statusCode, response.body).toBe(200);
       const answer = validationAnswerSchema.parse(json(response));
       expect(answer, change).toMatchObject({
@@ -68,13 +47,17 @@ describe('POST /face_recognition/validation (issue 13)', () => {
     const app = await emulatorApp();
     await register(app, CPF_B, fixtureBase64('portrait-B001270.jpg'));
     const newest = await register(app, CPF_B, fixtureBase64('portrait-H001053.jpg'));
-    const uploaded = await app.inject({ method: 'POST', url: IMAGE, payload: { image: await variant('portrait-H001053.jpg', 'crop') } });
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: IMAGE,
+      payload: { image: await faceVariant('portrait-H001053.jpg', 'crop') },
+    });
     expect(uploaded.statusCode, uploaded.body).toBe(201);
     const response = await validate(app, { document_number: CPF_B, image_key: json(uploaded).image_key });
     expect(response.statusCode, response.body).toBe(200);
     expect(json(response)).toMatchObject({ registration: { registration_key: newest }, validation_result: 'pass' });
     // The older registration's face no longer passes for this CPF.
-    const older = await validate(app, { document_number: CPF_B, image: await variant('portrait-B001270.jpg', 'jpeg') });
+    const older = await validate(app, { document_number: CPF_B, image: await faceVariant('portrait-B001270.jpg', 'jpeg') });
     expect(json(older)).toMatchObject({ validation_result: 'fail' });
   });
 

@@ -16,7 +16,7 @@ import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { Field } from '../../../components/ui/field.tsx';
 import { carryCpf, useCarriedCpf } from '../../../lib/carried-cpf.ts';
 import { useEnvironment } from '../../../lib/environment.tsx';
-import { PICTURE_SOURCES, registrationFormSchema } from '../api/registration-form.ts';
+import { registrationFormSchema } from '../api/registration-form.ts';
 import type { RegistrationForm, RegistrationFormInput } from '../api/registration-form.ts';
 import { busyStep, deskReducer, initialDesk, needsConfirmation, outcomeUnknown, pictureRefused } from '../lib/send-protocol.ts';
 import type { Pending } from '../lib/send-protocol.ts';
@@ -34,6 +34,7 @@ import {
 import { PictureFieldView, usePictureField } from './picture-field.tsx';
 import type { Picture } from '../lib/picture.ts';
 import type { PictureOrigin } from '../lib/picture-check.ts';
+import { PictureSourcePicker } from './picture-source-picker.tsx';
 
 // Shown only when the desk chooses the SDK's image key: not on the first page's path.
 const ImageKeyField = lazy(() => import('./image-key-field.tsx').then((module) => ({ default: module.ImageKeyField })));
@@ -287,34 +288,21 @@ export function RegisterPage() {
         </div>
 
         <div className="desk-column desk-picture">
-          <fieldset className="sources compact">
-            {/* The choices speak for themselves on screen; the group keeps its name for screen readers. */}
-            <legend className="visually-hidden">{t('register.source.legend')}</legend>
-            <Controller
-              control={form.control}
-              name="source"
-              render={({ field }) => (
-                <div className="segmented">
-                  {PICTURE_SOURCES.map((value) => (
-                    <label key={value} className={field.value === value ? 'selected' : undefined}>
-                      <input
-                        type="radio"
-                        name={field.name}
-                        value={value}
-                        checked={field.value === value}
-                        onChange={() => {
-                          field.onChange(value);
-                          edited();
-                        }}
-                        disabled={busy}
-                      />
-                      {t(`register.source.${value}`)}
-                    </label>
-                  ))}
-                </div>
-              )}
-            />
-          </fieldset>
+          <Controller
+            control={form.control}
+            name="source"
+            render={({ field }) => (
+              <PictureSourcePicker
+                name={field.name}
+                value={field.value}
+                onChange={(value) => {
+                  field.onChange(value);
+                  edited();
+                }}
+                disabled={busy}
+              />
+            )}
+          />
           {source === 'key' ? (
             <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
               <ImageKeyField

@@ -15,7 +15,6 @@ import { EnvironmentContext, pathFor, useEnvironment } from '../../../lib/enviro
 // This page's words in pt-BR come with it, not with the first page.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
-import { PICTURE_SOURCES } from '../../registration/api/registration-form.ts';
 import { ConfirmPanel, confirmHeading, overrideText } from '../../registration/components/outcome-panels.tsx';
 import { PictureFieldView, usePictureField } from '../../registration/components/picture-field.tsx';
 import type { Picture } from '../../registration/lib/picture.ts';
@@ -25,6 +24,7 @@ import type { ValidationForm, ValidationFormInput, ValidationRequest } from '../
 import { ValidationFailurePanel, ValidationResult, useValidationErrorText, verdictBody, verdictText } from './validation-outcome.tsx';
 import type { Validated, ValidationFailure } from './validation-outcome.tsx';
 import './validation.css';
+import { PictureSourcePicker } from '../../registration/components/picture-source-picker.tsx';
 
 // Shown only when the image key is chosen, as on the register page.
 const ImageKeyField = lazy(() =>
@@ -243,33 +243,21 @@ function ValidateForm() {
       </div>
 
       <div className="desk-column desk-picture">
-        <fieldset className="sources compact">
-          <legend className="visually-hidden">{t('register.source.legend')}</legend>
-          <Controller
-            control={form.control}
-            name="source"
-            render={({ field }) => (
-              <div className="segmented">
-                {PICTURE_SOURCES.map((value) => (
-                  <label key={value} className={field.value === value ? 'selected' : undefined}>
-                    <input
-                      type="radio"
-                      name={field.name}
-                      value={value}
-                      checked={field.value === value}
-                      onChange={() => {
-                        field.onChange(value);
-                        edited();
-                      }}
-                      disabled={busy}
-                    />
-                    {t(`register.source.${value}`)}
-                  </label>
-                ))}
-              </div>
-            )}
-          />
-        </fieldset>
+        <Controller
+          control={form.control}
+          name="source"
+          render={({ field }) => (
+            <PictureSourcePicker
+              name={field.name}
+              value={field.value}
+              onChange={(value) => {
+                field.onChange(value);
+                edited();
+              }}
+              disabled={busy}
+            />
+          )}
+        />
         {source === 'key' ? (
           <Suspense fallback={<p role="status">{t('app.loading')}</p>}>
             <ImageKeyField
