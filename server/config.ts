@@ -179,6 +179,7 @@ const settingsSchema = z.object({
     .max(24 * 30)
     .default(12),
   SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { error: 'must have at least 32 characters' }),
+  AUDIT_CPF_KEY: optionalText.refine((v) => v === undefined || v.length >= 32, { error: 'must have at least 32 characters' }),
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(300),
   TRUST_PROXY: trustProxySetting,
   AUDIT_RETENTION_DAYS: auditRetentionDays,
@@ -228,6 +229,12 @@ export interface Config {
    * with DATABASE_URL in the database (every instance must sign alike).
    */
   sessionSecret: string | undefined;
+  /**
+   * The key of the audit trail's CPF hashes; undefined: a random one made once and kept in
+   * DATA_DIR/audit-cpf.key, or with DATABASE_URL in the database (then a copy of the database
+   * holds it: set this to keep it out).
+   */
+  auditCpfKey: string | undefined;
   /** Requests per minute each account (or, before login, each address) may make to /api. */
   apiRateLimit: number;
   /**
@@ -272,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMs: s.SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: s.SESSION_MAX_HOURS * 3_600_000,
     sessionSecret: s.SESSION_SECRET,
+    auditCpfKey: s.AUDIT_CPF_KEY,
     apiRateLimit: s.API_RATE_LIMIT,
     trustProxy: s.TRUST_PROXY,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,

@@ -8,15 +8,19 @@ import type { AccessStore } from './store.ts';
 export interface AccessLocation {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** AUDIT_CPF_KEY: the CPF hashes' key from the settings, kept out of the data folder and the database. */
+  auditCpfKey?: string | undefined;
 }
 
 /**
  * The store of a data folder (SQLite, its CPF key in a file beside it), or of DATABASE_URL's
- * PostgreSQL (migrated first; its keys in its table `secrets`).
+ * PostgreSQL (migrated first; its keys in its table `secrets`). AUDIT_CPF_KEY, when set, is the
+ * CPF key instead, and neither keeps one.
  */
 export async function openAccessStore(location: AccessLocation | string): Promise<AccessStore> {
-  const { dataDir, databaseUrl } = typeof location === 'string' ? { dataDir: location, databaseUrl: undefined } : location;
+  const { dataDir, databaseUrl, auditCpfKey } = typeof location === 'string' ? { dataDir: location } : location;
+  const cpfKey = auditCpfKey === undefined ? undefined : Buffer.from(auditCpfKey, 'utf8');
   return databaseUrl === undefined
-    ? new SqliteAccessStore(accessDatabaseFile(dataDir), secretFile(join(dataDir, 'audit-cpf.key')), dataDir)
-    : await openPostgresAccessStore(databaseUrl);
+    ? new SqliteAccessStore(accessDatabaseFile(dataDir), cpfKey ?? secretFile(join(dataDir, 'audit-cpf.key')), dataDir)
+    : await openPostgresAccessStore(databaseUrl, cpfKey);
 }

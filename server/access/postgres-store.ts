@@ -561,12 +561,11 @@ async function keptSecret(sql: Sql, name: SharedSecretName | 'audit-cpf'): Promi
 }
 
 /** DATABASE_URL's store: its migrations applied first (once, whatever the instances starting together). */
-export async function openPostgresAccessStore(url: string): Promise<PostgresAccessStore> {
+export async function openPostgresAccessStore(url: string, cpfKey?: Buffer): Promise<PostgresAccessStore> {
   const sql = connectPostgres(url);
   try {
     await migrate(sql, 'console', MIGRATIONS);
-    const cpfKey = Buffer.from(await keptSecret(sql, 'audit-cpf'), 'base64url');
-    return new PostgresAccessStore(sql, cpfKey);
+    return new PostgresAccessStore(sql, cpfKey ?? Buffer.from(await keptSecret(sql, 'audit-cpf'), 'base64url'));
   } catch (error) {
     await sql.end({ timeout: 1 });
     throw error;
