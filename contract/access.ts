@@ -71,10 +71,23 @@ export const accountSchema = z.object({
 });
 export type SessionAccount = z.infer<typeof accountSchema>;
 
-/** GET /api/session: who is logged in (null: nobody), and whether the console still needs its first admin. */
+/**
+ * Single sign-on, when the console has it: the provider's name for the login page's button, and
+ * whether password login is still for everyone or only for break-glass accounts.
+ */
+const ssoSchema = z.object({
+  provider: z.string(),
+  local_login: z.enum(['everyone', 'break_glass']),
+});
+
+/**
+ * GET /api/session: who is logged in (null: nobody), whether the console still needs its first
+ * admin, and single sign-on (absent or null: none).
+ */
 export const sessionAnswerSchema = z.object({
   account: z.nullable(accountSchema),
   setup_required: z.boolean(),
+  sso: z.optional(z.nullable(ssoSchema)),
 });
 export type SessionAnswer = z.infer<typeof sessionAnswerSchema>;
 
@@ -107,6 +120,10 @@ export const accountListSchema = z.object({
       default_environment: z.optional(z.nullable(environmentNameSchema)),
       created_at: z.string(),
       last_login_at: z.nullable(z.string()),
+      /** `oidc`: made by the identity provider at a login; its role and environments follow its groups there. */
+      source: z.optional(z.enum(['local', 'oidc'])),
+      /** A local account whose password still logs in while local login is for break-glass accounts only. */
+      break_glass: z.optional(z.boolean()),
     }),
   ),
 });
@@ -123,7 +140,37 @@ export const accountChangeSchema = z.strictObject({
   password: z.optional(passwordSchema),
   /** Where the account opens when it has chosen none yet; null: none. One of the environments it may use. */
   default_environment: z.optional(z.nullable(environmentNameSchema)),
+  /** Local accounts only: may log in with its password while local login is for break-glass accounts only. */
+  break_glass: z.optional(z.boolean()),
 });
+
+/**
+ * PUT /api/admin/sign-in: who may log in with a password while the console has single sign-on
+ * (everyone, or break-glass accounts only).
+ */
+export const signInSettingSchema = z.strictObject({ local_login: z.enum(['everyone', 'break_glass']) });
+
+/**
+ * Why a login through the provider was refused: the audit trail's outcome of `oidc_refused`, and
+ * the `sso_error` of the address the browser is sent back to (`/login?sso_error=…`), which the
+ * login page says in a sentence.
+ */
+export const SSO_ERRORS = [
+  'provider_unavailable',
+  'provider_error',
+  'no_transaction',
+  'state_mismatch',
+  'code_rejected',
+  'token_rejected',
+  'misconfigured',
+  'no_usable_name',
+  'no_mapped_group',
+  'name_taken',
+  'account_disabled',
+  'last_admin',
+  'account_changed',
+] as const;
+export type SsoError = (typeof SSO_ERRORS)[number];
 
 /** The audit trail: every action and its outcome. */
 export const AUDIT_ACTIONS = [
@@ -143,6 +190,12 @@ export const AUDIT_ACTIONS = [
   // The retention job's deletion of entries older than AUDIT_RETENTION_DAYS (decision 011): the
   // outcome says how many and before when, `deleted:<count> before:<ISO 8601 cut-off>`.
   'audit_pruned',
+  // Single sign-on (decision 012): a login through the provider refused (the outcome is one of
+  // SSO_ERRORS); OIDC_ROLE_MAP found changed at a start (the outcome is the new map); an admin's
+  // change of the sign-in setting (`local_login:everyone` or `local_login:break_glass`).
+  'oidc_refused',
+  'sso_role_map_changed',
+  'setting_changed',
 ] as const;
 const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;

@@ -316,7 +316,7 @@ describe('sessions end', () => {
 describe('the first admin', () => {
   it('is made once, with the token printed at start, and is logged in', async () => {
     const app = await buildTestApp({}, undefined, undefined, { loginAs: false });
-    expect(json(await app.inject({ method: 'GET', url: '/api/session' }))).toEqual({ account: null, setup_required: true });
+    expect(json(await app.inject({ method: 'GET', url: '/api/session' }))).toEqual({ account: null, setup_required: true, sso: null });
     const token = app.setupToken ?? '';
     expect(token.length).toBeGreaterThan(20);
     const payload = { token: 'x'.repeat(token.length), name: 'ana', password: 'a-long-password' };
@@ -784,6 +784,7 @@ describe('a fresh start with no configuration', () => {
     expect(await session.json()).toEqual({
       account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null },
       setup_required: false,
+      sso: null,
     });
     const again = await fetch(`http://127.0.0.1:${String(port)}/api/setup`, {
       method: 'POST',
