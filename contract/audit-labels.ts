@@ -1,4 +1,4 @@
-import type { AuditAction } from './access.ts';
+import type { AuditAction } from './access-admin.ts';
 
 /**
  * The audit trail's actions and outcomes in words, for people: the audit page (in the reader's

@@ -24,7 +24,7 @@ import { auditRetentionJob } from './access/retention.ts';
 import { setupTokenHash } from './access/store.ts';
 import type { AccessStore } from './access/store.ts';
 import type { LoginThrottleSettings } from './access/throttling.ts';
-import type { AuditAction } from '../contract/access.ts';
+import type { AuditAction } from '../contract/access-admin.ts';
 import { Problem, jsonBodiesOnly, jsonErrorHandler, jsonErrors, shallowJsonBodies } from './lib/problem.ts';
 import { refuseCrossSite, securityHeaders } from './plugins/app/security.ts';
 import { spa } from './plugins/app/spa.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { accountChangeSchema, newAccountSchema, signInSettingSchema } from '../../contract/access.ts';
+import { accountChangeSchema, newAccountSchema, signInSettingSchema } from '../../contract/access-admin.ts';
 import type { Account } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
 import { requireAdmin } from './guard.ts';

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import { accountNameSchema } from '../../contract/access.ts';
-import type { SsoError } from '../../contract/access.ts';
+import type { SsoError } from '../../contract/access-admin.ts';
 import type { OidcSettings, RoleMapEntry } from '../config.ts';
 
 /*

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { mayUse } from '../../contract/access.ts';
-import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { Account, Role } from '../../contract/access.ts';
+import type { AuditAction, AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { environmentChoiceSchema, loginRequestSchema, mayUse, setupRequestSchema } from '../../contract/access.ts';
+import { environmentChoiceSchema, loginRequestSchema, mayUse } from '../../contract/access.ts';
+import { setupRequestSchema } from '../../contract/access-admin.ts';
 import type { Account, SessionAccount, SessionAnswer } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
 import type { AccessGuard } from './guard.ts';
@@ -51,7 +52,12 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
   /** The account as the SPA needs it: with where it opens when the address names no environment. */
   const withEnvironments = async (account: Account): Promise<SessionAccount> => {
     const stored = await store.findAccount(account.name);
-    return { ...account, last_environment: stored?.lastEnvironment ?? null, default_environment: stored?.defaultEnvironment ?? null };
+    return {
+      ...account,
+      last_environment: stored?.lastEnvironment ?? null,
+      default_environment: stored?.defaultEnvironment ?? null,
+      source: stored?.source ?? 'local',
+    };
   };
 
   app.get('/session', anyone, async (request): Promise<SessionAnswer> => ({

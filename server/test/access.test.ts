@@ -156,7 +156,14 @@ describe('logging in and out', () => {
     const login = await app.inject({ method: 'POST', url: '/api/session', payload: { name: ' Support-1 ', password: TEST_PASSWORD } });
     expect(login.statusCode).toBe(200);
     expect(json(login)).toEqual({
-      account: { name: 'support-1', role: 'support', environments: null, last_environment: null, default_environment: null },
+      account: {
+        name: 'support-1',
+        role: 'support',
+        environments: null,
+        last_environment: null,
+        default_environment: null,
+        source: 'local',
+      },
     });
     const setCookie = String(login.headers['set-cookie']);
     expect(setCookie).toMatch(/^frc_session=/);
@@ -782,7 +789,7 @@ describe('a fresh start with no configuration', () => {
     expect(cookie).toMatch(/^frc_session=/);
     const session = await fetch(`http://127.0.0.1:${String(port)}/api/session`, { headers: { cookie } });
     expect(await session.json()).toEqual({
-      account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null },
+      account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null, source: 'local' },
       setup_required: false,
       sso: null,
     });

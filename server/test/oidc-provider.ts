@@ -206,6 +206,8 @@ export async function browseProvider(startUrl: string, login: string, publicUrl:
       body.set('login', login);
       body.set('password', 'any password');
     }
+    // The provider's "sign out?" page: its "Yes, sign me out" button.
+    if (html.includes('name="logout"')) body.set('logout', 'yes');
     url = action;
     init = { method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ACTIONS, SSO_ERRORS } from '../../contract/access.ts';
+import { AUDIT_ACTIONS, SSO_ERRORS } from '../../contract/access-admin.ts';
 import type { Account } from '../../contract/access.ts';
 import { AUDIT_LABELS, auditOutcomeText } from '../../contract/audit-labels.ts';
 import { TRANSACTION_COOKIE } from '../access/oidc.ts';
