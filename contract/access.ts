@@ -68,13 +68,29 @@ export const accountSchema = z.object({
    */
   last_environment: z.optional(z.nullable(environmentNameSchema)),
   default_environment: z.optional(z.nullable(environmentNameSchema)),
+  /** `oidc`: the account logs in through the identity provider (its session is renewed there, not with a password). */
+  source: z.optional(z.enum(['local', 'oidc'])),
 });
 export type SessionAccount = z.infer<typeof accountSchema>;
 
-/** GET /api/session: who is logged in (null: nobody), and whether the console still needs its first admin. */
+/**
+ * Single sign-on, when the console has it: the provider's name for the login page's button, and
+ * whether password login is still for everyone or only for break-glass accounts.
+ */
+const ssoSchema = z.object({
+  provider: z.string(),
+  local_login: z.enum(['everyone', 'break_glass']),
+});
+export type Sso = z.infer<typeof ssoSchema>;
+
+/**
+ * GET /api/session: who is logged in (null: nobody), whether the console still needs its first
+ * admin, and single sign-on (absent or null: none).
+ */
 export const sessionAnswerSchema = z.object({
   account: z.nullable(accountSchema),
   setup_required: z.boolean(),
+  sso: z.optional(z.nullable(ssoSchema)),
 });
 export type SessionAnswer = z.infer<typeof sessionAnswerSchema>;
 
@@ -87,122 +103,6 @@ export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
 /** PUT /api/session/environment: the environment the person chose, remembered with their account. */
 export const environmentChoiceSchema = z.strictObject({ environment: environmentNameSchema });
-
-/** POST /api/setup: the first admin, with the one-time token the server printed at start. */
-export const setupRequestSchema = z.strictObject({
-  token: z.string().check(z.maxLength(200)),
-  name: accountNameSchema,
-  password: passwordSchema,
-});
-export type SetupRequest = z.input<typeof setupRequestSchema>;
-
-/** GET /api/admin/accounts, POST /api/admin/accounts, PATCH /api/admin/accounts/{name}. */
-export const accountListSchema = z.object({
-  accounts: z.array(
-    z.object({
-      name: z.string(),
-      role: roleSchema,
-      environments: z.nullable(z.array(environmentNameSchema)),
-      disabled: z.boolean(),
-      default_environment: z.optional(z.nullable(environmentNameSchema)),
-      created_at: z.string(),
-      last_login_at: z.nullable(z.string()),
-    }),
-  ),
-});
-export const newAccountSchema = z.strictObject({
-  name: accountNameSchema,
-  password: passwordSchema,
-  role: roleSchema,
-  environments: z.optional(z.nullable(z.array(environmentNameSchema))),
-});
-export const accountChangeSchema = z.strictObject({
-  role: z.optional(roleSchema),
-  environments: z.optional(z.nullable(z.array(environmentNameSchema))),
-  disabled: z.optional(z.boolean()),
-  password: z.optional(passwordSchema),
-  /** Where the account opens when it has chosen none yet; null: none. One of the environments it may use. */
-  default_environment: z.optional(z.nullable(environmentNameSchema)),
-});
-
-/** The audit trail: every action and its outcome. */
-export const AUDIT_ACTIONS = [
-  'register',
-  'image',
-  'lookup_key',
-  'lookup_document',
-  'validation',
-  'login',
-  'login_failed',
-  'logout',
-  'setup',
-  'access_refused',
-  'account_created',
-  'account_changed',
-  'emulator_key_read',
-  // The retention job's deletion of entries older than AUDIT_RETENTION_DAYS (decision 011): the
-  // outcome says how many and before when, `deleted:<count> before:<ISO 8601 cut-off>`.
-  'audit_pruned',
-] as const;
-const auditActionSchema = z.enum(AUDIT_ACTIONS);
-export type AuditAction = z.infer<typeof auditActionSchema>;
-
-const auditEntrySchema = z.object({
-  id: z.number(),
-  /** ISO 8601, UTC. */
-  at: z.string(),
-  /** The account acting (for login_failed: the name typed; null when none was given). */
-  actor: z.nullable(z.string()),
-  action: auditActionSchema,
-  environment: z.nullable(environmentNameSchema),
-  /** `***.456.789-**`: never the whole CPF. */
-  cpf_masked: z.nullable(z.string()),
-  registration_key: z.nullable(z.string()),
-  /** `ok`, or the refusal's title (`image_quality`, `upstream_timeout`, `forbidden`…). */
-  outcome: z.string(),
-  /** The HTTP status the console answered. */
-  status: z.number(),
-  consent_term: z.nullable(z.string()),
-  address: z.nullable(z.string()),
-  /**
-   * A registration whose picture the console's own face check refused, sent anyway after the
-   * person confirmed it: the check's status (`face_too_small`…); null otherwise.
-   */
-  face_check_override: z.nullable(z.string()),
-});
-export type AuditEntry = z.infer<typeof auditEntrySchema>;
-
-/** GET /api/admin/audit (JSON, newest first, `before` pages on) and /api/admin/audit.csv take these. */
-export const auditQuerySchema = z.strictObject({
-  /** ISO date or date-time; `to` is inclusive of its whole day when a date. */
-  from: z.optional(z.string()),
-  to: z.optional(z.string()),
-  user: z.optional(z.string()),
-  /** A whole CPF, masked or digits: matched exactly (the trail keeps a keyed hash of it, never the number). */
-  cpf: z.optional(z.string()),
-  action: z.optional(auditActionSchema),
-  /** Only the entries of this environment (logins and account changes have none, so are left out). */
-  environment: z.optional(environmentNameSchema),
-  /** audit.csv only: `pt-br` (the default: `;`, São Paulo time, words) or `en` (`,`, ISO UTC, codes). */
-  format: z.optional(z.enum(['pt-br', 'en'])),
-  before: z.optional(z.string()),
-  limit: z.optional(z.string()),
-});
-export const auditAnswerSchema = z.object({
-  entries: z.array(auditEntrySchema),
-  /** Pass as `before` for the next (older) page; null at the end. */
-  next_before: z.nullable(z.number()),
-});
-
-/**
- * GET /api/admin/emulator (admins): how to reach the console's built-in emulator directly, as QA's
- * scripts do: its base path on this console, and the key it demands in `Authorization`.
- */
-export const emulatorAccessSchema = z.object({
-  base_url: z.string(),
-  api_key: z.string(),
-});
-export type EmulatorAccess = z.infer<typeof emulatorAccessSchema>;
 
 /** The header the SPA sends with a registration: the consent term's version the customer accepted. */
 export const CONSENT_HEADER = 'x-consent-term';

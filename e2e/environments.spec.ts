@@ -1,6 +1,7 @@
 import { request as requests } from '@playwright/test';
 import type { APIRequestContext, Page, Request } from '@playwright/test';
-import { FACE_CHECK_OVERRIDE_HEADER, auditAnswerSchema } from '../contract/access.ts';
+import { FACE_CHECK_OVERRIDE_HEADER } from '../contract/access.ts';
+import { auditAnswerSchema } from '../contract/access-admin.ts';
 import { generateCpf } from '../contract/cpf.ts';
 import { E2E_PASSWORD, e2eAccount } from './support/accounts.ts';
 import { expectNoAxeViolations } from './support/axe.ts';

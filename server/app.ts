@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { roleMapText } from './config.ts';
 import type { Config } from './config.ts';
 import { emulator } from './emulator/plugin.ts';
 import { openEmulatorStore } from './emulator/open-store.ts';
@@ -12,6 +13,8 @@ import { emulatorUpstream, httpUpstream } from './lib/upstream.ts';
 import { emulatorDatabaseFile } from './lib/data-dir.ts';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { accessGuard, refuseAnonymous } from './access/guard.ts';
+import { relyingParty } from './access/oidc.ts';
+import { OIDC_ACTOR } from './access/oidc-routes.ts';
 import { accessRoutes } from './access/plugin.ts';
 import { newSetupToken } from './access/session-routes.ts';
 import { sessions } from './access/sessions.ts';
@@ -21,7 +24,7 @@ import { auditRetentionJob } from './access/retention.ts';
 import { setupTokenHash } from './access/store.ts';
 import type { AccessStore } from './access/store.ts';
 import type { LoginThrottleSettings } from './access/throttling.ts';
-import type { AuditAction } from '../contract/access.ts';
+import type { AuditAction } from '../contract/access-admin.ts';
 import { Problem, jsonBodiesOnly, jsonErrorHandler, jsonErrors, shallowJsonBodies } from './lib/problem.ts';
 import { refuseCrossSite, securityHeaders } from './plugins/app/security.ts';
 import { spa } from './plugins/app/spa.ts';
@@ -177,6 +180,15 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
     loginThrottle,
   };
   const guard = accessGuard(store);
+  // Single sign-on (decision 012): the provider is discovered at the first login, not here, so a
+  // provider down keeps nobody from the console's local accounts. A new OIDC_ROLE_MAP is audited.
+  const rp = config.oidc === undefined ? undefined : relyingParty(config.oidc);
+  if (config.oidc !== undefined) {
+    const map = roleMapText(config.oidc.roleMap);
+    if (await store.recordRoleMap(map)) {
+      await store.appendAudit({ actor: OIDC_ACTOR, action: 'sso_role_map_changed', outcome: map, status: 0 });
+    }
+  }
   await app.register(securityHeaders);
   await app.register(sessions, accessOptions);
   await app.register(
@@ -227,7 +239,7 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       scope.addHook('onRoute', (route) => {
         route.bodyLimit ??= API_BODY_LIMIT;
       });
-      await scope.register(accessRoutes, { ...accessOptions, guard });
+      await scope.register(accessRoutes, { ...accessOptions, guard, rp });
       await scope.register(api, { environments, guard, upstreamTimeoutMs: config.upstreamTimeoutMs });
       await scope.register(emulatorAdminRoutes, {
         guard,

@@ -3,6 +3,10 @@ import { resolve } from 'node:path';
 // Classic zod (server-only): besides these settings, it registers zod's English messages for the
 // whole process, which the contract's zod/mini schemas use for issues without a message of their own.
 import { z } from 'zod';
+import { ROLES } from '../contract/access.ts';
+import type { Role } from '../contract/access.ts';
+import { environmentNameSchema } from '../contract/console.ts';
+import type { EnvironmentName } from '../contract/console.ts';
 
 /** QI Tech's base URLs (QITECH-API.md). */
 const QITECH_SANDBOX_URL = 'https://api.sandbox.caas.qitech.app';
@@ -48,16 +52,19 @@ function upstreamUrl(fallback: string) {
  * An on/off switch an administrator types: on/off, true/false or 1/0, in any case; unset or empty is
  * off. Anything else stops the start, rather than being read as off.
  */
-const onOffSwitch = z
-  .string()
-  .optional()
-  .transform((v, context): boolean => {
-    const value = (v ?? '').trim().toLowerCase();
-    if (value === '' || value === 'off' || value === 'false' || value === '0') return false;
-    if (value === 'on' || value === 'true' || value === '1') return true;
-    context.addIssue({ code: 'custom', message: 'must be on or off (true/false and 1/0 are accepted too)' });
-    return z.NEVER;
-  });
+const onOffSwitchOr = (unset: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, context): boolean => {
+      const value = (v ?? '').trim().toLowerCase();
+      if (value === '') return unset;
+      if (value === 'off' || value === 'false' || value === '0') return false;
+      if (value === 'on' || value === 'true' || value === '1') return true;
+      context.addIssue({ code: 'custom', message: 'must be on or off (true/false and 1/0 are accepted too)' });
+      return z.NEVER;
+    });
+const onOffSwitch = onOffSwitchOr(false);
 
 /** proxy-addr's names for address ranges (Fastify's trustProxy takes them as addresses). */
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -126,6 +133,98 @@ const databaseUrl = optionalText.refine(
   { error: 'must be a PostgreSQL URL with a host and a database: postgres://USER:PASSWORD@HOST:5432/DATABASE' },
 );
 
+/**
+ * An address a browser or this server reaches over the network for single sign-on (OIDC_ISSUER,
+ * PUBLIC_URL): HTTPS; plain HTTP only on this machine (a provider on loopback in tests). No
+ * credentials, query or fragment.
+ */
+function webAddress(what: string) {
+  return optionalText.refine(
+    (v) => {
+      if (v === undefined) return true;
+      if (!URL.canParse(v)) return false;
+      const url = new URL(v);
+      const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+      return secure && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    },
+    { error: `must be ${what}: https:// (http:// only for localhost), without user, query or fragment` },
+  );
+}
+
+/** One entry of OIDC_ROLE_MAP: members of `group` get `role`, limited to `environments` (null: every one the role allows). */
+export interface RoleMapEntry {
+  group: string;
+  role: Role;
+  environments: EnvironmentName[] | null;
+}
+
+const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+
+/**
+ * OIDC_ROLE_MAP: `group:role` entries separated by commas, each optionally limited to some
+ * environments with a third part joined by `+` (`face-qa:qa:local+sandbox`). A group's name may
+ * itself hold colons: the role is the last part, or the one before an environment list. The first
+ * entry whose group the person is in decides: write the most powerful first.
+ */
+export function parseRoleMap(text: string): { entries: RoleMapEntry[]; errors: string[] } {
+  const entries: RoleMapEntry[] = [];
+  const errors: string[] = [];
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const parts = entry.split(':').map((part) => part.trim());
+    const last = parts.at(-1) ?? '';
+    const beforeLast = parts.at(-2) ?? '';
+    let group: string;
+    let role: Role;
+    let environments: EnvironmentName[] | null = null;
+    if (parts.length >= 3 && isRole(beforeLast) && !isRole(last)) {
+      const names = last.split('+').map((name) => name.trim());
+      const wrong = names.filter((name) => !environmentNameSchema.safeParse(name).success);
+      if (wrong.length > 0) {
+        errors.push(
+          `${JSON.stringify(entry)}: ${wrong.map((w) => JSON.stringify(w)).join(', ')} is not an environment (local, sandbox, production)`,
+        );
+        continue;
+      }
+      environments = [...new Set(names)] as EnvironmentName[];
+      role = beforeLast;
+      group = parts.slice(0, -2).join(':');
+    } else if (parts.length >= 2 && isRole(last)) {
+      role = last;
+      group = parts.slice(0, -1).join(':');
+    } else {
+      errors.push(`${JSON.stringify(entry)}: write group:role or group:role:env1+env2, the role one of ${ROLES.join(', ')}`);
+      continue;
+    }
+    if (group === '') {
+      errors.push(`${JSON.stringify(entry)}: the group's name is missing`);
+      continue;
+    }
+    if (role === 'qa' && environments?.includes('production') === true) {
+      errors.push(`${JSON.stringify(entry)}: the qa role never works in production`);
+      continue;
+    }
+    if (entries.some((e) => e.group === group)) {
+      errors.push(`${JSON.stringify(entry)}: the group ${JSON.stringify(group)} is mapped twice`);
+      continue;
+    }
+    entries.push({ group, role, environments });
+  }
+  if (entries.length === 0 && errors.length === 0) errors.push('maps no group: write group:role entries separated by commas');
+  return { entries, errors };
+}
+
+/** The role map as one canonical line (what the audit trail records when it changes). */
+export function roleMapText(entries: readonly RoleMapEntry[]): string {
+  return entries.map((e) => `${e.group}:${e.role}${e.environments === null ? '' : `:${e.environments.join('+')}`}`).join(',');
+}
+
+/** The settings single sign-on needs all of; any one of them set asks for the others. */
+const OIDC_REQUIRED = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_ROLE_MAP', 'PUBLIC_URL'] as const;
+/** Settings that mean nothing without single sign-on: set alone, they are a mistake said at start. */
+const OIDC_OPTIONAL = ['OIDC_GROUPS_CLAIM', 'OIDC_PROVIDER_NAME', 'OIDC_SCOPES', 'OIDC_SESSION_FOLLOWS_TOKEN'] as const;
+
 /** The audit trail's retention when AUDIT_RETENTION_DAYS is not set: five years (5 × 365 + 1 leap day). */
 const AUDIT_RETENTION_DEFAULT_DAYS = 1826;
 
@@ -183,6 +282,20 @@ const settingsSchema = z.object({
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(300),
   TRUST_PROXY: trustProxySetting,
   AUDIT_RETENTION_DAYS: auditRetentionDays,
+  OIDC_ISSUER: webAddress("the provider's issuer URL, as its discovery document names it"),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  OIDC_ROLE_MAP: optionalText,
+  OIDC_GROUPS_CLAIM: optionalText,
+  OIDC_PROVIDER_NAME: optionalText.refine((v) => v === undefined || v.trim().length <= 60, { error: 'must be at most 60 characters' }),
+  OIDC_SCOPES: optionalText.refine((v) => v === undefined || v.split(/\s+/).includes('openid'), {
+    error: 'must include openid (e.g. "openid profile email")',
+  }),
+  OIDC_SESSION_FOLLOWS_TOKEN: z.string().optional(),
+  PUBLIC_URL: webAddress("the console's address as browsers reach it (https://console.example.com)").refine(
+    (v) => v === undefined || !URL.canParse(v) || new URL(v).pathname === '/',
+    { error: "must be the address of the console's root, without a path (https://console.example.com)" },
+  ),
 });
 
 export interface Config {
@@ -244,6 +357,28 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Audit entries older than this many days are deleted by the retention job (AUDIT_RETENTION_DAYS; decision 011). */
   auditRetentionDays: number;
+  /** Single sign-on with an OpenID Connect provider (decision 012); undefined: local accounts only. */
+  oidc: OidcSettings | undefined;
+}
+
+export interface OidcSettings {
+  /** The provider's issuer identifier, as its discovery document names it. */
+  issuer: string;
+  clientId: string;
+  /** Never logged, never in an answer. */
+  clientSecret: string;
+  /** The console's address as browsers reach it, without a trailing slash (the redirect URI is below it). */
+  publicUrl: string;
+  /** Groups to roles; the first entry whose group the person is in decides. */
+  roleMap: RoleMapEntry[];
+  /** The ID token claim that lists the person's groups (a list of strings, or one string). */
+  groupsClaim: string;
+  /** The provider's name on the login page's button ("Entrar com …"). */
+  providerName: string;
+  /** The scopes asked for. */
+  scopes: string;
+  /** The console session ends no later than the ID token's `exp`. */
+  sessionFollowsToken: boolean;
 }
 
 interface UpstreamSettings {
@@ -253,13 +388,56 @@ interface UpstreamSettings {
   apiKey: string;
 }
 
+type ParsedSettings = z.output<typeof settingsSchema>;
+
+/**
+ * Single sign-on's settings: all of OIDC_REQUIRED or none (a half-configured provider is a
+ * mistake said at start, naming what is missing), the role map parsed.
+ */
+function oidcSettings(s: ParsedSettings, problems: string[]): OidcSettings | undefined {
+  const given = OIDC_REQUIRED.filter((name) => s[name] !== undefined);
+  const extras = OIDC_OPTIONAL.filter((name) => s[name] !== undefined && s[name] !== '');
+  if (given.length === 0) {
+    for (const name of extras)
+      problems.push(
+        `  ${name}: is a setting of single sign-on, which is off (OIDC_ISSUER is not set): set ${OIDC_REQUIRED.join(', ')} too, or unset it`,
+      );
+    return undefined;
+  }
+  const missing = OIDC_REQUIRED.filter((name) => s[name] === undefined);
+  if (missing.length > 0) {
+    problems.push(`  single sign-on needs ${OIDC_REQUIRED.join(', ')} all set (or none); missing: ${missing.join(', ')}`);
+  }
+  const roleMap = parseRoleMap(s.OIDC_ROLE_MAP ?? '');
+  if (s.OIDC_ROLE_MAP !== undefined) for (const error of roleMap.errors) problems.push(`  OIDC_ROLE_MAP: ${error}`);
+  const follows = onOffSwitchOr(true).safeParse(s.OIDC_SESSION_FOLLOWS_TOKEN);
+  if (!follows.success) problems.push(`  OIDC_SESSION_FOLLOWS_TOKEN: must be on or off (true/false and 1/0 are accepted too)`);
+  if (s.OIDC_ISSUER === undefined || s.OIDC_CLIENT_ID === undefined || s.OIDC_CLIENT_SECRET === undefined || s.PUBLIC_URL === undefined) {
+    return undefined;
+  }
+  return {
+    issuer: s.OIDC_ISSUER,
+    clientId: s.OIDC_CLIENT_ID,
+    clientSecret: s.OIDC_CLIENT_SECRET,
+    publicUrl: s.PUBLIC_URL.replace(/\/+$/, ''),
+    roleMap: roleMap.entries,
+    groupsClaim: s.OIDC_GROUPS_CLAIM?.trim() ?? 'groups',
+    providerName: s.OIDC_PROVIDER_NAME?.trim() ?? new URL(s.OIDC_ISSUER).host,
+    scopes: (s.OIDC_SCOPES ?? 'openid profile email').trim().split(/\s+/).join(' '),
+    sessionFollowsToken: follows.success ? follows.data : true,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = settingsSchema.safeParse(env);
+  const invalid = (lines: string[]) => new Error(`Invalid settings:\n${lines.join('\n')}\nSee the settings in docs/settings.md.`);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid settings:\n${lines.join('\n')}\nSee the settings in docs/settings.md.`);
+    throw invalid(result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`));
   }
   const s = result.data;
+  const problems: string[] = [];
+  const oidc = oidcSettings(s, problems);
+  if (problems.length > 0) throw invalid(problems);
   return {
     port: s.PORT,
     host: s.HOST,
@@ -283,5 +461,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiRateLimit: s.API_RATE_LIMIT,
     trustProxy: s.TRUST_PROXY,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
+    oidc,
   };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginCallback } from 'fastify';
-import { auditQuerySchema } from '../../contract/access.ts';
-import type { AuditEntry } from '../../contract/access.ts';
+import { auditQuerySchema } from '../../contract/access-admin.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import { Problem, methodNotAllowed, parseOrRefuse } from '../lib/problem.ts';
 import { csvChunks } from './csv.ts';
 import type { CsvFormat } from './csv.ts';

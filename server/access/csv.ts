@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import { AUDIT_LABELS, auditOutcomeText } from '../../contract/audit-labels.ts';
 
 /**

@@ -1,15 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { mayUse } from '../../contract/access.ts';
-import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { Account, Role } from '../../contract/access.ts';
+import type { AuditAction, AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
 import { LOCK, checkMigrated, connectPostgres, lockForTransaction, migrate } from '../lib/postgres.ts';
 import type { Queryable, Sql } from '../lib/postgres.ts';
-import { AUDIT_PRUNE_BATCH, auditPrunedEntry, cpfHash, endsSessions } from './store.ts';
+import {
+  AUDIT_PRUNE_BATCH,
+  PROVIDER_ACCOUNT_HASH,
+  auditPrunedEntry,
+  cpfHash,
+  endsSessions,
+  isBreakGlassAdmin,
+  sameRights,
+} from './store.ts';
 import type {
   AccessStore,
+  AccountSource,
+  LocalLogin,
+  ProviderIdentity,
+  ProviderSync,
   AccountChange,
   AccountUpdate,
   AuditFilter,
@@ -119,6 +132,16 @@ export const MIGRATIONS = [
    DROP TRIGGER audit_no_update_or_delete ON audit;
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
    CREATE TRIGGER audit_delete_by_retention_only BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_delete_by_retention_only();`,
+  // Single sign-on (decision 012): accounts the provider made (found again by issuer and subject),
+  // the break-glass mark of local accounts, and sign-in settings every instance reads alike.
+  `ALTER TABLE accounts ADD COLUMN source text NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'oidc'));
+   ALTER TABLE accounts ADD COLUMN oidc_subject text UNIQUE;
+   ALTER TABLE accounts ADD COLUMN break_glass boolean NOT NULL DEFAULT false;
+   CREATE TABLE settings (
+     name       text        PRIMARY KEY,
+     value      text        NOT NULL,
+     changed_at timestamptz NOT NULL DEFAULT now()
+   );`,
 ];
 
 interface AccountRow {
@@ -131,6 +154,9 @@ interface AccountRow {
   last_login_at: Date | null;
   last_environment: EnvironmentName | null;
   default_environment: EnvironmentName | null;
+  source: AccountSource;
+  oidc_subject: string | null;
+  break_glass: boolean;
 }
 
 function toAccount(row: AccountRow): StoredAccount {
@@ -144,6 +170,9 @@ function toAccount(row: AccountRow): StoredAccount {
     lastLoginAt: row.last_login_at?.toISOString() ?? null,
     lastEnvironment: row.last_environment,
     defaultEnvironment: row.default_environment,
+    source: row.source,
+    oidcSubject: row.oidc_subject,
+    breakGlass: row.break_glass,
   };
 }
 
@@ -293,10 +322,16 @@ export class PostgresAccessStore implements AccessStore {
       if (current === undefined) return 'not_found';
       const role = change.role ?? current.role;
       const disabled = change.disabled ?? current.disabled;
+      const breakGlass = change.breakGlass ?? current.breakGlass;
       const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
-      if (wasEnabledAdmin && (role !== 'admin' || disabled)) {
-        const [admins] = await tx<{ count: number }[]>`SELECT count(*) AS count FROM accounts WHERE role = 'admin' AND NOT disabled`;
-        if ((admins?.count ?? 0) <= 1) return 'last_admin';
+      if (wasEnabledAdmin && (role !== 'admin' || disabled) && (await this.#enabledAdmins(tx)) <= 1) return 'last_admin';
+      if (
+        isBreakGlassAdmin(current) &&
+        !isBreakGlassAdmin({ role, disabled, breakGlass }) &&
+        (await this.#localLogin(tx)) === 'break_glass' &&
+        (await this.#breakGlassAdmins(tx)) <= 1
+      ) {
+        return 'last_break_glass';
       }
       const environments = change.environments === undefined ? current.environments : change.environments;
       const allowed = (environment: EnvironmentName | null) =>
@@ -311,10 +346,93 @@ export class PostgresAccessStore implements AccessStore {
           disabled = ${disabled},
           password_hash = ${change.passwordHash ?? current.passwordHash},
           default_environment = ${allowed(change.defaultEnvironment === undefined ? current.defaultEnvironment : change.defaultEnvironment)},
-          last_environment = ${allowed(current.lastEnvironment)}
+          last_environment = ${allowed(current.lastEnvironment)},
+          break_glass = ${breakGlass}
         WHERE name = ${name}`;
       if (endsSessions(change)) await this.#endSessionsOf(tx, name, keepSession);
       return 'updated';
+    });
+  }
+
+  async #enabledAdmins(tx: Queryable): Promise<number> {
+    const [row] = await tx<{ count: number }[]>`SELECT count(*) AS count FROM accounts WHERE role = 'admin' AND NOT disabled`;
+    return row?.count ?? 0;
+  }
+
+  async #breakGlassAdmins(tx: Queryable): Promise<number> {
+    const [row] = await tx<{ count: number }[]>`
+      SELECT count(*) AS count FROM accounts WHERE role = 'admin' AND NOT disabled AND break_glass`;
+    return row?.count ?? 0;
+  }
+
+  syncProviderAccount(identity: ProviderIdentity): Promise<ProviderSync> {
+    return this.#accountsWrite(async (tx): Promise<ProviderSync> => {
+      const [row] = await tx<AccountRow[]>`SELECT * FROM accounts WHERE oidc_subject = ${identity.subject}`;
+      if (row === undefined) {
+        const environments = identity.environments === null ? null : this.#sql.json(identity.environments);
+        const inserted = await tx`
+          INSERT INTO accounts (name, password_hash, role, environments, source, oidc_subject)
+          VALUES (${identity.name}, ${PROVIDER_ACCOUNT_HASH}, ${identity.role}, ${environments}, 'oidc', ${identity.subject})
+          ON CONFLICT DO NOTHING`;
+        const account = await this.#findAccount(tx, identity.name);
+        return inserted.count === 1 && account !== undefined ? { outcome: 'created', account } : { outcome: 'name_taken' };
+      }
+      const current = toAccount(row);
+      if (sameRights(current, identity)) return { outcome: 'unchanged', account: current };
+      const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
+      if (wasEnabledAdmin && identity.role !== 'admin' && (await this.#enabledAdmins(tx)) <= 1) return { outcome: 'last_admin' };
+      const rights = { name: current.name, role: identity.role, environments: identity.environments };
+      const allowed = (environment: EnvironmentName | null) => (environment !== null && mayUse(rights, environment) ? environment : null);
+      await tx`
+        UPDATE accounts SET
+          role = ${identity.role},
+          environments = ${identity.environments === null ? null : this.#sql.json(identity.environments)},
+          default_environment = ${allowed(current.defaultEnvironment)},
+          last_environment = ${allowed(current.lastEnvironment)}
+        WHERE name = ${current.name}`;
+      // What the account may do changed: its sessions opened with the old rights end.
+      await this.#endSessionsOf(tx, current.name);
+      const account = (await this.#findAccount(tx, current.name)) ?? current;
+      return { outcome: 'updated', account, previous: { name: current.name, role: current.role, environments: current.environments } };
+    });
+  }
+
+  // Sign-in settings
+
+  async #setting(sql: Queryable, name: string): Promise<string | undefined> {
+    const [row] = await sql<{ value: string }[]>`SELECT value FROM settings WHERE name = ${name}`;
+    return row?.value;
+  }
+
+  async #writeSetting(tx: Queryable, name: string, value: string): Promise<void> {
+    await tx`
+      INSERT INTO settings (name, value) VALUES (${name}, ${value})
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_at = now()`;
+  }
+
+  async #localLogin(sql: Queryable): Promise<LocalLogin> {
+    return (await this.#setting(sql, 'local_login')) === 'break_glass' ? 'break_glass' : 'everyone';
+  }
+
+  localLogin(): Promise<LocalLogin> {
+    return this.#localLogin(this.#sql);
+  }
+
+  setLocalLogin(value: LocalLogin, actor: string): Promise<'changed' | 'unchanged' | 'actor_not_admin' | 'no_break_glass_admin'> {
+    return this.#accountsWrite(async (tx) => {
+      if (!(await this.#isEnabledAdmin(tx, actor))) return 'actor_not_admin';
+      if ((await this.#localLogin(tx)) === value) return 'unchanged';
+      if (value === 'break_glass' && (await this.#breakGlassAdmins(tx)) === 0) return 'no_break_glass_admin';
+      await this.#writeSetting(tx, 'local_login', value);
+      return 'changed';
+    });
+  }
+
+  recordRoleMap(text: string): Promise<boolean> {
+    return this.#accountsWrite(async (tx) => {
+      if ((await this.#setting(tx, 'oidc_role_map')) === text) return false;
+      await this.#writeSetting(tx, 'oidc_role_map', text);
+      return true;
     });
   }
 

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { environmentChoiceSchema, loginRequestSchema, mayUse, setupRequestSchema } from '../../contract/access.ts';
+import { environmentChoiceSchema, loginRequestSchema, mayUse } from '../../contract/access.ts';
+import { setupRequestSchema } from '../../contract/access-admin.ts';
 import type { Account, SessionAccount, SessionAnswer } from '../../contract/access.ts';
 import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
 import type { AccessGuard } from './guard.ts';
+import type { RelyingParty } from './oidc.ts';
 import { UNUSABLE_HASH, hashPassword, verifyPassword } from './passwords.ts';
-import { SESSION_COOKIE, publicAccount } from './sessions.ts';
+import { SESSION_COOKIE, openSession, publicAccount } from './sessions.ts';
 import type { AccessOptions } from './sessions.ts';
 import { setupTokenHash } from './store.ts';
 import type { StoredAccount } from './store.ts';
@@ -20,8 +22,12 @@ export function newSetupToken(): string {
  * /api/session (log in, out, who) and /api/setup (the first admin). Registered inside the /api
  * scope, after `sessions`.
  */
-export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: AccessGuard }> = (app, options, done) => {
-  const { store, guard } = options;
+export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: AccessGuard; rp: RelyingParty | undefined }> = (
+  app,
+  options,
+  done,
+) => {
+  const { store, guard, rp } = options;
   const loginRefusal = (request: FastifyRequest, name: string, outcome: string, status: number, known: boolean) =>
     // The name typed is kept only when it is an account's: a password typed in the wrong field stays out.
     store.appendAudit({ actor: known ? name : null, action: 'login_failed', outcome, status, address: request.ip });
@@ -29,15 +35,8 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
   const throttle = loginThrottle(store, options.loginThrottle);
 
   const logIn = async (request: FastifyRequest, account: StoredAccount) => {
-    // A new session id at login: a session id planted before it is worth nothing after.
-    await request.session.regenerate();
-    request.session.cookie.secure = request.protocol === 'https';
-    request.session.account = account.name;
-    request.session.loggedInAt = Date.now();
-    // The session's row is made here and only here (the store's save never makes one), and only if
-    // the account was not disabled nor its password changed while the password was being checked.
-    if (!(await store.createSession(request.session.sessionId, request.session, Date.now() + options.idleMs, account))) {
-      await request.session.destroy();
+    // Only if the account was not disabled nor its password changed while the password was being checked.
+    if (!(await openSession(request, store, options.idleMs, account))) {
       await loginRefusal(request, account.name, 'account_changed', 409, true);
       throw new Problem(
         409,
@@ -45,8 +44,6 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
         'The account was changed while you were logging in (disabled, or a new password). Log in again.',
       );
     }
-    await store.recordLogin(account.name);
-    request.account = publicAccount(account);
   };
 
   // Reached without a login: the only /api routes that are (guard.ts, refuseAnonymous).
@@ -55,12 +52,18 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
   /** The account as the SPA needs it: with where it opens when the address names no environment. */
   const withEnvironments = async (account: Account): Promise<SessionAccount> => {
     const stored = await store.findAccount(account.name);
-    return { ...account, last_environment: stored?.lastEnvironment ?? null, default_environment: stored?.defaultEnvironment ?? null };
+    return {
+      ...account,
+      last_environment: stored?.lastEnvironment ?? null,
+      default_environment: stored?.defaultEnvironment ?? null,
+      source: stored?.source ?? 'local',
+    };
   };
 
   app.get('/session', anyone, async (request): Promise<SessionAnswer> => ({
     account: request.account === null ? null : await withEnvironments(request.account),
     setup_required: (await store.countAccounts()) === 0,
+    sso: rp === undefined ? null : { provider: rp.settings.providerName, local_login: await store.localLogin() },
   }));
 
   // The person chose an environment in the console's selector: the console opens in it next time
@@ -90,7 +93,8 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
       throw refusal;
     }
     const account = await store.findAccount(name);
-    const valid = await verifyPassword(body.password, account?.passwordHash ?? UNUSABLE_HASH);
+    // An account of the provider has no password: checked against one no password matches, in the same time.
+    const valid = await verifyPassword(body.password, account?.source === 'local' ? account.passwordHash : UNUSABLE_HASH);
     if (account === undefined || !valid) {
       await loginRefusal(request, name, 'invalid_credentials', 401, account !== undefined);
       throw new Problem(401, 'invalid_credentials', 'The name or the password is not right. Check both and try again.');
@@ -100,16 +104,33 @@ export const sessionRoutes: FastifyPluginCallback<AccessOptions & { guard: Acces
       await loginRefusal(request, name, 'account_disabled', 403, true);
       throw new Problem(403, 'account_disabled', 'This account is disabled. Ask an administrator.');
     }
+    // With single sign-on, an admin may keep passwords for break-glass accounts only (checked once
+    // the password is right: which accounts are break-glass is no one else's business).
+    if (rp !== undefined && !account.breakGlass && (await store.localLogin()) === 'break_glass') {
+      await loginRefusal(request, name, 'local_login_off', 403, true);
+      throw new Problem(
+        403,
+        'local_login_off',
+        `Logging in with a password is off for this account: use "Entrar com ${rp.settings.providerName}". If ${rp.settings.providerName} is down, an administrator's break-glass account can still log in.`,
+      );
+    }
     await logIn(request, account);
     await guard.audit(request, { action: 'login', outcome: 'ok', status: 200 });
     return { account: await withEnvironments(publicAccount(account)) };
   });
 
+  // A session opened through the provider also ends at the provider when it publishes how
+  // (RP-initiated logout): the answer names the address the SPA sends the browser to.
   app.delete('/session', anyone, async (request, reply) => {
-    if (request.account !== null) await guard.audit(request, { action: 'logout', outcome: 'ok', status: 204 });
+    const { idToken } = request.session;
+    const endSessionUrl =
+      request.account === null || idToken === undefined || rp === undefined ? undefined : await rp.endSessionUrl(idToken);
+    if (request.account !== null) {
+      await guard.audit(request, { action: 'logout', outcome: 'ok', status: endSessionUrl === undefined ? 204 : 200 });
+    }
     await request.session.destroy();
     reply.clearCookie(SESSION_COOKIE, { path: '/api' });
-    return reply.code(204).send();
+    return endSessionUrl === undefined ? reply.code(204).send() : { end_session_url: endSessionUrl };
   });
   methodNotAllowed(app, '/session', ['GET', 'POST', 'DELETE'], anyone.config);
 

@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Account } from '../../contract/access.ts';
 import { LOGIN_WINDOW_MS } from './throttling.ts';
@@ -12,6 +13,10 @@ declare module 'fastify' {
     account?: string;
     /** When the login happened (ms): the absolute lifetime counts from here. */
     loggedInAt?: number;
+    /** The session ends at this time (ms) at the latest: the ID token's `exp` of a login through the provider. */
+    endsAt?: number;
+    /** A login through the provider: its ID token, sent back as `id_token_hint` when the person logs out. */
+    idToken?: string;
   }
   interface FastifyRequest {
     /** The logged-in account, resolved once per /api request; null: nobody. */
@@ -37,6 +42,37 @@ export interface AccessOptions {
 
 export function publicAccount(account: StoredAccount | Account): Account {
   return { name: account.name, role: account.role, environments: account.environments };
+}
+
+/**
+ * Opens the console's session for an account whose password (or the provider) was just checked:
+ * a new session id (one planted before the login is worth nothing after), its row made only if the
+ * account was not disabled nor its password changed meanwhile (false then, and no session), the
+ * login's time recorded. The same for every way in.
+ */
+export async function openSession(
+  request: FastifyRequest,
+  store: AccessStore,
+  idleMs: number,
+  account: StoredAccount,
+  provider?: { idToken: string; endsAt: number | undefined },
+): Promise<boolean> {
+  await request.session.regenerate();
+  request.session.cookie.secure = request.protocol === 'https';
+  request.session.account = account.name;
+  request.session.loggedInAt = Date.now();
+  if (provider !== undefined) {
+    request.session.idToken = provider.idToken;
+    if (provider.endsAt !== undefined) request.session.endsAt = provider.endsAt;
+  }
+  // The session's row is made here and only here (the store's save never makes one).
+  if (!(await store.createSession(request.session.sessionId, request.session, Date.now() + idleMs, account))) {
+    await request.session.destroy();
+    return false;
+  }
+  await store.recordLogin(account.name);
+  request.account = publicAccount(account);
+  return true;
 }
 
 /**
@@ -104,7 +140,8 @@ export const sessions = fp<AccessOptions>(async (app, options) => {
     }
     // With the session's row, in one read: a session ended meanwhile (on any instance) is expired here.
     const account = await store.sessionAccount(request.session.sessionId, name);
-    const tooOld = Date.now() - (request.session.loggedInAt ?? 0) > options.maxMs;
+    const now = Date.now();
+    const tooOld = now - (request.session.loggedInAt ?? 0) > options.maxMs || now >= (request.session.endsAt ?? Infinity);
     if (account === undefined || account.disabled || tooOld) {
       await request.session.destroy();
       request.sessionExpired = true;

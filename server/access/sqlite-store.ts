@@ -2,13 +2,27 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { mayUse } from '../../contract/access.ts';
-import type { Account, AuditEntry, Role } from '../../contract/access.ts';
+import type { Account, Role } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
 import { emulatorKeyFile, textKeyFile } from '../lib/data-dir.ts';
-import { AUDIT_PRUNE_BATCH, auditPrunedEntry, cpfHash, endsSessions, secretFile } from './store.ts';
+import {
+  AUDIT_PRUNE_BATCH,
+  PROVIDER_ACCOUNT_HASH,
+  auditPrunedEntry,
+  cpfHash,
+  endsSessions,
+  isBreakGlassAdmin,
+  sameRights,
+  secretFile,
+} from './store.ts';
 import type {
   AccessStore,
+  AccountSource,
+  LocalLogin,
+  ProviderIdentity,
+  ProviderSync,
   AccountChange,
   AccountUpdate,
   AuditFilter,
@@ -96,6 +110,17 @@ const MIGRATIONS = [
      SELECT 1 FROM audit_prune p WHERE old.at < p.before AND p.before <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')
    )
    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
+  // Single sign-on (decision 012): accounts the provider made (found again by issuer and subject),
+  // the break-glass mark of local accounts, and sign-in settings every instance reads alike.
+  `ALTER TABLE accounts ADD COLUMN source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'oidc'));
+   ALTER TABLE accounts ADD COLUMN oidc_subject TEXT;
+   ALTER TABLE accounts ADD COLUMN break_glass INTEGER NOT NULL DEFAULT 0;
+   CREATE UNIQUE INDEX accounts_by_oidc_subject ON accounts (oidc_subject);
+   CREATE TABLE settings (
+     name       TEXT PRIMARY KEY,
+     value      TEXT NOT NULL,
+     changed_at TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 interface AccountRow {
@@ -108,6 +133,9 @@ interface AccountRow {
   last_login_at: string | null;
   last_environment: EnvironmentName | null;
   default_environment: EnvironmentName | null;
+  source: AccountSource;
+  oidc_subject: string | null;
+  break_glass: number;
 }
 
 function toAccount(row: AccountRow): StoredAccount {
@@ -121,6 +149,9 @@ function toAccount(row: AccountRow): StoredAccount {
     lastLoginAt: row.last_login_at,
     lastEnvironment: row.last_environment,
     defaultEnvironment: row.default_environment,
+    source: row.source,
+    oidcSubject: row.oidc_subject,
+    breakGlass: row.break_glass === 1,
   };
 }
 
@@ -266,8 +297,17 @@ export class SqliteAccessStore implements AccessStore {
       if (current === undefined) return 'not_found';
       const role = change.role ?? current.role;
       const disabled = change.disabled ?? current.disabled;
+      const breakGlass = change.breakGlass ?? current.breakGlass;
       const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
       if (wasEnabledAdmin && (role !== 'admin' || disabled) && this.#enabledAdmins() <= 1) return 'last_admin';
+      if (
+        isBreakGlassAdmin(current) &&
+        !isBreakGlassAdmin({ role, disabled, breakGlass }) &&
+        this.#localLogin() === 'break_glass' &&
+        this.#breakGlassAdmins() <= 1
+      ) {
+        return 'last_break_glass';
+      }
       const environments = change.environments === undefined ? current.environments : change.environments;
       const allowed = (environment: EnvironmentName | null) =>
         environment !== null && mayUse({ name, role, environments }, environment) ? environment : null;
@@ -276,7 +316,8 @@ export class SqliteAccessStore implements AccessStore {
       }
       this.#db
         .prepare(
-          `UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ?, default_environment = ?, last_environment = ?
+          `UPDATE accounts SET role = ?, environments = ?, disabled = ?, password_hash = ?, default_environment = ?, last_environment = ?,
+                               break_glass = ?
            WHERE name = ?`,
         )
         .run(
@@ -287,10 +328,102 @@ export class SqliteAccessStore implements AccessStore {
           // An environment the account may no longer use is forgotten with the change that took it away.
           allowed(change.defaultEnvironment === undefined ? current.defaultEnvironment : change.defaultEnvironment),
           allowed(current.lastEnvironment),
+          breakGlass ? 1 : 0,
           name,
         );
       if (endsSessions(change)) this.#endSessionsOf(name, keepSession);
       return 'updated';
+    });
+  }
+
+  #breakGlassAdmins(): number {
+    return (
+      this.#db
+        .prepare<[], number>("SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0 AND break_glass = 1")
+        .pluck()
+        .get() ?? 0
+    );
+  }
+
+  syncProviderAccount(identity: ProviderIdentity): Promise<ProviderSync> {
+    return this.#immediate((): ProviderSync => {
+      const row = this.#db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE oidc_subject = ?').get(identity.subject);
+      if (row === undefined) {
+        const inserted = this.#db
+          .prepare(
+            `INSERT INTO accounts (name, password_hash, role, environments, created_at, source, oidc_subject)
+             VALUES (?, ?, ?, ?, ?, 'oidc', ?) ON CONFLICT DO NOTHING`,
+          )
+          .run(
+            identity.name,
+            PROVIDER_ACCOUNT_HASH,
+            identity.role,
+            identity.environments === null ? null : JSON.stringify(identity.environments),
+            new Date().toISOString(),
+            identity.subject,
+          );
+        const account = this.#findAccount(identity.name);
+        return inserted.changes === 1 && account !== undefined ? { outcome: 'created', account } : { outcome: 'name_taken' };
+      }
+      const current = toAccount(row);
+      if (sameRights(current, identity)) return { outcome: 'unchanged', account: current };
+      const wasEnabledAdmin = current.role === 'admin' && !current.disabled;
+      if (wasEnabledAdmin && identity.role !== 'admin' && this.#enabledAdmins() <= 1) return { outcome: 'last_admin' };
+      const rights = { name: current.name, role: identity.role, environments: identity.environments };
+      const allowed = (environment: EnvironmentName | null) => (environment !== null && mayUse(rights, environment) ? environment : null);
+      this.#db
+        .prepare('UPDATE accounts SET role = ?, environments = ?, default_environment = ?, last_environment = ? WHERE name = ?')
+        .run(
+          identity.role,
+          identity.environments === null ? null : JSON.stringify(identity.environments),
+          allowed(current.defaultEnvironment),
+          allowed(current.lastEnvironment),
+          current.name,
+        );
+      // What the account may do changed: its sessions opened with the old rights end.
+      this.#endSessionsOf(current.name);
+      const account = this.#findAccount(current.name) ?? current;
+      return { outcome: 'updated', account, previous: { name: current.name, role: current.role, environments: current.environments } };
+    });
+  }
+
+  // Sign-in settings
+
+  #setting(name: string): string | undefined {
+    return this.#db.prepare<[string], string>('SELECT value FROM settings WHERE name = ?').pluck().get(name);
+  }
+
+  #writeSetting(name: string, value: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO settings (name, value, changed_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at',
+      )
+      .run(name, value, new Date().toISOString());
+  }
+
+  #localLogin(): LocalLogin {
+    return this.#setting('local_login') === 'break_glass' ? 'break_glass' : 'everyone';
+  }
+
+  localLogin(): Promise<LocalLogin> {
+    return settle(() => this.#localLogin());
+  }
+
+  setLocalLogin(value: LocalLogin, actor: string): Promise<'changed' | 'unchanged' | 'actor_not_admin' | 'no_break_glass_admin'> {
+    return this.#immediate(() => {
+      if (!this.#isEnabledAdmin(actor)) return 'actor_not_admin';
+      if (this.#localLogin() === value) return 'unchanged';
+      if (value === 'break_glass' && this.#breakGlassAdmins() === 0) return 'no_break_glass_admin';
+      this.#writeSetting('local_login', value);
+      return 'changed';
+    });
+  }
+
+  recordRoleMap(text: string): Promise<boolean> {
+    return this.#immediate(() => {
+      if (this.#setting('oidc_role_map') === text) return false;
+      this.#writeSetting('oidc_role_map', text);
+      return true;
     });
   }
 

@@ -2,7 +2,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { Account, AuditAction, AuditEntry, Role } from '../../contract/access.ts';
+import type { Account, Role } from '../../contract/access.ts';
+import type { AuditAction, AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
@@ -40,9 +41,20 @@ export function secretFile(path: string): Buffer {
   }
 }
 
+/** Where an account comes from: made in the console (a password), or by the identity provider (single sign-on). */
+export type AccountSource = 'local' | 'oidc';
+
 export interface StoredAccount extends Account {
   passwordHash: string;
   disabled: boolean;
+  source: AccountSource;
+  /**
+   * An account of the provider: its issuer and subject (`<issuer> <sub>`), which find it again at
+   * every login whatever its name there has become; null for a local account.
+   */
+  oidcSubject: string | null;
+  /** A local account that may log in with its password even while local login is off for everyone else. */
+  breakGlass: boolean;
   createdAt: string;
   lastLoginAt: string | null;
   lastEnvironment: EnvironmentName | null;
@@ -55,9 +67,46 @@ export interface AccountChange {
   disabled?: boolean;
   passwordHash?: string;
   defaultEnvironment?: EnvironmentName | null;
+  breakGlass?: boolean;
 }
 
-export type AccountUpdate = 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' | 'default_not_allowed';
+/**
+ * `last_break_glass`: local login is for break-glass accounts only, and the change would leave no
+ * enabled break-glass administrator (nobody could log in while the provider is down).
+ */
+export type AccountUpdate = 'updated' | 'not_found' | 'actor_not_admin' | 'last_admin' | 'last_break_glass' | 'default_not_allowed';
+
+/** The password hash kept for an account of the provider: no password matches it (not even a scrypt hash). */
+export const PROVIDER_ACCOUNT_HASH = '!oidc';
+
+/** A person as the provider vouched for them at a login, with the role their groups map to. */
+export interface ProviderIdentity {
+  /** `<issuer> <sub>` */
+  subject: string;
+  /** The name a new account gets (an existing one keeps its own). */
+  name: string;
+  role: Role;
+  environments: EnvironmentName[] | null;
+}
+
+/**
+ * What a login through the provider did to the console's account: made it, changed its role or
+ * environments to what the groups now say (its other sessions ended), or found it as it was.
+ * `name_taken`: a local account (or another of the provider's people) already has the name;
+ * `last_admin`: the groups would take the admin role from the last enabled admin.
+ */
+export type ProviderSync =
+  | { outcome: 'created' | 'unchanged'; account: StoredAccount }
+  | { outcome: 'updated'; account: StoredAccount; previous: Account }
+  | { outcome: 'name_taken' | 'last_admin' };
+
+/** Who may log in with a password: everyone, or (with single sign-on) only break-glass accounts. */
+export type LocalLogin = 'everyone' | 'break_glass';
+
+/** Whether two accounts may do the same (role and environments). */
+export function sameRights(a: Account, b: Account): boolean {
+  return a.role === b.role && JSON.stringify(a.environments) === JSON.stringify(b.environments);
+}
 
 export interface NewAuditEntry {
   actor: string | null;
@@ -186,6 +235,22 @@ export interface AccessStore {
   /** The environment the account chose last: where the console opens next when the address names none. */
   recordEnvironmentChoice(name: string, environment: EnvironmentName): Promise<void>;
   recordLogin(name: string): Promise<void>;
+  /**
+   * A login through the provider: finds the account by its subject, or makes it (unless the name is
+   * taken), and brings its role and environments to what the provider's groups say; one
+   * transaction under the accounts' lock (the last-admin check holds as for an admin's change).
+   */
+  syncProviderAccount(identity: ProviderIdentity): Promise<ProviderSync>;
+
+  // Sign-in settings kept in the database (every instance reads the same)
+  localLogin(): Promise<LocalLogin>;
+  /**
+   * `no_break_glass_admin`: `break_glass` asked while no enabled admin is marked break-glass (nobody
+   * could log in while the provider is down); `actor_not_admin` as for account changes.
+   */
+  setLocalLogin(value: LocalLogin, actor: string): Promise<'changed' | 'unchanged' | 'actor_not_admin' | 'no_break_glass_admin'>;
+  /** Keeps the role map this start runs with; true when it differs from the one kept before (or none was). */
+  recordRoleMap(text: string): Promise<boolean>;
 
   // The first admin's setup
   /**
@@ -288,4 +353,9 @@ export function setupTokenHash(token: string): string {
 /** A change of what the account may do (or of its password) ends its open sessions: it logs in again. */
 export function endsSessions(change: AccountChange): boolean {
   return change.disabled === true || change.passwordHash !== undefined || change.role !== undefined || change.environments !== undefined;
+}
+
+/** Whether the account counts as an enabled break-glass admin (the last one is kept while local login is restricted). */
+export function isBreakGlassAdmin(account: { role: Role; disabled: boolean; breakGlass: boolean }): boolean {
+  return account.role === 'admin' && !account.disabled && account.breakGlass;
 }

@@ -27,6 +27,8 @@ const USAGE = `Usage: npm run user -- <command>
                                (one of those it may use), or "none"
   reset-password NAME [--password-stdin]
   disable NAME | enable NAME
+  set-break-glass NAME on|off  a local admin account that may still log in with its password while
+                               password login is for break-glass accounts only (single sign-on)
 
 ROLE: ${ROLES.join(', ')}. ENVS: comma-separated local, sandbox, production; or all.
 The database is DATABASE_URL's when it is set, else DATA_DIR's (default ./data), as for npm start.`;
@@ -78,8 +80,9 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'list') {
       for (const a of await store.listAccounts()) {
         const environments = a.environments === null ? 'all' : a.environments.join(',');
+        const source = a.source === 'oidc' ? 'identity provider' : a.breakGlass ? 'local, break-glass' : 'local';
         console.log(
-          `${a.name}\t${a.role}\t${environments}\t${a.disabled ? 'disabled' : 'active'}\tlast login: ${a.lastLoginAt ?? 'never'}`,
+          `${a.name}\t${a.role}\t${environments}\t${a.disabled ? 'disabled' : 'active'}\t${source}\tlast login: ${a.lastLoginAt ?? 'never'}`,
         );
       }
       return 0;
@@ -89,6 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     const name = nameResult.data;
     const existing = await store.findAccount(name);
     if (command !== 'add' && existing === undefined) fail(`There is no account named ${name}.`);
+    // What the identity provider decides (role and environments, from the groups at each login) is changed there.
+    if (existing?.source === 'oidc' && ['set-role', 'set-env', 'reset-password', 'set-break-glass'].includes(command)) {
+      fail(`${name} comes from the identity provider: change its groups there (OIDC_ROLE_MAP); it has no password here.`);
+    }
     const update = async (change: Parameters<AccessStore['updateAccount']>[1]) => {
       const result = await store.updateAccount(name, change);
       if (result === 'last_admin') {
@@ -96,6 +103,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (result === 'not_found') fail(`There is no account named ${name}.`);
       if (result === 'default_not_allowed') fail(`${name} may not use that environment: it cannot be their default.`);
+      if (result === 'last_break_glass') {
+        fail(
+          `${name} is the last enabled break-glass administrator while password login is for break-glass accounts only: mark another admin first (set-break-glass NAME on).`,
+        );
+      }
     };
 
     switch (command) {
@@ -151,6 +163,13 @@ export async function main(argv: string[]): Promise<number> {
         await update({ disabled: command === 'disable' });
         await audit('account_changed', `${name}:disabled`);
         console.log(`${name} ${command === 'disable' ? 'disabled; their sessions have ended' : 'enabled'}.`);
+        return 0;
+      }
+      case 'set-break-glass': {
+        if (extra !== 'on' && extra !== 'off') fail('set-break-glass NAME on|off');
+        await update({ breakGlass: extra === 'on' });
+        await audit('account_changed', `${name}:break_glass`);
+        console.log(`${name} is ${extra === 'on' ? 'now' : 'no longer'} a break-glass account.`);
         return 0;
       }
       default:

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import type { EmulatorAccess } from '../../contract/access.ts';
+import type { EmulatorAccess } from '../../contract/access-admin.ts';
 import { requireAdmin } from '../access/guard.ts';
 import type { AccessGuard } from '../access/guard.ts';
 import { Problem, methodNotAllowed } from '../lib/problem.ts';

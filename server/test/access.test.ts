@@ -156,7 +156,14 @@ describe('logging in and out', () => {
     const login = await app.inject({ method: 'POST', url: '/api/session', payload: { name: ' Support-1 ', password: TEST_PASSWORD } });
     expect(login.statusCode).toBe(200);
     expect(json(login)).toEqual({
-      account: { name: 'support-1', role: 'support', environments: null, last_environment: null, default_environment: null },
+      account: {
+        name: 'support-1',
+        role: 'support',
+        environments: null,
+        last_environment: null,
+        default_environment: null,
+        source: 'local',
+      },
     });
     const setCookie = String(login.headers['set-cookie']);
     expect(setCookie).toMatch(/^frc_session=/);
@@ -316,7 +323,7 @@ describe('sessions end', () => {
 describe('the first admin', () => {
   it('is made once, with the token printed at start, and is logged in', async () => {
     const app = await buildTestApp({}, undefined, undefined, { loginAs: false });
-    expect(json(await app.inject({ method: 'GET', url: '/api/session' }))).toEqual({ account: null, setup_required: true });
+    expect(json(await app.inject({ method: 'GET', url: '/api/session' }))).toEqual({ account: null, setup_required: true, sso: null });
     const token = app.setupToken ?? '';
     expect(token.length).toBeGreaterThan(20);
     const payload = { token: 'x'.repeat(token.length), name: 'ana', password: 'a-long-password' };
@@ -782,8 +789,9 @@ describe('a fresh start with no configuration', () => {
     expect(cookie).toMatch(/^frc_session=/);
     const session = await fetch(`http://127.0.0.1:${String(port)}/api/session`, { headers: { cookie } });
     expect(await session.json()).toEqual({
-      account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null },
+      account: { name: 'ana', role: 'admin', environments: null, last_environment: null, default_environment: null, source: 'local' },
       setup_required: false,
+      sso: null,
     });
     const again = await fetch(`http://127.0.0.1:${String(port)}/api/setup`, {
       method: 'POST',

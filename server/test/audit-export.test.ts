@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuditEntry } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import { AUDIT_EXPORT_PAGE } from '../access/audit-routes.ts';
 import { toCsv } from '../access/csv.ts';
 import type { CsvFormat } from '../access/csv.ts';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuditEntry } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import { auditRetentionJob } from '../access/retention.ts';
 import { RETENTION_ACTOR, accessDatabaseFile } from '../access/store.ts';
 import type { AccessStore, AuditPruneResult } from '../access/store.ts';

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { emulatorAccessSchema } from '../../contract/access.ts';
+import { emulatorAccessSchema } from '../../contract/access-admin.ts';
 import { buildServer } from '../build.ts';
 import { loadConfig } from '../config.ts';
 import { acceptEveryFace } from '../emulator/image-check.ts';

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { accountListSchema, sessionAnswerSchema } from '../../contract/access.ts';
+import { sessionAnswerSchema } from '../../contract/access.ts';
+import { accountListSchema } from '../../contract/access-admin.ts';
 import type { Account } from '../../contract/access.ts';
 import { TEST_PASSWORD, buildTestApp, dataEnv, json, logIn, openTestAccessStore, refusal, testDataLocation } from './helper.ts';
 

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CONSENT_HEADER } from '../../contract/access.ts';
-import type { AuditEntry } from '../../contract/access.ts';
+import type { AuditEntry } from '../../contract/access-admin.ts';
 import { validationAnswerSchema } from '../../contract/validation.ts';
 import { loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';

@@ -1,7 +1,8 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import * as z from 'zod/mini';
 import { accountSchema, sessionAnswerSchema } from '../../contract/access.ts';
-import type { LoginRequest, SetupRequest } from '../../contract/access.ts';
+import type { LoginRequest } from '../../contract/access.ts';
+import type { SetupRequest } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { ApiError, apiRequest } from './client.ts';
 
@@ -27,7 +28,8 @@ export const logIn = () =>
 export const logOut = () =>
   mutationOptions({
     mutationKey: ['session', 'log-out'],
-    mutationFn: () => apiRequest('/session', z.undefined(), { method: 'DELETE' }),
+    // 204, or for a session of the identity provider the address of its logout (RP-initiated logout).
+    mutationFn: () => apiRequest('/session', z.optional(z.object({ end_session_url: z.string() })), { method: 'DELETE' }),
   });
 
 /** The environment chosen in the selector, remembered with the account: the console opens in it next time. */

@@ -8,7 +8,6 @@ import { createQueryClient } from '../api/query-client.ts';
 import { sessionQueries } from '../api/session.ts';
 import { AnnouncerProvider } from '../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../components/ui/api-error-message.tsx';
-import { LoginPage } from '../features/access/components/login-page.tsx';
 import { SessionDialog } from '../features/access/components/session-dialog.tsx';
 import { RegisterPage } from '../features/registration/components/register-page.tsx';
 import { useTranslation } from '../lib/i18n/i18n.ts';
@@ -27,6 +26,8 @@ const ValidatePage = lazy(() => import('../features/validation/components/valida
 const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
 const AccountsPage = lazy(() => import('../features/accounts/components/accounts-page.tsx'));
 const SetupPage = lazy(() => import('../features/access/components/setup-page.tsx'));
+// Staff open the console logged in: the login page (single sign-on's words with it) is off the first page.
+const LoginPage = lazy(() => import('../features/access/components/login-page.tsx'));
 
 function NotFound() {
   const { t } = useTranslation();
@@ -145,7 +146,7 @@ export function Console() {
     );
   }
 
-  const { account, setup_required } = session.data;
+  const { account, setup_required, sso } = session.data;
   if (account === null) {
     if (setup_required) {
       if (location !== '/setup') return <Redirect to="/setup" replace />;
@@ -164,7 +165,9 @@ export function Console() {
     }
     return (
       <BareLayout>
-        <LoginPage />
+        <Suspense fallback={<Loading />}>
+          <LoginPage sso={sso ?? null} />
+        </Suspense>
       </BareLayout>
     );
   }
@@ -183,6 +186,7 @@ export function Console() {
       {lost !== null && (
         <SessionDialog
           account={account}
+          sso={sso ?? null}
           reason={lost}
           onResumed={dismissLost}
           onDismissed={dismissLost}

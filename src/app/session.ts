@@ -54,8 +54,9 @@ export function useLogOut(onLoggedOut: () => void): LogOut {
   const [done, setDone] = useState(false);
 
   const run = async () => {
+    let endSessionUrl: string | undefined;
     try {
-      await mutation.mutateAsync();
+      endSessionUrl = (await mutation.mutateAsync())?.end_session_url;
     } catch (error) {
       // A session already gone is as good as ended; any other failure leaves it open, and says so.
       if (!isSessionLost(error)) return;
@@ -66,8 +67,10 @@ export function useLogOut(onLoggedOut: () => void): LogOut {
     queryClient.getMutationCache().clear();
     setDone(true);
     onLoggedOut();
-    queryClient.setQueryData(session.queryKey, { account: null, setup_required: false });
+    queryClient.setQueryData(session.queryKey, (before) => ({ account: null, setup_required: false, sso: before?.sso }));
     announce(t('app.account.loggedOut'));
+    // A session of the identity provider ends there too: the browser goes to its logout page, which comes back to /login.
+    if (endSessionUrl !== undefined) window.location.assign(endSessionUrl);
   };
 
   return { run, pending: mutation.isPending, error: mutation.error, done };

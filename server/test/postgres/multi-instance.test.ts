@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CONSENT_HEADER } from '../../../contract/access.ts';
-import type { Account, AuditEntry } from '../../../contract/access.ts';
+import type { Account } from '../../../contract/access.ts';
+import type { AuditEntry } from '../../../contract/access-admin.ts';
 import { CONSENT_TERM } from '../../../contract/consent.ts';
 import { openAccessStore } from '../../access/open-store.ts';
 import { openEmulatorStore } from '../../emulator/open-store.ts';
@@ -174,6 +175,7 @@ describe('migrations', () => {
     expect(applied).toEqual([
       { store: 'console', version: 1, times: 1 },
       { store: 'console', version: 2, times: 1 },
+      { store: 'console', version: 3, times: 1 },
       { store: 'emulator', version: 1, times: 1 },
     ]);
   });
@@ -189,7 +191,7 @@ describe('migrations', () => {
     const said = outputs.map((output) => output.stdout).join('\n');
     // One process applied each store's migration, the other found it applied; the password-less URL is named.
     expect(said.match(/console: applied migration 1/g)).toHaveLength(1);
-    expect(said.match(/console: up to date \(migration 2\)/g)).toHaveLength(1);
+    expect(said.match(/console: up to date \(migration 3\)/g)).toHaveLength(1);
     expect(said.match(/emulator: applied migration 1/g)).toHaveLength(1);
     const store = await openAccessStore({ dataDir: tempDir(), databaseUrl });
     onTestFinished(() => store.close());

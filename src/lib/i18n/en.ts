@@ -50,17 +50,56 @@ export const en: Messages = {
   },
   roles: { admin: 'Administrator', registrar: 'Registration clerk', support: 'Support', qa: 'Quality assurance (QA)' },
   login: {
-    heading: 'Log in to the console',
-    intro: 'Use the user name and password of your console account.',
     name: 'User name',
     password: 'Password',
-    submit: 'Log in',
     submitting: 'Logging in…',
     nameRequired: 'Enter your user name.',
     passwordRequired: 'Enter your password.',
     failed: 'Could not log in',
+  },
+  loginPage: {
+    heading: 'Log in to the console',
+    intro: 'Use the user name and password of your console account.',
+    introSso: 'Log in with your {{provider}} account. Whoever has a local console account logs in with its user name and password.',
+    submit: 'Log in',
     welcome: 'You are logged in as {{name}}.',
     noAccount: 'No account? Ask a console administrator.',
+    sso: 'Log in with {{provider}}',
+    password: 'Or with a user name and password',
+    breakGlassOnly:
+      'Logging in with a password is kept for the console’s break-glass accounts, for when {{provider}} is down. Everyone else logs in with {{provider}}.',
+    ssoFailed: 'Could not log in with {{provider}}',
+    theProvider: 'the identity provider',
+    ssoErrors: {
+      provider_unavailable:
+        '{{provider}} did not answer. Try again in a few minutes. If you have a local console account, you can log in with its user name and password below.',
+      provider_error: 'The log-in was cancelled or refused at {{provider}}. Try again.',
+      no_transaction: 'The log-in took too long, or was started in another tab or browser. Click “Log in with {{provider}}” again.',
+      state_mismatch:
+        '{{provider}}’s answer does not match the log-in started in this browser, and was refused for safety. Click “Log in with {{provider}}” again.',
+      code_rejected: '{{provider}} refused the log-in code (used already, or expired). Click “Log in with {{provider}}” again.',
+      token_rejected:
+        'The identity {{provider}} sent failed the console’s checks and was refused. Try again; if it persists, tell the console administrator.',
+      misconfigured: 'The console’s connection to {{provider}} is misconfigured. Tell the console administrator.',
+      no_usable_name:
+        '{{provider}} gave no user name the console accepts (lowercase letters, digits and . _ @ -). Ask whoever runs {{provider}} at your company to check your user name or e-mail.',
+      no_mapped_group:
+        'You logged in at {{provider}}, but you are in no group with access to the console. Ask whoever manages {{provider}}’s groups at your company (the identity or IT team) to add you to your role’s group; a console administrator knows which groups they are.',
+      name_taken:
+        'A local console account already has your user name. Ask a console administrator to sort it out (for example by disabling or renaming the local account).',
+      account_disabled: 'Your console account is disabled. Ask a console administrator.',
+      last_admin:
+        'Your groups at {{provider}} would take the administrator role from the console’s last administrator, so the log-in was refused. Ask for another administrator to be set first.',
+      account_changed: 'Your account was changed while you were logging in. Try again.',
+      unknown: 'Could not log in with {{provider}}. Try again.',
+    },
+  },
+  ssoResume: {
+    kept: 'Nothing on the screen was lost. The account {{name}} logs in with {{provider}}: open the log-in in a new tab, log in, and come back to this tab.',
+    open: 'Log in with {{provider}} in a new tab',
+    resume: 'I have logged in: continue',
+    notYet:
+      'The console does not see {{name}} logged in yet. Finish logging in in the other tab, then click “I have logged in: continue” again.',
   },
   sessionLost: {
     session_expired: {
@@ -363,6 +402,7 @@ export const en: Messages = {
       role: 'Role',
       environments: 'Environments',
       status: 'Status',
+      source: 'Source',
       created: 'Created',
       lastLogin: 'Last login',
       actions: 'Actions',
@@ -435,6 +475,26 @@ export const en: Messages = {
       confirmDisableBody: '{{name}} will no longer be able to log in, and its open sessions will end. You can enable it again later.',
       confirmDisableYes: 'Disable {{name}}',
       cancel: 'Cancel',
+      providerHint:
+        'This account comes from {{provider}}: its role and environments follow the person’s groups there, read again at each log-in, and it has no password in the console. Here it can be disabled or given a default environment.',
+      breakGlass: 'Break-glass account',
+      breakGlassHint:
+        'Logs in with its password even while password log-in is kept for break-glass accounts, for when the identity provider is down. Keep it for a few administrator accounts.',
+      markBreakGlass: 'Mark as a break-glass account',
+      unmarkBreakGlass: 'Unmark as a break-glass account',
+      breakGlassOn: 'Account {{name}} marked as a break-glass account.',
+      breakGlassOff: 'Account {{name}} is no longer a break-glass account.',
+    },
+    source: { local: 'Local', oidc: 'Identity provider', breakGlass: 'Local, break-glass' },
+    signIn: {
+      heading: 'Password log-in',
+      intro: 'The console has single sign-on with {{provider}} ({{issuer}}). Groups and roles (OIDC_ROLE_MAP): {{map}}.',
+      legend: 'Who may log in with a password',
+      everyone: 'Every local account',
+      breakGlass: 'Break-glass accounts only; everyone else logs in with {{provider}}',
+      save: 'Save password log-in',
+      saved: 'Password log-in: {{choice}}.',
+      failed: 'Could not change password log-in',
     },
     emulator: {
       heading: 'Built-in emulator (local environment)',
@@ -495,6 +555,15 @@ export const en: Messages = {
     },
   },
   errors: {
+    local_login_off:
+      'Logging in with a password is off for this account: use “Log in with” the identity provider. If it is down, an administrator’s break-glass account can still log in with a password.',
+    managed_by_provider:
+      'This account comes from the identity provider: its role and environments follow the person’s groups there, and it has no password in the console. Change the groups at the provider.',
+    last_break_glass:
+      'This is the last enabled break-glass administrator account, and password log-in is kept for break-glass accounts: nobody could log in were the identity provider down. Mark another account first, or let everyone log in with a password again.',
+    no_break_glass_admin:
+      'No enabled administrator is marked break-glass: were the identity provider down, nobody could log in. Mark a local administrator account as break-glass first.',
+    sso_not_configured: 'The console has no single sign-on configured: every account logs in with its password.',
     network_error: 'The console server could not be reached. Check the connection and try again.',
     invalid_document_number: 'The CPF was refused. Check the number and try again.',
     invalid_image: 'The photo could not be read: it is not a valid JPEG or PNG, or it is damaged. Capture or choose another photo.',

@@ -36,12 +36,15 @@ export interface I18n {
 const STORAGE_KEY = 'frc.language';
 
 /** pt-BR grows as the pages that bring their own words load (pt-br-pages.ts). */
-const portuguese: Partial<Messages> = { ...ptBR };
+// Its `errors` lacks the later pages' until they load: typed as what it grows into.
+const portuguese = { ...ptBR } as Partial<Messages>;
 const dictionaries: Partial<Record<Language, Partial<Messages>>> = { 'pt-BR': portuguese };
 
 /** Adds the sections of pages loaded later to pt-BR (and so to every language's fallback). */
-export function addPortuguese(sections: Partial<Messages>): void {
-  Object.assign(portuguese, sections);
+export function addPortuguese(sections: Record<string, object>): void {
+  // A section the first page has too (errors) gains the later pages' keys.
+  for (const [name, section] of Object.entries(sections))
+    Object.assign(portuguese, { [name]: { ...portuguese[name as keyof Messages], ...section } });
 }
 let current: Language = 'pt-BR';
 /** The language asked for last: an English dictionary arriving late must not undo a later choice. */

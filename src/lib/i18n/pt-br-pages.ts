@@ -7,6 +7,64 @@ import { addPortuguese } from './i18n.ts';
  * dictionary before the page renders.
  */
 export const ptBRPages = {
+  loginPage: {
+    heading: 'Entrar no console',
+    intro: 'Use o nome de usuário e a senha da sua conta no console.',
+    introSso: 'Entre com a sua conta de {{provider}}. Quem tem uma conta local do console entra com o nome de usuário e a senha.',
+    submit: 'Entrar',
+    welcome: 'Você entrou como {{name}}.',
+    noAccount: 'Não tem uma conta? Peça a um administrador do console.',
+    sso: 'Entrar com {{provider}}',
+    password: 'Ou com usuário e senha',
+    breakGlassOnly:
+      'A entrada com senha está reservada às contas de emergência do console, para quando {{provider}} estiver fora do ar. As demais pessoas entram com {{provider}}.',
+    ssoFailed: 'Não foi possível entrar com {{provider}}',
+    theProvider: 'o provedor de identidade',
+    /** Why a login through the provider was refused: `/login?sso_error=…` (contract/access-admin.ts, SSO_ERRORS). */
+    ssoErrors: {
+      provider_unavailable:
+        '{{provider}} não respondeu. Tente de novo em alguns minutos. Se você tem uma conta local do console, pode entrar com o nome de usuário e a senha abaixo.',
+      provider_error: 'A entrada foi cancelada ou recusada em {{provider}}. Tente de novo.',
+      no_transaction:
+        'A entrada demorou demais, ou foi iniciada em outra aba ou outro navegador. Clique em “Entrar com {{provider}}” de novo.',
+      state_mismatch:
+        'A resposta de {{provider}} não corresponde à entrada iniciada neste navegador e foi recusada, por segurança. Clique em “Entrar com {{provider}}” de novo.',
+      code_rejected: '{{provider}} recusou o código de entrada (já usado ou expirado). Clique em “Entrar com {{provider}}” de novo.',
+      token_rejected:
+        'A identidade enviada por {{provider}} não passou nas verificações do console e foi recusada. Tente de novo; se continuar, avise o administrador do console.',
+      misconfigured: 'A ligação do console com {{provider}} está mal configurada. Avise o administrador do console.',
+      no_usable_name:
+        '{{provider}} não informou um nome de usuário que o console aceite (letras minúsculas, números e . _ @ -). Peça a quem administra {{provider}} na sua empresa que confira o seu nome de usuário ou e-mail.',
+      no_mapped_group:
+        'Você entrou em {{provider}}, mas não está em nenhum grupo com acesso ao console. Peça a quem administra os grupos de {{provider}} na sua empresa (a equipe de identidade ou de TI) que inclua você no grupo do seu perfil; um administrador do console sabe quais são os grupos.',
+      name_taken:
+        'Já existe uma conta local do console com o seu nome de usuário. Peça a um administrador do console que resolva (por exemplo, desativando ou renomeando a conta local).',
+      account_disabled: 'A sua conta no console está desativada. Peça a um administrador do console.',
+      last_admin:
+        'Os seus grupos em {{provider}} tirariam o perfil de administrador do último administrador do console, e a entrada foi recusada. Peça que outro administrador seja definido antes.',
+      account_changed: 'A sua conta foi alterada enquanto você entrava. Tente de novo.',
+      unknown: 'Não foi possível entrar com {{provider}}. Tente de novo.',
+    },
+  },
+  /** Over a page whose session ended, for an account that logs in through the identity provider. */
+  ssoResume: {
+    kept: 'Nada do que está na tela foi perdido. A conta {{name}} entra com {{provider}}: abra a entrada em uma nova aba, entre, e volte a esta aba.',
+    open: 'Entrar com {{provider}} em uma nova aba',
+    resume: 'Já entrei: continuar',
+    notYet: 'O console ainda não vê a entrada de {{name}}. Conclua a entrada na outra aba e clique em “Já entrei: continuar” de novo.',
+  },
+  /** Refusals only the pages loaded later meet (added to the first page's errors). */
+  errors: {
+    local_login_off:
+      'A entrada com senha está desligada para esta conta: use “Entrar com” o provedor de identidade. Se ele estiver fora do ar, uma conta de emergência de administrador ainda entra com senha.',
+    managed_by_provider:
+      'Esta conta vem do provedor de identidade: o perfil e os ambientes seguem os grupos da pessoa lá, e ela não tem senha no console. Altere os grupos no provedor.',
+    last_break_glass:
+      'Esta é a última conta de emergência de administrador ativa, e a entrada com senha está reservada às contas de emergência: ninguém entraria se o provedor de identidade caísse. Marque outra conta antes, ou libere a entrada com senha para todos.',
+    no_break_glass_admin:
+      'Nenhum administrador ativo está marcado como conta de emergência: se o provedor de identidade caísse, ninguém entraria. Marque antes uma conta local de administrador como conta de emergência.',
+    sso_not_configured: 'O console não tem login único configurado: todas as contas entram com senha.',
+  },
   setup: {
     heading: 'Configuração inicial do console',
     intro: 'O console ainda não tem contas. Crie a primeira conta de administrador: com ela você cria as contas das outras pessoas.',
@@ -126,6 +184,7 @@ export const ptBRPages = {
       role: 'Perfil',
       environments: 'Ambientes',
       status: 'Situação',
+      source: 'Origem',
       created: 'Criada em',
       lastLogin: 'Última entrada',
       actions: 'Ações',
@@ -196,6 +255,26 @@ export const ptBRPages = {
       confirmDisableBody: '{{name}} não poderá mais entrar, e as sessões abertas dela serão encerradas. Você pode reativá-la depois.',
       confirmDisableYes: 'Desativar {{name}}',
       cancel: 'Cancelar',
+      providerHint:
+        'Esta conta vem de {{provider}}: o perfil e os ambientes seguem os grupos da pessoa lá, lidos de novo a cada entrada, e ela não tem senha no console. Aqui dá para desativá-la ou escolher o ambiente padrão.',
+      breakGlass: 'Conta de emergência',
+      breakGlassHint:
+        'Entra com senha mesmo quando a entrada com senha está reservada às contas de emergência, para quando o provedor de identidade estiver fora do ar. Guarde para poucas contas de administrador.',
+      markBreakGlass: 'Marcar como conta de emergência',
+      unmarkBreakGlass: 'Desmarcar conta de emergência',
+      breakGlassOn: 'Conta {{name}} marcada como conta de emergência.',
+      breakGlassOff: 'Conta {{name}} não é mais conta de emergência.',
+    },
+    source: { local: 'Local', oidc: 'Provedor de identidade', breakGlass: 'Local, de emergência' },
+    signIn: {
+      heading: 'Entrada com senha',
+      intro: 'O console tem login único com {{provider}} ({{issuer}}). Grupos e perfis (OIDC_ROLE_MAP): {{map}}.',
+      legend: 'Quem pode entrar com senha',
+      everyone: 'Todas as contas locais',
+      breakGlass: 'Só as contas de emergência; as demais pessoas entram com {{provider}}',
+      save: 'Salvar entrada com senha',
+      saved: 'Entrada com senha: {{choice}}.',
+      failed: 'Não foi possível alterar a entrada com senha',
     },
     emulator: {
       heading: 'Emulador embutido (ambiente local)',

@@ -52,18 +52,14 @@ export const ptBR = {
     },
   },
   roles: { admin: 'Administrador', registrar: 'Atendente de cadastro', support: 'Suporte', qa: 'Qualidade (QA)' },
+  /** The login form, also over a page whose session ended; the login page's own words are in pt-br-pages.ts. */
   login: {
-    heading: 'Entrar no console',
-    intro: 'Use o nome de usuário e a senha da sua conta no console.',
     name: 'Nome de usuário',
     password: 'Senha',
-    submit: 'Entrar',
     submitting: 'Entrando…',
     nameRequired: 'Informe o nome de usuário.',
     passwordRequired: 'Informe a senha.',
     failed: 'Não foi possível entrar',
-    welcome: 'Você entrou como {{name}}.',
-    noAccount: 'Não tem uma conta? Peça a um administrador do console.',
   },
   /** Over the page when a call finds the session gone: the page and what it holds stay. */
   sessionLost: {

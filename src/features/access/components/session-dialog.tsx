@@ -1,12 +1,15 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef } from 'react';
+import { Suspense, lazy, useEffect, useId, useRef } from 'react';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
-import type { Account } from '../../../../contract/access.ts';
+import type { Account, SessionAccount, Sso } from '../../../../contract/access.ts';
 import { isSessionLost, sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { LoginForm } from './login-form.tsx';
 
 export type SessionLostReason = 'session_expired' | 'not_authenticated';
+
+// An account of the identity provider logs in again there: that part, and its words, load only then.
+const SsoResume = lazy(() => import('./sso-resume.tsx'));
 
 /**
  * Asks for the password again over the page whose call found the session gone: the page stays
@@ -15,12 +18,14 @@ export type SessionLostReason = 'session_expired' | 'not_authenticated';
  */
 export function SessionDialog({
   account,
+  sso,
   reason,
   onResumed,
   onDismissed,
   onLogOut,
 }: {
-  account: Account;
+  account: SessionAccount;
+  sso: Sso | null;
   reason: SessionLostReason;
   onResumed: () => void;
   /** Closed without logging in (the browser's Esc): the next refused call asks again. */
@@ -42,7 +47,7 @@ export function SessionDialog({
 
   const loggedIn = (next: Account) => {
     resumed.current = true;
-    queryClient.setQueryData(sessionQueries.current().queryKey, { account: next, setup_required: false });
+    queryClient.setQueryData(sessionQueries.current().queryKey, { account: next, setup_required: false, sso });
     // Look-ups that failed for want of a session are asked again; a registration is not: a person sends it.
     void queryClient.refetchQueries({ type: 'active', predicate: (query) => isSessionLost(query.state.error) });
     dialog.current?.close();
@@ -67,8 +72,18 @@ export function SessionDialog({
     >
       <h2 id={`${id}-heading`}>{t(`sessionLost.${reason}.heading`)}</h2>
       <p id={`${id}-body`}>{t(`sessionLost.${reason}.body`)}</p>
-      <p id={`${id}-kept`}>{t('sessionLost.kept', { name: account.name })}</p>
-      <LoginForm fixedName={account.name} submitLabel={t('sessionLost.submit')} onLoggedIn={loggedIn} />
+      {account.source === 'oidc' && sso !== null ? (
+        <div id={`${id}-kept`}>
+          <Suspense fallback={null}>
+            <SsoResume name={account.name} provider={sso.provider} onLoggedIn={loggedIn} />
+          </Suspense>
+        </div>
+      ) : (
+        <>
+          <p id={`${id}-kept`}>{t('sessionLost.kept', { name: account.name })}</p>
+          <LoginForm fixedName={account.name} submitLabel={t('sessionLost.submit')} onLoggedIn={loggedIn} />
+        </>
+      )}
       <p>
         <button type="button" className="button secondary" onClick={onLogOut}>
           {t('sessionLost.other')}

@@ -63,7 +63,7 @@ export default function SetupPage() {
       {
         onSuccess: ({ account }) => {
           queryClient.setQueryData(sessionQueries.current().queryKey, { account, setup_required: false });
-          announce(t('login.welcome', { name: account.name }));
+          announce(t('loginPage.welcome', { name: account.name }));
         },
       },
     );

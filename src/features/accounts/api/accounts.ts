@@ -1,14 +1,7 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import * as z from 'zod/mini';
-import {
-  accountChangeSchema,
-  accountListSchema,
-  accountNameSchema,
-  accountSchema,
-  newAccountSchema,
-  passwordSchema,
-  roleSchema,
-} from '../../../../contract/access.ts';
+import { accountNameSchema, accountSchema, passwordSchema, roleSchema } from '../../../../contract/access.ts';
+import { accountChangeSchema, accountListSchema, newAccountSchema, signInAnswerSchema } from '../../../../contract/access-admin.ts';
 import { environmentNameSchema } from '../../../../contract/console.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { apiRequest } from '../../../api/client.ts';
@@ -31,6 +24,22 @@ export const accountQueries = {
       staleTime: 0,
     }),
 };
+
+/** Single sign-on as the console has it, and who may log in with a password (PUT changes it). */
+export const signInQueries = {
+  current: () =>
+    queryOptions({
+      queryKey: ['accounts', 'sign-in'] as const,
+      queryFn: ({ signal }) => apiRequest('/admin/sign-in', signInAnswerSchema, { signal }),
+    }),
+};
+
+export const changeSignIn = () =>
+  mutationOptions({
+    mutationKey: ['accounts', 'sign-in', 'change'],
+    mutationFn: (local_login: 'everyone' | 'break_glass') =>
+      apiRequest('/admin/sign-in', signInAnswerSchema, { method: 'PUT', body: { local_login } }),
+  });
 
 export const createAccount = () =>
   mutationOptions({

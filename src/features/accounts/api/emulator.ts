@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
-import { emulatorAccessSchema } from '../../../../contract/access.ts';
+import { emulatorAccessSchema } from '../../../../contract/access-admin.ts';
 import { apiRequest } from '../../../api/client.ts';
 
 /**

@@ -75,7 +75,18 @@ function DefaultEnvironment({
 }
 
 /** The changes to one account, each saved on its own: role, environments, active or not, password. */
-export function AccountEditor({ account, own, onClose }: { account: AccountRow; own: boolean; onClose: () => void }) {
+export function AccountEditor({
+  account,
+  own,
+  provider,
+  onClose,
+}: {
+  account: AccountRow;
+  own: boolean;
+  /** The identity provider's name, for an account that comes from it. */
+  provider: string;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const id = useId();
   const queryClient = useQueryClient();
@@ -150,6 +161,9 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
     save({ disabled: true }, t('accounts.edit.disabled', { name: account.name }));
   };
 
+  // An account of the identity provider: its role and environments follow its groups there, it has no password here.
+  const local = account.source !== 'oidc';
+
   const passwordMessage =
     passwordError === undefined
       ? undefined
@@ -164,78 +178,111 @@ export function AccountEditor({ account, own, onClose }: { account: AccountRow; 
       </h2>
       <p className="hint">{own ? t('accounts.edit.ownHint') : t('accounts.edit.hint')}</p>
 
-      <Field
-        id={`${id}-role`}
-        label={t('accounts.form.role')}
-        inline={
-          <button
-            type="button"
-            className="button secondary"
-            aria-disabled={mutation.isPending}
-            onClick={() => save({ role }, t('accounts.edit.roleChanged', { name: account.name, role: t(`roles.${role}`) }))}
+      {local ? (
+        <>
+          <Field
+            id={`${id}-role`}
+            label={t('accounts.form.role')}
+            inline={
+              <button
+                type="button"
+                className="button secondary"
+                aria-disabled={mutation.isPending}
+                onClick={() => save({ role }, t('accounts.edit.roleChanged', { name: account.name, role: t(`roles.${role}`) }))}
+              >
+                {t('accounts.edit.saveRole')}
+              </button>
+            }
           >
-            {t('accounts.edit.saveRole')}
-          </button>
-        }
-      >
-        {(control) => (
-          <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>
-            <RoleOptions />
-          </select>
-        )}
-      </Field>
+            {(control) => (
+              <select {...control} value={role} onChange={(event) => setRole(event.target.value as Role)}>
+                <RoleOptions />
+              </select>
+            )}
+          </Field>
 
-      <EnvironmentsPicker
-        all={allEnvironments}
-        chosen={environments}
-        onAll={setAllEnvironments}
-        onChosen={setEnvironments}
-        error={environmentsError}
-      />
-      <div className="actions">
-        <button type="button" className="button secondary" aria-disabled={mutation.isPending} onClick={saveEnvironments}>
-          {t('accounts.edit.saveEnvironments')}
-        </button>
-      </div>
+          <EnvironmentsPicker
+            all={allEnvironments}
+            chosen={environments}
+            onAll={setAllEnvironments}
+            onChosen={setEnvironments}
+            error={environmentsError}
+          />
+          <div className="actions">
+            <button type="button" className="button secondary" aria-disabled={mutation.isPending} onClick={saveEnvironments}>
+              {t('accounts.edit.saveEnvironments')}
+            </button>
+          </div>
+        </>
+      ) : (
+        <p className="hint">{t('accounts.edit.providerHint', { provider })}</p>
+      )}
 
       <DefaultEnvironment account={account} pending={mutation.isPending} save={save} />
 
-      <form
-        noValidate
-        onSubmit={(event) =>
-          void passwordForm.handleSubmit((values) =>
-            save({ password: values.password }, t('accounts.edit.passwordChanged', { name: account.name }), () => passwordForm.reset()),
-          )(event)
-        }
-      >
-        <Field
-          id={`${id}-password`}
-          label={t('accounts.edit.password')}
-          hint={t('accounts.form.passwordMin', { min: PASSWORD_MIN })}
-          error={passwordMessage}
-          inline={
-            <>
-              <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
-                {t('accounts.edit.savePassword')}
-              </button>
-              <button type="button" className="button secondary" onClick={generator.generate}>
-                {t('accounts.form.generate')}
-              </button>
-            </>
-          }
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              {...passwordForm.register('password', { onChange: generator.forget })}
-              autoComplete="new-password"
-            />
-          )}
-        </Field>
-      </form>
+      {local && (
+        <>
+          <form
+            noValidate
+            onSubmit={(event) =>
+              void passwordForm.handleSubmit((values) =>
+                save({ password: values.password }, t('accounts.edit.passwordChanged', { name: account.name }), () => passwordForm.reset()),
+              )(event)
+            }
+          >
+            <Field
+              id={`${id}-password`}
+              label={t('accounts.edit.password')}
+              hint={t('accounts.form.passwordMin', { min: PASSWORD_MIN })}
+              error={passwordMessage}
+              inline={
+                <>
+                  <button type="submit" className="button secondary" aria-disabled={mutation.isPending}>
+                    {t('accounts.edit.savePassword')}
+                  </button>
+                  <button type="button" className="button secondary" onClick={generator.generate}>
+                    {t('accounts.form.generate')}
+                  </button>
+                </>
+              }
+            >
+              {(control) => (
+                <input
+                  {...control}
+                  type="password"
+                  {...passwordForm.register('password', { onChange: generator.forget })}
+                  autoComplete="new-password"
+                />
+              )}
+            </Field>
+          </form>
 
-      {generator.generated !== null && <GeneratedPassword password={generator.generated} />}
+          {generator.generated !== null && <GeneratedPassword password={generator.generated} />}
+          {/* Logs in with its password while password login is for break-glass accounts only. */}
+          <p>
+            {t('accounts.edit.breakGlass')}: {account.break_glass === true ? t('accounts.source.breakGlass') : t('accounts.source.local')}
+          </p>
+          <p className="hint" id={`${id}-break-glass-hint`}>
+            {t('accounts.edit.breakGlassHint')}
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="button secondary"
+              aria-describedby={`${id}-break-glass-hint`}
+              aria-disabled={mutation.isPending}
+              onClick={() =>
+                save(
+                  { break_glass: account.break_glass !== true },
+                  t(account.break_glass === true ? 'accounts.edit.breakGlassOff' : 'accounts.edit.breakGlassOn', { name: account.name }),
+                )
+              }
+            >
+              {account.break_glass === true ? t('accounts.edit.unmarkBreakGlass') : t('accounts.edit.markBreakGlass')}
+            </button>
+          </div>
+        </>
+      )}
 
       <div className="actions">
         {/* One button whichever way it goes, so focus stays on it once the list shows the change. */}

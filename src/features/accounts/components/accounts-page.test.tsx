@@ -2,7 +2,8 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { accountListSchema, accountSchema } from '../../../../contract/access.ts';
+import { accountSchema } from '../../../../contract/access.ts';
+import { accountListSchema } from '../../../../contract/access-admin.ts';
 import { ApiError, apiRequest } from '../../../api/client.ts';
 import { Console } from '../../../app/app.tsx';
 import { renderConsole } from '../../../test/render.tsx';
@@ -79,6 +80,7 @@ describe('the accounts page', () => {
       'Ativa',
       expect.stringMatching(/^\d{2}\/\d{2}\/\d{4},? \d{2}:\d{2}:\d{2}$/),
       expect.stringMatching(/^\d{2}\/\d{2}\/\d{4},? \d{2}:\d{2}:\d{2}$/),
+      'Local',
       'Alterar',
     ]);
     expect(cells(testAccount('disabled').name).slice(0, 3)).toEqual(['Atendente de cadastro', 'Todos', 'Desativada']);
@@ -348,6 +350,21 @@ describe('the accounts page', () => {
     // Still an admin, still logged in.
     const { accounts } = await apiRequest('/admin/accounts', accountListSchema);
     expect(accounts.find((account) => account.name === admin)).toMatchObject({ role: 'admin', disabled: false });
+  });
+
+  it('marks a local account break-glass and back, shown in the list; no sign-in setting without single sign-on', async () => {
+    const { name, panel } = await editNewAccount();
+    expect(cells(name)[5]).toBe('Local');
+    expect(within(panel).getByText('Conta de emergência: Local')).toBeVisible();
+    await userEvent.click(within(panel).getByRole('button', { name: 'Marcar como conta de emergência' }));
+    expect(await within(panel).findByText(`Conta ${name} marcada como conta de emergência.`)).toBeVisible();
+    await waitFor(() => expect(cells(name)[5]).toBe('Local, de emergência'));
+    const { accounts } = await apiRequest('/admin/accounts', accountListSchema);
+    expect(accounts.find((account) => account.name === name)).toMatchObject({ source: 'local', break_glass: true });
+    await userEvent.click(within(panel).getByRole('button', { name: 'Desmarcar conta de emergência' }));
+    await waitFor(() => expect(cells(name)[5]).toBe('Local'));
+    // The test console has no identity provider: no setting of who may log in with a password.
+    expect(screen.queryByRole('heading', { name: 'Entrada com senha' })).toBeNull();
   });
 
   it('is in the admin navigation, and lazily loaded from it', async () => {

@@ -6,15 +6,23 @@ import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { sessionQueries } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
-import { accountQueries } from '../api/accounts.ts';
+import { accountQueries, signInQueries } from '../api/accounts.ts';
+import type { AccountRow } from '../api/accounts.ts';
 import { EmulatorKey } from './emulator-key.tsx';
 import { useEnvironmentsText } from './account-form-parts.tsx';
 import { AccountEditor } from './account-editor.tsx';
 import { NewAccount } from './new-account.tsx';
+import { SignInSetting } from './sign-in-setting.tsx';
 
-const COLUMNS = 7;
+const COLUMNS = 8;
 
-function Accounts({ own }: { own: string | undefined }) {
+/** Where an account comes from: the identity provider, or the console (and then whether it is break-glass). */
+function sourceKey(account: AccountRow) {
+  if (account.source === 'oidc') return 'accounts.source.oidc' as const;
+  return account.break_glass === true ? ('accounts.source.breakGlass' as const) : ('accounts.source.local' as const);
+}
+
+function Accounts({ own, provider }: { own: string | undefined; provider: string }) {
   const { t, i18n } = useTranslation();
   const id = useId();
   const announce = useAnnounce();
@@ -70,6 +78,7 @@ function Accounts({ own }: { own: string | undefined }) {
             <th scope="col">{t('accounts.columns.status')}</th>
             <th scope="col">{t('accounts.columns.created')}</th>
             <th scope="col">{t('accounts.columns.lastLogin')}</th>
+            <th scope="col">{t('accounts.columns.source')}</th>
             <th scope="col">{t('accounts.columns.actions')}</th>
           </tr>
         </thead>
@@ -96,6 +105,7 @@ function Accounts({ own }: { own: string | undefined }) {
                     <time dateTime={account.last_login_at}>{formatDateTime(new Date(account.last_login_at), i18n.language)}</time>
                   )}
                 </td>
+                <td>{t(sourceKey(account))}</td>
                 <td>
                   <button
                     type="button"
@@ -116,7 +126,7 @@ function Accounts({ own }: { own: string | undefined }) {
               open && (
                 <tr key={`${account.name}-edit`} id={panel}>
                   <td colSpan={COLUMNS}>
-                    <AccountEditor account={account} own={account.name === own} onClose={() => close(account.name)} />
+                    <AccountEditor account={account} own={account.name === own} provider={provider} onClose={() => close(account.name)} />
                   </td>
                 </tr>
               ),
@@ -133,12 +143,19 @@ export default function AccountsPage() {
   const { t } = useTranslation();
   const id = useId();
   const session = useQuery(sessionQueries.current());
+  const signIn = useQuery(signInQueries.current());
+  const provider = signIn.data?.sso?.provider ?? session.data?.sso?.provider ?? t('loginPage.theProvider');
   return (
     <section aria-labelledby={`${id}-heading`}>
       <h1 id={`${id}-heading`}>{t('accounts.heading')}</h1>
       <p className="intro">{t('accounts.intro')}</p>
       {/* The list waits for the session: one's own row is marked, and guarded, from the start. */}
-      {session.data === undefined ? <p role="status">{t('app.loading')}</p> : <Accounts own={session.data.account?.name} />}
+      {session.data === undefined ? (
+        <p role="status">{t('app.loading')}</p>
+      ) : (
+        <Accounts own={session.data.account?.name} provider={provider} />
+      )}
+      {signIn.data?.sso != null && <SignInSetting setting={signIn.data.local_login} sso={signIn.data.sso} />}
       <NewAccount />
       <EmulatorKey />
     </section>

@@ -1,7 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { accountListSchema, accountSchema } from '../../../../contract/access.ts';
+import { accountSchema } from '../../../../contract/access.ts';
+import { accountListSchema } from '../../../../contract/access-admin.ts';
 import { apiRequest } from '../../../api/client.ts';
 import { renderConsole } from '../../../test/render.tsx';
 import { logInAs } from '../../../test/session.ts';

@@ -1,6 +1,6 @@
 import { infiniteQueryOptions } from '@tanstack/react-query';
-import { AUDIT_ACTIONS, auditAnswerSchema } from '../../../../contract/access.ts';
-import type { AuditAction } from '../../../../contract/access.ts';
+import { AUDIT_ACTIONS, auditAnswerSchema } from '../../../../contract/access-admin.ts';
+import type { AuditAction } from '../../../../contract/access-admin.ts';
 import { environmentNameSchema } from '../../../../contract/console.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfDigits, cpfProblem, maskCpf } from '../../../../contract/cpf.ts';
