@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/support/browsers.ts';
 import { consoleDataDir } from './e2e/support/accounts.ts';
+import { sso, ssoSettings } from './e2e/support/sso.ts';
 import { port, upstreams } from './e2e/support/upstreams.ts';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `frc-e2e-${name}-`));
@@ -88,6 +89,15 @@ export default defineConfig({
       },
     },
     {
+      // The identity provider of single sign-on (e2e/support/oidc-provider.ts), on E2E_PORT + 6.
+      command: 'node --import tsx e2e/support/oidc-provider.ts',
+      url: `${sso.issuer}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
       // Exactly what a user runs: build, then the server with the emulator, on a fresh data folder;
       // with sandbox and production configured as an administrator would, pointing at the stand-ins.
       command: 'npm start',
@@ -109,6 +119,8 @@ export default defineConfig({
         QITECH_PRODUCTION_URL: `http://127.0.0.1:${String(upstreams.production.port)}`,
         QITECH_PRODUCTION_API_KEY: upstreams.production.key,
         QITECH_TIMEOUT_MS: String(upstreams.timeoutMs),
+        // Single sign-on with the provider above, as a deployment configures it.
+        ...ssoSettings,
       },
     },
   ],

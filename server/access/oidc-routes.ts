@@ -122,18 +122,28 @@ export const oidcRoutes: FastifyPluginCallback<OidcRouteOptions> = (app, { store
   };
 
   app.get('/auth/oidc/callback', anyone, async (request, reply) => {
-    const transaction = openTransaction(transactionKey, request.cookies[TRANSACTION_COOKIE]);
-    // Used once: whatever happens next, this login's state, nonce and verifier are forgotten.
-    reply.clearCookie(TRANSACTION_COOKIE, cookieOptions);
     reply.header('cache-control', 'no-store');
+    const transaction = openTransaction(transactionKey, request.cookies[TRANSACTION_COOKIE]);
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     if (transaction === undefined) {
+      reply.clearCookie(TRANSACTION_COOKIE, cookieOptions);
       return refuse(
         request,
         reply,
         new SsoRefusal('no_transaction', 'no valid login transaction cookie came (expired, another browser, or none started)'),
       );
     }
-    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    // Another login's state (one started earlier in another tab, or forged): refused, and the
+    // cookie is left to the login it belongs to, which may still finish.
+    if (new URLSearchParams(query).get('state') !== transaction.state) {
+      return refuse(
+        request,
+        reply,
+        new SsoRefusal('state_mismatch', "the callback's state is not the one of the login this browser started last"),
+      );
+    }
+    // Used once: whatever happens next, this login's state, nonce and verifier are forgotten.
+    reply.clearCookie(TRANSACTION_COOKIE, cookieOptions);
     try {
       const person = await rp.finish(query, transaction);
       const account = await accountOf(person);

@@ -33,7 +33,8 @@ function percentDecoded(text: string): string {
 
 /**
  * An address as it may be logged: what follows a `document_number` segment (spelt plainly or
- * percent-encoded) is `[redacted]`, whatever it holds, and every CPF-like run of digits in the path
+ * percent-encoded) is `[redacted]`, whatever it holds, as are single sign-on's `code`, `state`
+ * (and `session_state`, `id_token_hint`) query values; every CPF-like run of digits in the path
  * and the query — the audit's `cpf=` filter, the SPA's `/lookup/document/…` links, `/login?next=…` —
  * is `[CPF]`. The rest stays as it was sent.
  */
@@ -44,8 +45,15 @@ export function redactUrl(url: string): string {
   for (let i = 1; i < segments.length; i += 1) {
     if (percentDecoded(segments[i - 1] ?? '') === 'document_number') segments[i] = '[redacted]';
   }
-  return redactCpfs(`${segments.join('/')}${query === -1 ? '' : url.slice(query)}`);
+  const search = query === -1 ? '' : url.slice(query).replace(SSO_SECRETS, '$1=[redacted]');
+  return redactCpfs(`${segments.join('/')}${search}`);
 }
+
+/**
+ * What single sign-on's callback carries in its query (the authorization code, the state that
+ * binds it to a browser) and its logout address (the ID token): never in a log.
+ */
+const SSO_SECRETS = /(?<=[?&])(code|state|session_state|id_token_hint)=[^&#]*/g;
 
 /** A JSON string literal of a log line, its CPF-like runs masked (numbers of the line untouched). */
 const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;

@@ -81,6 +81,18 @@ describe('request logs: no whole CPF in any address', () => {
     expect(JSON.stringify(second)).toContain('/lookup/document/[CPF]');
   });
 
+  it('never logs single sign-on’s authorization code or state', async () => {
+    const lines: string[] = [];
+    const app = await buildTestApp({ logLevel: 'info' }, { write: (line) => lines.push(line) });
+    const code = 'SplxlOBeZQQYbYS6WxSbIA-the-code';
+    const state = 'af0ifjsldkj-the-state';
+    await app.inject({ method: 'GET', url: `/api/auth/oidc/callback?code=${code}&state=${state}&iss=x` });
+    const logged = lines.join('\n');
+    expect(logged).toContain('"url":"/api/auth/oidc/callback?code=[redacted]&state=[redacted]&iss=x"');
+    expect(logged).not.toContain(code);
+    expect(logged).not.toContain(state);
+  });
+
   it('leaves addresses without a CPF as they are', async () => {
     const lines: string[] = [];
     const app = await buildTestApp({ logLevel: 'info' }, { write: (line) => lines.push(line) });

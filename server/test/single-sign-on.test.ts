@@ -248,13 +248,20 @@ describe('single sign-on: what the console refuses', () => {
     const started = await startLogin(app);
     const back = new URL(await browseProvider(started.authorizationUrl.href, 'ana', PUBLIC_URL));
     back.searchParams.set('state', 'another-state-value-of-an-attacker');
-    expectSsoError(await callback(app, back.href, started.transaction), 'state_mismatch');
+    const mismatch = await callback(app, back.href, started.transaction);
+    expectSsoError(mismatch, 'state_mismatch');
+    expect(mismatch.cookies.find((c) => c.name === TRANSACTION_COOKIE)).toBeUndefined();
 
     // The same callback with the right state, but from a browser that started no login (or a forged cookie).
     back.searchParams.set('state', started.authorizationUrl.searchParams.get('state') ?? '');
     expectSsoError(await callback(app, back.href, undefined), 'no_transaction');
     const forged = `${started.transaction.slice(0, -4)}AAAA`;
     expectSsoError(await callback(app, back.href, forged), 'no_transaction');
+
+    // A state of another login left the cookie to the login it belongs to, which still finishes.
+    const done = await callback(app, back.href, started.transaction);
+    expect(done.headers.location).toBe('/lookup');
+    expect((await sessionOf(app, sessionCookie(done))).account).toMatchObject({ name: 'ana.admin' });
   });
 
   it('a replayed code: the provider refuses it the second time, and no second session is made', async () => {

@@ -153,7 +153,7 @@ export function Console() {
       return (
         <BareLayout>
           <Suspense fallback={<Loading />}>
-            <SetupPage />
+            <SetupPage sso={sso ?? null} />
           </Suspense>
         </BareLayout>
       );

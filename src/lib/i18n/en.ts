@@ -134,6 +134,7 @@ export const en: Messages = {
     submitting: 'Creating the account…',
     failed: 'The account could not be created',
     toLogin: 'Go to log in',
+    sso: 'Or, if you are in an administrators’ group of {{provider}}, log in there: your account will be the first.',
   },
   environments: {
     local: { name: 'Local (emulator)', banner: 'LOCAL ENVIRONMENT — emulator, synthetic data' },

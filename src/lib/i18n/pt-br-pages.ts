@@ -84,6 +84,7 @@ export const ptBRPages = {
     submitting: 'Criando a conta…',
     failed: 'Não foi possível criar a conta',
     toLogin: 'Ir para a entrada',
+    sso: 'Ou, se você está num grupo de administradores de {{provider}}, entre por lá: a sua conta será a primeira.',
   },
   lookup: {
     heading: 'Consultar cadastro',

@@ -9,7 +9,7 @@ import SetupPage from './setup-page.tsx';
 describe('the first-time setup page', () => {
   it('takes the token out of the address, checks the fields, and says when setup is no longer available', async () => {
     window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#token=printed-by-the-server`);
-    await renderConsole(<SetupPage />, { path: '/setup' });
+    await renderConsole(<SetupPage sso={null} />, { path: '/setup' });
     expect(screen.getByRole('heading', { name: 'Configuração inicial do console' })).toBeVisible();
     await waitFor(() => expect(window.location.hash).toBe(''));
 
@@ -34,18 +34,24 @@ describe('the first-time setup page', () => {
   });
 
   it('without the token, says which link to open instead of a form that cannot work', async () => {
-    await renderConsole(<SetupPage />, { path: '/setup' });
+    await renderConsole(<SetupPage sso={null} />, { path: '/setup' });
     expect(screen.getByRole('alert')).toHaveTextContent('Este endereço não tem o código de configuração.');
     expect(screen.queryByRole('button', { name: 'Criar conta de administrador' })).toBeNull();
   });
 
   it('reads the link pasted into a tab already on /setup, where only the fragment changes (no page load)', async () => {
-    await renderConsole(<SetupPage />, { path: '/setup' });
+    await renderConsole(<SetupPage sso={null} />, { path: '/setup' });
     expect(screen.getByRole('alert')).toHaveTextContent('Este endereço não tem o código de configuração.');
     window.location.hash = '#token=pasted-later';
     expect(await screen.findByRole('button', { name: 'Criar conta de administrador' })).toBeVisible();
     expect(screen.queryByText('Este endereço não tem o código de configuração.')).toBeNull();
     // Read, then out of the address, as on a first load.
     await waitFor(() => expect(window.location.hash).toBe(''));
+  });
+
+  it('with single sign-on, offers the provider’s administrators to log in there instead', async () => {
+    await renderConsole(<SetupPage sso={{ provider: 'Keycloak', local_login: 'everyone' }} />, { path: '/setup' });
+    expect(screen.getByText(/^Ou, se você está num grupo de administradores de Keycloak, entre por lá/)).toBeVisible();
+    expect(screen.getByRole('link', { name: 'Entrar com Keycloak' })).toHaveAttribute('href', '/api/auth/oidc/login?next=%2F');
   });
 });

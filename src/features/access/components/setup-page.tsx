@@ -6,12 +6,14 @@ import { useForm, useWatch } from 'react-hook-form';
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
 import { PASSWORD_MIN } from '../../../../contract/access.ts';
+import type { Sso } from '../../../../contract/access.ts';
 import { ApiError } from '../../../api/client.ts';
 import { sessionQueries, setUp } from '../../../api/session.ts';
 import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { Field } from '../../../components/ui/field.tsx';
 import { setupFormSchema } from '../api/access-forms.ts';
+import { ssoLoginHref } from './login-page.tsx';
 import type { SetupForm, SetupFormInput } from '../api/access-forms.ts';
 
 /** The one-time token of the link the server prints (`/setup#token=…`): in the fragment, so no server log ever holds it. */
@@ -21,7 +23,8 @@ function tokenFromAddress(): string | null {
 }
 
 /** `/setup`: the console has no account yet; the person holding the server's link creates the first admin. */
-export default function SetupPage() {
+/** With single sign-on, an administrator of the provider may log in through it instead: their account is the first. */
+export default function SetupPage({ sso }: { sso: Sso | null }) {
   const { t } = useTranslation();
   const id = useId();
   const queryClient = useQueryClient();
@@ -62,7 +65,7 @@ export default function SetupPage() {
       { token, name: values.name, password: values.password },
       {
         onSuccess: ({ account }) => {
-          queryClient.setQueryData(sessionQueries.current().queryKey, { account, setup_required: false });
+          queryClient.setQueryData(sessionQueries.current().queryKey, { account, setup_required: false, sso });
           announce(t('loginPage.welcome', { name: account.name }));
         },
       },
@@ -83,6 +86,11 @@ export default function SetupPage() {
     <section aria-labelledby={`${id}-heading`} className="narrow">
       <h1 id={`${id}-heading`}>{t('setup.heading')}</h1>
       <p className="intro">{t('setup.intro')}</p>
+      {sso !== null && (
+        <p>
+          {t('setup.sso', { provider: sso.provider })} <a href={ssoLoginHref('/')}>{t('loginPage.sso', { provider: sso.provider })}</a>
+        </p>
+      )}
       {token === null ? (
         <div className="alert warning" role="alert">
           <p>{t('setup.noToken')}</p>
