@@ -1,8 +1,7 @@
 import { useId } from 'react';
-import { Link } from 'wouter';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import type { DuplicateFace } from '../../../../contract/registration.ts';
-import { pathFor } from '../../../lib/environment.tsx';
+import { SimilarFaceList } from '../../../components/ui/similar-face-list.tsx';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
 
 /**
@@ -19,15 +18,7 @@ export function SimilarFaces({ faces, env }: { faces: readonly DuplicateFace[]; 
         <span aria-hidden="true">⚠ </span>
         {t('duplicates.heading')}
       </h3>
-      <ul>
-        {faces.map((face) => (
-          <li key={face.registration_key}>
-            <Link href={pathFor(`/lookup/key/${face.registration_key}`, env)}>
-              {t('duplicates.item', { cpf: face.document_number, ratio: face.similarity_ratio })}
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <SimilarFaceList faces={faces} env={env} />
     </section>
   );
 }

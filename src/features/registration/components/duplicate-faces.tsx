@@ -1,8 +1,7 @@
 import { useId } from 'react';
-import { Link } from 'wouter';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import type { DuplicateFace } from '../../../../contract/registration.ts';
-import { pathFor } from '../../../lib/environment.tsx';
+import { SimilarFaceList } from '../../../components/ui/similar-face-list.tsx';
 // Its words come with it (as the look-up's do): rarely needed, and the first page has no room to spare.
 import '../../../lib/i18n/pt-br-pages.ts';
 import { useTranslation } from '../../../lib/i18n/i18n.ts';
@@ -24,15 +23,7 @@ export function DuplicateFaces({ faces, env }: { faces: readonly DuplicateFace[]
           <h3 id={id}>{faces.length === 1 ? t('duplicates.one') : t('duplicates.many', { count: faces.length })}</h3>
         </summary>
         <p>{t('duplicates.advice')}</p>
-        <ul aria-labelledby={id}>
-          {faces.map((face) => (
-            <li key={face.registration_key}>
-              <Link href={pathFor(`/lookup/key/${face.registration_key}`, env)}>
-                {t('duplicates.item', { cpf: face.document_number, ratio: face.similarity_ratio })}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <SimilarFaceList faces={faces} env={env} labelledBy={id} />
       </details>
     </div>
   );
