@@ -109,6 +109,15 @@ export const AUDIT_ACTIONS = [
   'oidc_refused',
   'sso_role_map_changed',
   'setting_changed',
+  // Bulk registration (decision 013): a job made from an upload (outcome: its row count), started
+  // (in production: confirmed by an admin naming the count), paused, resumed, cancelled, ended.
+  // Each of its rows sent is a `register` entry of its own, with `bulk_job` naming the job.
+  'bulk_job_created',
+  'bulk_job_started',
+  'bulk_job_paused',
+  'bulk_job_resumed',
+  'bulk_job_cancelled',
+  'bulk_job_finished',
 ] as const;
 const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;
@@ -135,6 +144,8 @@ const auditEntrySchema = z.object({
    * person confirmed it: the check's status (`face_too_small`…); null otherwise.
    */
   face_check_override: z.nullable(z.string()),
+  /** The bulk job (its id) a registration was sent by, or the job a `bulk_job_*` entry is about; null otherwise. */
+  bulk_job: z.optional(z.nullable(z.string())),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 

@@ -12,13 +12,14 @@ export type Role = z.infer<typeof roleSchema>;
 
 /**
  * What a person does through the console: `register` covers obtaining an image key too;
- * `validate` is a 1:1 validation (a picture against a CPF's registration), which support may do.
+ * `validate` is a 1:1 validation (a picture against a CPF's registration), which support may do;
+ * `bulk` registers a CSV of CPFs and their photos as a job (admins and registrars only).
  */
-export type Capability = 'register' | 'lookup' | 'validate' | 'audit' | 'accounts';
+export type Capability = 'register' | 'lookup' | 'validate' | 'bulk' | 'audit' | 'accounts';
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
-  admin: ['register', 'lookup', 'validate', 'audit', 'accounts'],
-  registrar: ['register', 'lookup', 'validate'],
+  admin: ['register', 'lookup', 'validate', 'bulk', 'audit', 'accounts'],
+  registrar: ['register', 'lookup', 'validate', 'bulk'],
   support: ['lookup', 'validate'],
   qa: ['register', 'lookup', 'validate'],
 };

@@ -65,6 +65,7 @@ const CAPABILITY_TEXT: Record<Capability, string> = {
   register: 'register faces',
   lookup: 'look registrations up',
   validate: 'validate faces against registrations',
+  bulk: 'register faces in bulk',
   audit: 'read the audit trail',
   accounts: 'manage accounts',
 };

@@ -121,6 +121,8 @@ export interface NewAuditEntry {
   address?: string | null;
   /** The status of the console's face check that refused the picture sent anyway. */
   faceCheckOverride?: FaceStatus | null;
+  /** The bulk job (its id) this entry belongs to (decision 013). */
+  bulkJob?: string | null;
 }
 
 export interface AuditFilter {

@@ -1,0 +1,169 @@
+import type { BulkJobStatus, BulkProblem, BulkRowStatus } from '../../contract/bulk.ts';
+import type { EnvironmentName } from '../../contract/console.ts';
+import type { NewAuditEntry } from '../access/store.ts';
+
+/*
+ * Bulk registration's data (issue 16, decision 013): jobs, their rows and the rows' photos, in the
+ * console's own database (console.sqlite, or DATABASE_URL's PostgreSQL), beside the audit trail, so
+ * that a row's outcome and its audit entry are written in one transaction: after any crash a row
+ * has its entry exactly once. The access store hands it out (AccessStore.bulk()).
+ *
+ * Photos are held only while the job needs them: a row's photo is deleted as soon as the row has
+ * an outcome that needs it no more (a problem, already registered, registered, refused, not sent),
+ * and every photo of a job when it ends.
+ */
+
+/** A job's status as the store keeps it: the contract's, and `uploading` while its upload is being read (never listed). */
+export type StoredJobStatus = BulkJobStatus | 'uploading';
+
+export interface StoredJob {
+  id: string;
+  environment: EnvironmentName;
+  status: StoredJobStatus;
+  sourceName: string;
+  createdAt: string;
+  createdBy: string;
+  startedBy: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  needsAdminConfirmation: boolean;
+  /** Why the console paused it (JSON of {title, description}); null otherwise. */
+  pauseReason: { title: string; description: string } | null;
+  /** ISO time of the last change of status (an untouched job expires: decision 013). */
+  updatedAt: string;
+}
+
+export interface NewJob {
+  id: string;
+  environment: EnvironmentName;
+  sourceName: string;
+  createdBy: string;
+  needsAdminConfirmation: boolean;
+}
+
+/** A row as the upload's reading left it: the CSV's cells, its photo (by the name it is kept under), and what was already found. */
+export interface NewRow {
+  /** The CSV's row number (header = 1). */
+  row: number;
+  /** The cell as written (kept until the job ends: the results name the row by it, masked). */
+  cpf: string;
+  file: string;
+  consentTermVersion: string;
+  consentDate: string;
+  /** The photo's key among the job's photos (putPhoto's name); null when none was found. */
+  photo: string | null;
+  /** `pending` (to be checked) or `problem` (found while reading: bad CPF, no photo, a duplicate…). */
+  status: 'pending' | 'problem';
+  problem: BulkProblem | null;
+  /** For duplicates: the earlier row's number; for the rest, a sentence. */
+  description: string | null;
+}
+
+export interface StoredRow {
+  jobId: string;
+  row: number;
+  cpf: string;
+  file: string;
+  consentTermVersion: string;
+  consentDate: string;
+  status: BulkRowStatus;
+  problem: BulkProblem | null;
+  imageStatus: string | null;
+  description: string | null;
+  /** The registration key: answered, found after a lost answer, or the one a CPF already had. */
+  registrationKey: string | null;
+  /** QI Tech's refusal (`image_quality`…), for `refused`. */
+  refusalTitle: string | null;
+  /** HTTP status of the answer kept (registered, refused). */
+  httpStatus: number | null;
+  /** How many faces the emulator found alike under other CPFs (duplicate_faces), when it said. */
+  similarFaces: number | null;
+  /** ISO time the row reached its current status. */
+  updatedAt: string;
+}
+
+/** The outcome of a check: the row is ready (its photo replaced by the one that will be sent), or not to be sent. */
+export type CheckOutcome =
+  | { status: 'ready'; photo: Buffer }
+  | { status: 'already_registered'; registrationKey: string }
+  | { status: 'problem'; problem: BulkProblem; imageStatus?: string | null; description: string };
+
+/** The outcome of a send, kept with its audit entry. */
+export type SendOutcome =
+  | { status: 'registered'; registrationKey: string; httpStatus: number; similarFaces: number | null }
+  | { status: 'refused'; refusalTitle: string; imageStatus: string | null; description: string; httpStatus: number };
+
+export interface JobCounts {
+  total: number;
+  byStatus: Partial<Record<BulkRowStatus, number>>;
+  byProblem: Partial<Record<BulkProblem, number>>;
+  /** Rows that reached a check outcome / a send outcome in the last `windowMs` (the pace now). */
+  checkedRecently: number;
+  sentRecently: number;
+}
+
+export interface BulkStore {
+  createJob(job: NewJob): Promise<void>;
+  /** Keeps one photo of a job being uploaded, under its name (the path in the ZIP, or the part's filename). */
+  putPhoto(jobId: string, name: string, content: Buffer): Promise<void>;
+  /** Adds rows (in batches, CSV order) to a job being uploaded. */
+  addRows(jobId: string, rows: readonly NewRow[]): Promise<void>;
+  /** The upload is read: photos no row names are deleted, the job becomes `checking`. */
+  finishUpload(jobId: string): Promise<void>;
+  /** An upload that failed, or a job being read when the process stopped: the job and all it holds are deleted. */
+  deleteJob(jobId: string): Promise<void>;
+
+  getJob(jobId: string): Promise<StoredJob | undefined>;
+  /** The latest jobs of these environments, newest first (never `uploading` ones). */
+  listJobs(environments: readonly EnvironmentName[], limit: number): Promise<StoredJob[]>;
+  counts(jobId: string, windowMs: number): Promise<JobCounts>;
+  /** Problem rows in CSV order, from `afterRow` (exclusive). */
+  problemRows(jobId: string, afterRow: number, limit: number): Promise<StoredRow[]>;
+  /** Every row in CSV order, from `afterRow` (exclusive): the results' pages. */
+  rows(jobId: string, afterRow: number, limit: number): Promise<StoredRow[]>;
+
+  /**
+   * Changes a job's status only if it is one of `from` (compare and set: two people or two
+   * instances cannot both start, pause or cancel it); false when it was not.
+   */
+  transition(
+    jobId: string,
+    from: readonly StoredJobStatus[],
+    to: StoredJobStatus,
+    change?: { startedBy?: string; pauseReason?: { title: string; description: string } | null },
+    audit?: NewAuditEntry,
+  ): Promise<boolean>;
+
+  /**
+   * The job this instance should work on now, leased to it for `leaseMs` (renewed by calling
+   * again): a `checking` job, or a `running` one, or the oldest `queued` one of an environment
+   * where none is running (made `running`). Jobs leased to another live instance are left alone.
+   * SQLite (one instance) forgets the leases of the process before at open.
+   */
+  claimWork(instance: string, leaseMs: number): Promise<StoredJob | undefined>;
+  renewLease(jobId: string, instance: string, leaseMs: number): Promise<boolean>;
+  releaseLease(jobId: string, instance: string): Promise<void>;
+
+  /** Rows still to check (with their photo), CSV order. */
+  pendingRows(jobId: string, limit: number): Promise<(StoredRow & { photo: Buffer | null })[]>;
+  recordCheck(jobId: string, row: number, outcome: CheckOutcome): Promise<void>;
+
+  /** Ready rows to send (with their photo), CSV order. */
+  readyRows(jobId: string, limit: number): Promise<(StoredRow & { photo: Buffer })[]>;
+  /** Rows left `sending` (an answer lost, or the process stopped mid-call): each is looked up before it is sent again. */
+  sendingRows(jobId: string): Promise<StoredRow[]>;
+  /** Before the call: the row is `sending` (committed first, so a crash leaves it to be looked up). */
+  markSending(jobId: string, row: number): Promise<void>;
+  /** After a lookup found no registration, or a 429/503 that processed nothing: `ready` again. */
+  markReady(jobId: string, row: number): Promise<void>;
+  /** The row's outcome and its audit entry, in one transaction; its photo deleted. */
+  recordSend(jobId: string, row: number, outcome: SendOutcome, audit: NewAuditEntry): Promise<void>;
+  /** Cancelled: every ready row becomes `not_sent`; the job's photos are deleted. */
+  cancelRemaining(jobId: string): Promise<void>;
+  /** A job that ended (done, cancelled): every photo it still holds is deleted. */
+  deletePhotos(jobId: string): Promise<void>;
+  /** Jobs `uploading` left by a process that stopped mid-upload (older than `olderThanMs`). */
+  abandonedUploads(olderThanMs: number): Promise<string[]>;
+  /** `ready` or `paused` jobs untouched for `olderThanMs`: cancelled (photos deleted) by the caller. */
+  staleJobs(olderThanMs: number): Promise<string[]>;
+}
