@@ -5,8 +5,7 @@
 // after `npm start` has built it), each with its own DATA_DIR and port, and no SESSION_SECRET nor
 // EMULATOR_API_KEY: the keys must come from the database. Then a round-robin balancer in front of
 // both. Everything is stopped, and the database dropped, when the worker ends.
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as forward } from 'node:http';
 import type { Server } from 'node:http';
@@ -17,6 +16,8 @@ import postgres from 'postgres';
 import type { Role } from '../../contract/access.ts';
 import { E2E_PASSWORD } from './accounts.ts';
 import { port } from './upstreams.ts';
+import { consoleReady, startConsole, stopConsole } from './console-process.ts';
+import type { ConsoleProcess } from './console-process.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -106,53 +107,11 @@ function seedInstanceAccounts(dataDir: string): void {
   }
 }
 
-interface Instance {
-  url: string;
-  process: ChildProcess;
-  output: () => string;
-}
+type Instance = ConsoleProcess;
 
-/** One instance: the compiled server, as `npm run start:prod` runs it. */
+/** One instance on this run's database, with its own DATA_DIR and port. */
 function startInstance(name: string, instancePort: number, dataDir: string): Instance {
-  const child = spawn(process.execPath, [join(ROOT, 'dist-server', 'server', 'server.js')], {
-    cwd: ROOT,
-    env: consoleEnv({ PORT: String(instancePort), HOST: '127.0.0.1', DATA_DIR: dataDir }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  return { url: `http://127.0.0.1:${String(instancePort)}`, process: child, output: () => `[instance ${name}]\n${output}` };
-}
-
-/** Waits until GET /readyz answers 200: the instance listens, its database answers and is migrated. */
-async function ready(instance: Instance): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (instance.process.exitCode !== null) throw new Error(`exited with ${String(instance.process.exitCode)}:\n${instance.output()}`);
-    try {
-      if ((await fetch(`${instance.url}/readyz`)).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`not ready within 60 s:\n${instance.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** SIGTERM, as an orchestrator stops an instance; the exit code (SIGKILL after 15 s: null). */
-async function stop(instance: Instance): Promise<number | null> {
-  const child = instance.process;
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const code = await exited;
-  clearTimeout(timer);
-  return code;
+  return startConsole(`instance ${name}`, instancePort, consoleEnv({ DATA_DIR: dataDir }));
 }
 
 export interface Balancer {
@@ -219,7 +178,7 @@ export const test = base.extend<object, { instances: Instances }>({
         const a = startInstance('A', instancePorts.a, aDir);
         const b = startInstance('B', instancePorts.b, bDir);
         started.push(a, b);
-        await Promise.all([ready(a), ready(b)]);
+        await Promise.all([consoleReady(a), consoleReady(b)]);
         const front = await startBalancer([a, b], instancePorts.balancer);
         server = front.server;
         await use({ a: a.url, b: b.url, balancer: front.balancer });
@@ -233,7 +192,7 @@ export const test = base.extend<object, { instances: Instances }>({
             });
           }
         });
-        codes = await Promise.all(started.map(stop));
+        codes = await Promise.all(started.map(stopConsole));
         await dropDatabase();
         for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
       }

@@ -8,7 +8,7 @@
 // exported in the pt-BR form (the default) while the child's RSS is sampled from /proc every 50 ms.
 // The client reads the body as it comes and keeps none of it. Loopback only.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { openAccessStore } from '../../server/access/open-store.ts';
 import { accessDatabaseFile } from '../../server/access/store.ts';
 import { connectPostgres, redactDatabaseUrl } from '../../server/lib/postgres.ts';
 import { exited, freePort, startProcess } from '../../server/test/process.ts';
+import { memoryOf } from './memory.ts';
 
 const ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
 const DATABASE_URL = process.env.FRC_BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_bench';
@@ -29,13 +30,6 @@ const YEAR_MS = 365 * 86_400_000;
 
 const ACTIONS = ['register', 'lookup_document', 'lookup_key', 'image', 'validation', 'login', 'logout'] as const;
 const ENVIRONMENTS = ['local', 'sandbox', 'production'] as const;
-
-/** A process's resident memory (VmRSS) and its high-water mark (VmHWM), in MB (as memory.ts reads them). */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -38,7 +38,7 @@ const BURSTS: readonly Burst[] = [
 ];
 
 /** A process's resident memory (VmRSS) and its high-water mark (VmHWM), in MB. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
+export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
   return { rss: field('VmRSS'), hwm: field('VmHWM') };

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAuditExport } from './audit-export.ts';
+import { benchBulk } from './bulk.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
 import { benchFaceMatch } from './face-match.ts';
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<string>> = {
   memory: benchMemory,
   stores: benchStores,
   'audit-export': benchAuditExport,
+  bulk: benchBulk,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
