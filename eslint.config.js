@@ -3,7 +3,7 @@ import pluginQuery from '@tanstack/eslint-plugin-query';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-const FEATURES = ['registration', 'lookup', 'validation', 'access', 'audit', 'accounts'];
+const FEATURES = ['registration', 'lookup', 'validation', 'access', 'audit', 'accounts', 'bulk'];
 /** Allowed exceptions: a 1:1 validation takes its picture exactly as a registration does (picture field, checks, confirmation). */
 const FEATURE_DEPENDENCIES = { validation: ['registration'] };
 const NO_SERVER = { regex: '/server/', message: 'The SPA talks to the server over HTTP only.' };

@@ -35,8 +35,8 @@ export const BULK_UPLOAD_FIELDS = { zip: 'zip', csv: 'csv', photos: 'photos' } a
  *   environment refused its key or stayed unreachable.
  * - `done`: every row has its outcome. `cancelled`: stopped for good; the rows not sent stay so.
  */
-export const BULK_JOB_STATUSES = ['checking', 'ready', 'queued', 'running', 'paused', 'done', 'cancelled'] as const;
-export const bulkJobStatusSchema = z.enum(BULK_JOB_STATUSES);
+const BULK_JOB_STATUSES = ['checking', 'ready', 'queued', 'running', 'paused', 'done', 'cancelled'] as const;
+const bulkJobStatusSchema = z.enum(BULK_JOB_STATUSES);
 export type BulkJobStatus = z.infer<typeof bulkJobStatusSchema>;
 
 /**
@@ -57,7 +57,7 @@ export const BULK_PROBLEMS = [
   'duplicate_cpf',
   'duplicate_photo',
 ] as const;
-export const bulkProblemSchema = z.enum(BULK_PROBLEMS);
+const bulkProblemSchema = z.enum(BULK_PROBLEMS);
 export type BulkProblem = z.infer<typeof bulkProblemSchema>;
 
 /**
@@ -66,17 +66,7 @@ export type BulkProblem = z.infer<typeof bulkProblemSchema>;
  * or a lost answer the CPF is looked up before the row is ever sent again). Final: `registered`,
  * `refused` (QI Tech's 4xx: its title and `image_status`), `not_sent` (the job was cancelled).
  */
-export const BULK_ROW_STATUSES = [
-  'pending',
-  'ready',
-  'problem',
-  'already_registered',
-  'sending',
-  'registered',
-  'refused',
-  'not_sent',
-] as const;
-export type BulkRowStatus = (typeof BULK_ROW_STATUSES)[number];
+export type BulkRowStatus = 'pending' | 'ready' | 'problem' | 'already_registered' | 'sending' | 'registered' | 'refused' | 'not_sent';
 
 const countsSchema = z.object({
   /** Rows in the CSV (its header not counted). */
@@ -130,8 +120,16 @@ export const bulkJobSchema = z.object({
   /** Starting needs an admin who names the count of rows to send (production). */
   needs_admin_confirmation: z.boolean(),
   counts: countsSchema,
-  /** Rows per problem; absent kinds are 0. */
-  problem_counts: z.record(z.string(), z.int()),
+  /**
+   * Rows per problem; absent kinds are 0. An object of the known kinds rather than z.record, whose
+   * code would land on the first page (zod's modules are shared with it).
+   */
+  problem_counts: z.object(
+    Object.fromEntries(BULK_PROBLEMS.map((problem) => [problem, z.optional(z.int())])) as Record<
+      BulkProblem,
+      z.ZodMiniOptional<z.ZodMiniNumberFormat>
+    >,
+  ),
   /** The first problem rows, in CSV order (at most 20). */
   problem_sample: z.array(problemRowSchema),
   /** The pace: what the environment's settings allow, and what the job achieves now (rows/s over the last minute). */

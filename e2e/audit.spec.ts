@@ -76,13 +76,13 @@ test('the audit page shows each kind of action of the run, filters it, and expor
   };
   const lines = await downloadLines('Exportar CSV');
   expect(lines[0]).toBe(
-    'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial',
+    'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial;Lote',
   );
   expect(lines.length).toBeGreaterThan(1);
   expect(lines.slice(1).every((line) => /^\d+;\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2};[^;]*;Saída do console;/.test(line))).toBe(true);
   const english = await downloadLines('Exportar CSV em inglês (vírgulas, horário UTC)');
   expect(english[0]).toBe(
-    'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+    'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override,bulk_job',
   );
   expect(english.length).toBe(lines.length);
   expect(english.slice(1).every((line) => line.split(',')[3] === 'logout')).toBe(true);

@@ -28,6 +28,9 @@ import type { AuditAction } from '../contract/access-admin.ts';
 import { Problem, jsonBodiesOnly, jsonErrorHandler, jsonErrors, shallowJsonBodies } from './lib/problem.ts';
 import { refuseCrossSite, securityHeaders } from './plugins/app/security.ts';
 import { spa } from './plugins/app/spa.ts';
+import { bulkRoutes } from './bulk/routes.ts';
+import { bulkRunner } from './bulk/runner.ts';
+import type { BulkRunnerOptions } from './bulk/runner.ts';
 import { api } from './routes/api.ts';
 import { emulatorAdminRoutes } from './routes/emulator-admin.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,6 +60,8 @@ export interface AppOptions {
   access?: AccessStore;
   /** Other login throttling numbers than throttling.ts's (tests: short waits). */
   loginThrottle?: Partial<LoginThrottleSettings>;
+  /** The bulk runner's tick, lease and renewal (tests: short ones). */
+  bulkTiming?: Pick<BulkRunnerOptions, 'tickMs' | 'leaseMs' | 'renewMs'>;
 }
 
 declare module 'fastify' {
@@ -96,7 +101,10 @@ function packageRoot(from: string): string {
 }
 
 /** Registers the whole console on a Fastify instance: emulator, console API, and the SPA. */
-export async function registerApp(app: FastifyInstance, { config, distDir, faceCheck, access, loginThrottle }: AppOptions): Promise<void> {
+export async function registerApp(
+  app: FastifyInstance,
+  { config, distDir, faceCheck, access, loginThrottle, bulkTiming }: AppOptions,
+): Promise<void> {
   const environments: Environment[] = [];
 
   // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite, or in
@@ -104,6 +112,11 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
   const store = access ?? (await openAccessStore(config));
   // The audit trail's retention (decision 011): at start, then daily; stopped before the store closes.
   const retention = auditRetentionJob(store, { days: config.auditRetentionDays, log: app.log });
+  // Bulk jobs (decision 013): checked and sent by this process's runner, started once the app is
+  // ready and stopped before anything closes (preClose: the calls in flight are recorded while the
+  // store and the in-process emulator still answer, and the lease is given back).
+  const bulkStore = store.bulk();
+  const uploading = new Set<string>();
   app.addHook('onReady', () => {
     retention.start();
   });
@@ -164,6 +177,23 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       settings,
     });
   }
+
+  const runner = bulkRunner({
+    store: bulkStore,
+    environments,
+    pace: config.bulkPace,
+    // The console's face check, as the desk's browser judges a picture (not the emulator's setting).
+    faceCheck: faceCheck ?? detectedFaceCheck,
+    log: app.log,
+    uploading,
+    ...bulkTiming,
+  });
+  app.addHook('onReady', () => {
+    runner.start();
+  });
+  app.addHook('preClose', async () => {
+    await runner.stop();
+  });
 
   // With no account yet, this instance's setup link; its token, hashed, is valid on every instance.
   let setupToken: string | undefined;
@@ -241,6 +271,7 @@ export async function registerApp(app: FastifyInstance, { config, distDir, faceC
       });
       await scope.register(accessRoutes, { ...accessOptions, guard, rp });
       await scope.register(api, { environments, guard, upstreamTimeoutMs: config.upstreamTimeoutMs });
+      await scope.register(bulkRoutes, { store: bulkStore, environments, guard, pace: config.bulkPace, uploading });
       await scope.register(emulatorAdminRoutes, {
         guard,
         emulator: localEmulatorKey === undefined ? undefined : { baseUrl: EMULATOR_PREFIX, apiKey: localEmulatorKey },

@@ -1,5 +1,15 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A route whose body may take up to requestTimeout to arrive (the bulk upload: up to 2 GB);
+     * every other route's body must arrive within bodyTimeout.
+     */
+    longBody?: boolean;
+  }
+}
 import { registerApp } from './app.ts';
 import type { AppOptions } from './app.ts';
 import type { Config } from './config.ts';
@@ -19,8 +29,13 @@ export const SERVER_OPTIONS = {
  * the body so far) for as long as it liked.
  */
 export interface ServerTimeouts {
-  /** The whole request, headers and body, must arrive within this: a 6 MB picture over a slow link fits (Node answers 408 otherwise). */
+  /**
+   * The whole request, headers and body, must arrive within this (Node answers 408 otherwise): the
+   * bound of the bulk upload (`longBody` routes), whose 2 GB at most take ~27 min at 10 Mbit/s.
+   */
   requestTimeout: number;
+  /** Every other route's body must arrive within this: a 6 MB picture over a slow link fits (408 otherwise). */
+  bodyTimeout: number;
   /** The headers must arrive within this. */
   headersTimeout: number;
   /** A socket silent this long, in either direction, is closed: above the longest a handler may wait for QI Tech. */
@@ -34,7 +49,8 @@ export interface ServerTimeouts {
 /** The timeouts for a server whose handlers may wait `upstreamTimeoutMs` for QI Tech (QITECH_TIMEOUT_MS). */
 export function serverTimeouts(upstreamTimeoutMs = 0): ServerTimeouts {
   return {
-    requestTimeout: 60_000,
+    requestTimeout: 30 * 60_000,
+    bodyTimeout: 60_000,
     headersTimeout: 15_000,
     // A registration may look up and register: two upstream calls, plus the face check.
     connectionTimeout: Math.max(120_000, 2 * upstreamTimeoutMs + 30_000),
@@ -77,6 +93,37 @@ export async function buildServer(options: BuildOptions): Promise<FastifyInstanc
       : { ...loggerOptions(options.config.logLevel), ...(options.logStream === undefined ? {} : { stream: options.logStream }) };
   const timeouts = { ...serverTimeouts(options.config.upstreamTimeoutMs), ...options.timeouts };
   const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(timeouts), logger, trustProxy: trustProxyOption(options.config.trustProxy) });
+  bodyDeadline(app, timeouts.bodyTimeout);
   await registerApp(app, options);
   return app;
+}
+
+const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+
+/**
+ * Node's requestTimeout is one for the whole server, and the bulk upload needs a long one: every
+ * other route's body must arrive within `bodyTimeout`, or the connection is answered 408 and
+ * closed as Node does, so that a client trickling a body holds no connection for half an hour.
+ */
+export function bodyDeadline(app: FastifyInstance, bodyTimeout: number): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const { raw } = request;
+    if (raw.complete || request.routeOptions.config.longBody === true) {
+      done();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (raw.complete) return;
+      const { socket } = raw;
+      if (reply.raw.headersSent) socket.destroy();
+      else socket.end(REQUEST_TIMEOUT_ANSWER);
+    }, bodyTimeout);
+    timer.unref();
+    const clear = () => {
+      clearTimeout(timer);
+    };
+    raw.once('end', clear);
+    raw.once('close', clear);
+    done();
+  });
 }

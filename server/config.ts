@@ -246,6 +246,11 @@ const auditRetentionDays = z
     return z.NEVER;
   });
 
+/** BULK_<ENV>_RATE: rows a second a bulk job sends at most (decision 013); 0.1 to 100. */
+const bulkRate = (fallback: number) => z.coerce.number().min(0.1).max(100).default(fallback);
+/** BULK_<ENV>_CONCURRENCY: a bulk job's calls in flight at most; 1 to 16. */
+const bulkConcurrency = (fallback: number) => z.coerce.number().int().min(1).max(16).default(fallback);
+
 /**
  * Every setting, read once from the environment and validated. docs/settings.md lists
  * the same names; a wrong value stops the start with a message naming it.
@@ -292,6 +297,14 @@ const settingsSchema = z.object({
     error: 'must include openid (e.g. "openid profile email")',
   }),
   OIDC_SESSION_FOLLOWS_TOKEN: z.string().optional(),
+  // The emulator checks faces one at a time: 20 rows/s is about what it takes. QI Tech documents no
+  // limit: 4 rows/s is a steady trickle well under one desk's bursts (decision 013).
+  BULK_LOCAL_RATE: bulkRate(20),
+  BULK_LOCAL_CONCURRENCY: bulkConcurrency(2),
+  BULK_SANDBOX_RATE: bulkRate(4),
+  BULK_SANDBOX_CONCURRENCY: bulkConcurrency(2),
+  BULK_PRODUCTION_RATE: bulkRate(4),
+  BULK_PRODUCTION_CONCURRENCY: bulkConcurrency(2),
   PUBLIC_URL: webAddress("the console's address as browsers reach it (https://console.example.com)").refine(
     (v) => v === undefined || !URL.canParse(v) || new URL(v).pathname === '/',
     { error: "must be the address of the console's root, without a path (https://console.example.com)" },
@@ -359,6 +372,16 @@ export interface Config {
   auditRetentionDays: number;
   /** Single sign-on with an OpenID Connect provider (decision 012); undefined: local accounts only. */
   oidc: OidcSettings | undefined;
+  /** Each environment's pace for bulk jobs (BULK_<ENV>_RATE, BULK_<ENV>_CONCURRENCY; decision 013). */
+  bulkPace: Record<EnvironmentName, BulkPace>;
+}
+
+/** How fast a bulk job may send in one environment. */
+export interface BulkPace {
+  /** Calls started a second at most (rows/s). */
+  rate: number;
+  /** Calls in flight at most. */
+  concurrency: number;
 }
 
 export interface OidcSettings {
@@ -462,5 +485,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: s.TRUST_PROXY,
     auditRetentionDays: s.AUDIT_RETENTION_DAYS,
     oidc,
+    bulkPace: {
+      local: { rate: s.BULK_LOCAL_RATE, concurrency: s.BULK_LOCAL_CONCURRENCY },
+      sandbox: { rate: s.BULK_SANDBOX_RATE, concurrency: s.BULK_SANDBOX_CONCURRENCY },
+      production: { rate: s.BULK_PRODUCTION_RATE, concurrency: s.BULK_PRODUCTION_CONCURRENCY },
+    },
   };
 }

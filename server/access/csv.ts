@@ -13,7 +13,7 @@ export type CsvFormat = 'pt-br' | 'en';
 const CSV_TIME_ZONE = 'America/Sao_Paulo';
 
 /** A spreadsheet runs a cell that starts like a formula: keep it text (OWASP CSV injection). */
-function cellFor(separator: string) {
+export function cellFor(separator: string) {
   return (value: string | number | null): string => {
     if (value === null) return '';
     let text = String(value);
@@ -88,6 +88,7 @@ const PORTUGUESE_HEADER = [
   'Termo de consentimento',
   'Endereço IP',
   'Verificação facial',
+  'Lote',
 ];
 
 /** A CSV form: its header line and how an entry becomes a line (both without the line break). */
@@ -102,8 +103,9 @@ function english(): CsvForm {
   const override = (entry: AuditEntry) =>
     entry.face_check_override === null ? null : AUDIT_LABELS.en.override.replace('{{status}}', entry.face_check_override);
   return {
-    header: [...ENGLISH_COLUMNS, 'face_check_override'].join(','),
-    line: (entry) => [...ENGLISH_COLUMNS.map((column) => cell(entry[column])), cell(override(entry))].join(','),
+    header: [...ENGLISH_COLUMNS, 'face_check_override', 'bulk_job'].join(','),
+    line: (entry) =>
+      [...ENGLISH_COLUMNS.map((column) => cell(entry[column])), cell(override(entry)), cell(entry.bulk_job ?? null)].join(','),
   };
 }
 
@@ -127,6 +129,7 @@ function portuguese(): CsvForm {
         entry.consent_term,
         entry.address,
         entry.face_check_override === null ? null : labels.override.replace('{{status}}', entry.face_check_override),
+        entry.bulk_job ?? null,
       ]
         .map(cell)
         .join(';'),

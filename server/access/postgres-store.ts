@@ -5,6 +5,8 @@ import type { Account, Role } from '../../contract/access.ts';
 import type { AuditAction, AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
+import { PostgresBulkStore } from '../bulk/postgres-store.ts';
+import type { BulkStore } from '../bulk/store.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
 import { LOCK, checkMigrated, connectPostgres, lockForTransaction, migrate } from '../lib/postgres.ts';
 import type { Queryable, Sql } from '../lib/postgres.ts';
@@ -142,6 +144,63 @@ export const MIGRATIONS = [
      value      text        NOT NULL,
      changed_at timestamptz NOT NULL DEFAULT now()
    );`,
+  // Bulk registration (decision 013, server/bulk/postgres-store.ts): jobs, their rows, the rows'
+  // photos while they are needed (deleted with their job), and the job each audit entry belongs to.
+  // Photos are JPEGs already compressed: stored out of line, uncompressed (STORAGE EXTERNAL).
+  `ALTER TABLE audit ADD COLUMN bulk_job text;
+   CREATE TABLE bulk_jobs (
+     id                       text        PRIMARY KEY,
+     -- The order jobs were made in (created_at may tie, or come from several instances' transactions).
+     seq                      bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,
+     environment              text        NOT NULL,
+     status                   text        NOT NULL
+                              CHECK (status IN ('uploading', 'checking', 'ready', 'queued', 'running', 'paused', 'done', 'cancelled')),
+     source_name              text        NOT NULL,
+     created_at               timestamptz NOT NULL DEFAULT now(),
+     created_by               text        NOT NULL,
+     started_by               text,
+     started_at               timestamptz,
+     finished_at              timestamptz,
+     needs_admin_confirmation boolean     NOT NULL,
+     pause_reason             jsonb,
+     updated_at               timestamptz NOT NULL DEFAULT now(),
+     lease_holder             text,
+     lease_until              timestamptz
+   );
+   CREATE INDEX bulk_jobs_by_status ON bulk_jobs (status, created_at);
+   CREATE INDEX bulk_jobs_by_environment ON bulk_jobs (environment, created_at);
+   CREATE TABLE bulk_rows (
+     job_id               text        NOT NULL REFERENCES bulk_jobs (id) ON DELETE CASCADE,
+     csv_row              integer     NOT NULL,
+     cpf                  text        NOT NULL,
+     file                 text        NOT NULL,
+     consent_term_version text        NOT NULL,
+     consent_date         text        NOT NULL,
+     photo                text,
+     status               text        NOT NULL,
+     problem              text,
+     image_status         text,
+     description          text,
+     registration_key     text,
+     refusal_title        text,
+     http_status          integer,
+     similar_faces        integer,
+     updated_at           timestamptz NOT NULL DEFAULT now(),
+     checked_at           timestamptz,
+     sent_at              timestamptz,
+     PRIMARY KEY (job_id, csv_row)
+   );
+   CREATE INDEX bulk_rows_by_status ON bulk_rows (job_id, status, csv_row);
+   CREATE INDEX bulk_rows_by_photo ON bulk_rows (job_id, photo);
+   CREATE INDEX bulk_rows_by_checked ON bulk_rows (job_id, checked_at);
+   CREATE INDEX bulk_rows_by_sent ON bulk_rows (job_id, sent_at);
+   CREATE TABLE bulk_photos (
+     job_id  text  NOT NULL REFERENCES bulk_jobs (id) ON DELETE CASCADE,
+     name    text  NOT NULL,
+     content bytea NOT NULL,
+     PRIMARY KEY (job_id, name)
+   );
+   ALTER TABLE bulk_photos ALTER COLUMN content SET STORAGE EXTERNAL;`,
 ];
 
 interface AccountRow {
@@ -189,6 +248,7 @@ interface AuditRow {
   consent_term: string | null;
   address: string | null;
   face_check_override: FaceStatus | null;
+  bulk_job: string | null;
 }
 
 /** The database's clock in ms: the rate limit's windows are measured by one clock for every instance. */
@@ -208,6 +268,7 @@ export class PostgresAccessStore implements AccessStore {
   readonly #sql: Sql;
   readonly #cpfKey: Buffer;
   #closed = false;
+  #bulk: PostgresBulkStore | undefined;
 
   constructor(sql: Sql, cpfKey: Buffer) {
     this.#sql = sql;
@@ -226,6 +287,12 @@ export class PostgresAccessStore implements AccessStore {
 
   async secret(name: SharedSecretName): Promise<string> {
     return keptSecret(this.#sql, name);
+  }
+
+  bulk(): BulkStore {
+    // The same pool: a row's outcome and its audit entry commit in one transaction.
+    this.#bulk ??= new PostgresBulkStore(this.#sql, (sql, entry) => this.#appendAudit(sql, entry));
+    return this.#bulk;
   }
 
   rateLimitStore(): FastifyRateLimitStoreCtor {
@@ -575,10 +642,10 @@ export class PostgresAccessStore implements AccessStore {
     const cpf = entry.cpf ?? null;
     await sql`
       INSERT INTO audit (actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
-                         face_check_override)
+                         face_check_override, bulk_job)
       VALUES (${entry.actor}, ${entry.action}, ${entry.environment ?? null}, ${cpf === null ? null : hideCpf(cpf)},
               ${cpf === null ? null : cpfHash(this.#cpfKey, cpf)}, ${entry.registrationKey ?? null}, ${entry.outcome}, ${entry.status},
-              ${entry.consentTerm ?? null}, ${entry.address ?? null}, ${entry.faceCheckOverride ?? null})`;
+              ${entry.consentTerm ?? null}, ${entry.address ?? null}, ${entry.faceCheckOverride ?? null}, ${entry.bulkJob ?? null})`;
   }
 
   appendAudit(entry: NewAuditEntry): Promise<void> {
@@ -606,7 +673,7 @@ export class PostgresAccessStore implements AccessStore {
     const where = conditions.reduce((all, condition) => sql`${all} AND ${condition}`, sql`TRUE`);
     const rows = await sql<(AuditRow & { at_key: string })[]>`
       SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address, face_check_override,
-             at::text AS at_key
+             bulk_job, at::text AS at_key
       FROM audit WHERE ${where} ORDER BY at DESC, id DESC LIMIT ${limit}`;
     const entries = rows.map(({ at_key: _, ...row }): AuditEntry => ({ ...row, at: row.at.toISOString() }));
     const last = rows.at(-1);

@@ -6,6 +6,8 @@ import type { Account, Role } from '../../contract/access.ts';
 import type { AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { hideCpf } from '../../contract/cpf.ts';
+import { SqliteBulkStore } from '../bulk/sqlite-store.ts';
+import type { BulkStore } from '../bulk/store.ts';
 import { emulatorKeyFile, textKeyFile } from '../lib/data-dir.ts';
 import {
   AUDIT_PRUNE_BATCH,
@@ -121,6 +123,62 @@ const MIGRATIONS = [
      value      TEXT NOT NULL,
      changed_at TEXT NOT NULL
    ) STRICT;`,
+  // Bulk registration (decision 013, server/bulk/sqlite-store.ts): jobs, their rows, the rows'
+  // photos while they are needed, and the job each audit entry belongs to. Times in ms. A job's rows
+  // and photos are deleted with it by the store (explicitly: foreign keys are not enforced here).
+  // The store names the index each query of bulk_rows uses (INDEXED BY): without statistics the
+  // planner took the primary key for all, scanning a job's 20,000 rows for each of them.
+  `ALTER TABLE audit ADD COLUMN bulk_job TEXT;
+   CREATE TABLE bulk_jobs (
+     id                       TEXT PRIMARY KEY,
+     environment              TEXT NOT NULL,
+     status                   TEXT NOT NULL
+                              CHECK (status IN ('uploading', 'checking', 'ready', 'queued', 'running', 'paused', 'done', 'cancelled')),
+     source_name              TEXT NOT NULL,
+     created_at               INTEGER NOT NULL,
+     created_by               TEXT NOT NULL,
+     started_by               TEXT,
+     started_at               INTEGER,
+     finished_at              INTEGER,
+     needs_admin_confirmation INTEGER NOT NULL,
+     pause_reason             TEXT,
+     updated_at               INTEGER NOT NULL,
+     lease_holder             TEXT,
+     lease_until              INTEGER
+   ) STRICT;
+   CREATE INDEX bulk_jobs_by_status ON bulk_jobs (status, created_at);
+   CREATE INDEX bulk_jobs_by_environment ON bulk_jobs (environment, created_at);
+   CREATE TABLE bulk_rows (
+     job_id               TEXT NOT NULL,
+     csv_row              INTEGER NOT NULL,
+     cpf                  TEXT NOT NULL,
+     file                 TEXT NOT NULL,
+     consent_term_version TEXT NOT NULL,
+     consent_date         TEXT NOT NULL,
+     photo                TEXT,
+     status               TEXT NOT NULL,
+     problem              TEXT,
+     image_status         TEXT,
+     description          TEXT,
+     registration_key     TEXT,
+     refusal_title        TEXT,
+     http_status          INTEGER,
+     similar_faces        INTEGER,
+     updated_at           INTEGER NOT NULL,
+     checked_at           INTEGER,
+     sent_at              INTEGER,
+     PRIMARY KEY (job_id, csv_row)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX bulk_rows_by_status ON bulk_rows (job_id, status, csv_row);
+   CREATE INDEX bulk_rows_by_photo ON bulk_rows (job_id, photo);
+   CREATE INDEX bulk_rows_by_checked ON bulk_rows (job_id, checked_at);
+   CREATE INDEX bulk_rows_by_sent ON bulk_rows (job_id, sent_at);
+   CREATE TABLE bulk_photos (
+     job_id  TEXT NOT NULL,
+     name    TEXT NOT NULL,
+     content BLOB NOT NULL,
+     PRIMARY KEY (job_id, name)
+   ) STRICT;`,
 ];
 
 interface AccountRow {
@@ -176,6 +234,8 @@ export class SqliteAccessStore implements AccessStore {
   readonly #cpfKey: Buffer;
   /** Where the keys generated for this console are kept (DATA_DIR). */
   readonly #keysDir: string;
+  /** Made at the first bulk(): only the server's process takes over the jobs' leases, never `npm run user` beside it. */
+  #bulk: SqliteBulkStore | undefined;
 
   constructor(file: string, cpfKey: Buffer, keysDir: string = dirname(file)) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -220,6 +280,14 @@ export class SqliteAccessStore implements AccessStore {
 
   rateLimitStore(): undefined {
     return undefined;
+  }
+
+  bulk(): BulkStore {
+    // The same connection: a row's outcome and its audit entry commit in one transaction.
+    this.#bulk ??= new SqliteBulkStore(this.#db, (entry) => {
+      this.#appendAudit(entry);
+    });
+    return this.#bulk;
   }
 
   // Accounts
@@ -592,8 +660,8 @@ export class SqliteAccessStore implements AccessStore {
     this.#db
       .prepare(
         `INSERT INTO audit (at, actor, action, environment, cpf_masked, cpf_hash, registration_key, outcome, status, consent_term, address,
-                          face_check_override)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                          face_check_override, bulk_job)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         new Date().toISOString(),
@@ -608,6 +676,7 @@ export class SqliteAccessStore implements AccessStore {
         entry.consentTerm ?? null,
         entry.address ?? null,
         entry.faceCheckOverride ?? null,
+        entry.bulkJob ?? null,
       );
   }
 
@@ -658,7 +727,7 @@ export class SqliteAccessStore implements AccessStore {
       values.push(after.at, after.id);
     }
     const sql = `SELECT id, at, actor, action, environment, cpf_masked, registration_key, outcome, status, consent_term, address,
-                        face_check_override
+                        face_check_override, bulk_job
                  FROM audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY at DESC, id DESC LIMIT ?`;
     return this.#db.prepare<(string | number)[], AuditEntry>(sql).all(...values, limit);
   }

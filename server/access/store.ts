@@ -7,6 +7,7 @@ import type { AuditAction, AuditEntry } from '../../contract/access-admin.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { cpfSchema } from '../../contract/cpf.ts';
 import type { FaceStatus } from '../../contract/face-quality.ts';
+import type { BulkStore } from '../bulk/store.ts';
 
 /*
  * The console's own data: accounts, sessions, login failures, the first admin's setup tokens and
@@ -216,6 +217,11 @@ export interface AccessStore {
    * (PostgreSQL); undefined: the plugin's own, in this process's memory (SQLite, one instance).
    */
   rateLimitStore(): FastifyRateLimitStoreCtor | undefined;
+  /**
+   * Bulk registration's jobs, rows and photos (decision 013), on this store's database and
+   * connection: a row's outcome and its audit entry are written in one transaction. One per store.
+   */
+  bulk(): BulkStore;
 
   // Accounts
   countAccounts(): Promise<number>;

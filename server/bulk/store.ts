@@ -102,6 +102,22 @@ export interface JobCounts {
   sentRecently: number;
 }
 
+/** A job's counts from its rows grouped by status and problem (each store's one aggregate query). */
+export function countsOf(
+  groups: readonly { status: BulkRowStatus; problem: BulkProblem | null; n: number; checked: number; sent: number }[],
+): JobCounts {
+  const counts: JobCounts = { total: 0, byStatus: {}, byProblem: {}, checkedRecently: 0, sentRecently: 0 };
+  for (const group of groups) {
+    counts.total += group.n;
+    counts.byStatus[group.status] = (counts.byStatus[group.status] ?? 0) + group.n;
+    if (group.status === 'problem' && group.problem !== null)
+      counts.byProblem[group.problem] = (counts.byProblem[group.problem] ?? 0) + group.n;
+    counts.checkedRecently += group.checked;
+    counts.sentRecently += group.sent;
+  }
+  return counts;
+}
+
 export interface BulkStore {
   createJob(job: NewJob): Promise<void>;
   /** Keeps one photo of a job being uploaded, under its name (the path in the ZIP, or the part's filename). */
@@ -146,23 +162,36 @@ export interface BulkStore {
 
   /** Rows still to check (with their photo), CSV order. */
   pendingRows(jobId: string, limit: number): Promise<(StoredRow & { photo: Buffer | null })[]>;
+  /** Only a `pending` row (a check that ends after the job was cancelled changes nothing). */
   recordCheck(jobId: string, row: number, outcome: CheckOutcome): Promise<void>;
 
   /** Ready rows to send (with their photo), CSV order. */
   readyRows(jobId: string, limit: number): Promise<(StoredRow & { photo: Buffer })[]>;
   /** Rows left `sending` (an answer lost, or the process stopped mid-call): each is looked up before it is sent again. */
   sendingRows(jobId: string): Promise<StoredRow[]>;
-  /** Before the call: the row is `sending` (committed first, so a crash leaves it to be looked up). */
-  markSending(jobId: string, row: number): Promise<void>;
-  /** After a lookup found no registration, or a 429/503 that processed nothing: `ready` again. */
+  /**
+   * Before the call: the row is `sending` (committed first, so a crash leaves it to be looked up).
+   * False when the row is neither `ready` nor `sending` (the job was cancelled meanwhile): not to be sent.
+   */
+  markSending(jobId: string, row: number): Promise<boolean>;
+  /**
+   * After a lookup found no registration, or a 429/503 that processed nothing: `ready` again (or
+   * `not_sent` when the job was cancelled meanwhile). Only a `sending` row.
+   */
   markReady(jobId: string, row: number): Promise<void>;
-  /** The row's outcome and its audit entry, in one transaction; its photo deleted. */
-  recordSend(jobId: string, row: number, outcome: SendOutcome, audit: NewAuditEntry): Promise<void>;
-  /** Cancelled: every ready row becomes `not_sent`; the job's photos are deleted. */
+  /**
+   * The row's outcome and its audit entry, in one transaction; its photo deleted. Only once: false,
+   * and nothing written, when the row is neither `ready` nor `sending` (it has its outcome already).
+   */
+  recordSend(jobId: string, row: number, outcome: SendOutcome, audit: NewAuditEntry): Promise<boolean>;
+  /** Cancelled: every ready (or still pending) row becomes `not_sent`; the job's photos are deleted. */
   cancelRemaining(jobId: string): Promise<void>;
   /** A job that ended (done, cancelled): every photo it still holds is deleted. */
   deletePhotos(jobId: string): Promise<void>;
-  /** Jobs `uploading` left by a process that stopped mid-upload (older than `olderThanMs`). */
+  /**
+   * Jobs `uploading` left by a process that stopped mid-upload: untouched for `olderThanMs` (each
+   * putPhoto and addRows touches the job).
+   */
   abandonedUploads(olderThanMs: number): Promise<string[]>;
   /** `ready` or `paused` jobs untouched for `olderThanMs`: cancelled (photos deleted) by the caller. */
   staleJobs(olderThanMs: number): Promise<string[]>;

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../config.ts';
 import { emulatorFaceCheck } from '../app.ts';
-import { SERVER_OPTIONS, serverTimeouts, timeoutOptions } from '../build.ts';
+import { SERVER_OPTIONS, bodyDeadline, serverTimeouts, timeoutOptions } from '../build.ts';
 import { emulatorDatabaseFile, secureDataDir } from '../lib/data-dir.ts';
 import { concealDatabasePassword } from '../lib/postgres.ts';
 import { loggerOptions } from '../lib/logging.ts';
@@ -24,7 +24,9 @@ try {
 process.umask(0o077);
 const dataDir = secureDataDir(config.dataDir);
 
-const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(serverTimeouts()), logger: loggerOptions(config.logLevel) });
+const timeouts = serverTimeouts();
+const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(timeouts), logger: loggerOptions(config.logLevel) });
+bodyDeadline(app, timeouts.bodyTimeout);
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
 let store;

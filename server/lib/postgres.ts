@@ -68,6 +68,8 @@ export const LOCK = {
   registrations: 0x46524304,
   /** One batch of the audit trail's retention job (decision 011), whichever instance runs it. */
   auditRetention: 0x46524305,
+  /** Bulk registration's claims of work (decision 013): which instance takes which job, one job running per environment. */
+  bulkWork: 0x46524306,
 } as const;
 
 /** Takes a transaction-scoped advisory lock of this schema: held until the transaction ends. */

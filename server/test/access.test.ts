@@ -451,11 +451,11 @@ describe('the audit trail', () => {
       .trim()
       .split('\r\n');
     expect(lines[0]).toBe(
-      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override,bulk_job',
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(
-      /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1,$/,
+      /^\d+,\d{4}-[^,]+,registrar-1,register,local,\*\*\*\.982\.247-\*\*,[0-9a-f-]{36},ok,201,2026-11-26,127\.0\.0\.1,,$/,
     );
     const all = await admin({ method: 'GET', url: '/api/admin/audit.csv' });
     expect(all.body).toContain(';Conta alterada;');
@@ -479,7 +479,7 @@ describe('the audit trail', () => {
     expect(csv.body.startsWith('\uFEFF')).toBe(true);
     const lines = csv.body.slice(1).trim().split('\r\n');
     expect(lines[0]).toBe(
-      'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial',
+      'ID;Data e hora (Brasília);Usuário;Ação;Ambiente;CPF (mascarado);Chave do cadastro;Resultado;Código do resultado;HTTP;Termo de consentimento;Endereço IP;Verificação facial;Lote',
     );
     // São Paulo is UTC−3 all year (no daylight saving since 2019).
     const local = new Date(new Date(at).getTime() - 3 * 3_600_000).toISOString();
@@ -487,7 +487,7 @@ describe('the audit trail', () => {
     const registration = lines.find((line) => line.includes('Cadastro de rosto'));
     expect(registration).toMatch(
       new RegExp(
-        `^\\d+;${expected};registrar-1;Cadastro de rosto;local;\\*\\*\\*\\.982\\.247-\\*\\*;[0-9a-f-]{36};Concluído;ok;201;2026-11-26;127\\.0\\.0\\.1;$`,
+        `^\\d+;${expected};registrar-1;Cadastro de rosto;local;\\*\\*\\*\\.982\\.247-\\*\\*;[0-9a-f-]{36};Concluído;ok;201;2026-11-26;127\\.0\\.0\\.1;;$`,
       ),
     );
     expect(lines.find((line) => line.includes('Entrada recusada'))).toMatch(/;Credenciais inválidas;invalid_credentials;401;/);
@@ -511,12 +511,15 @@ describe('the audit trail', () => {
       consent_term: null,
       address: '-1',
       face_check_override: null,
+      bulk_job: '=job',
     } as const;
     const [, pt] = toCsv([entry]).split('\r\n');
     const [, en] = toCsv([entry], 'en').split('\r\n');
     // Before midnight in São Paulo: the day before UTC's.
-    expect(pt).toBe(`7;29/11/2026 23:05:09;'@sum(1);Conta alterada;;;;"'=HYPERLINK(""x"";""y""),z";"'=HYPERLINK(""x"";""y""),z";200;;'-1;`);
-    expect(en).toBe(`7,2026-11-30T02:05:09.000Z,'@sum(1),account_changed,,,,"'=HYPERLINK(""x"";""y""),z",200,,'-1,`);
+    expect(pt).toBe(
+      `7;29/11/2026 23:05:09;'@sum(1);Conta alterada;;;;"'=HYPERLINK(""x"";""y""),z";"'=HYPERLINK(""x"";""y""),z";200;;'-1;;'=job`,
+    );
+    expect(en).toBe(`7,2026-11-30T02:05:09.000Z,'@sum(1),account_changed,,,,"'=HYPERLINK(""x"";""y""),z",200,,'-1,,'=job`);
   });
 
   it('filters by environment, in the page and the CSV; an unknown environment is refused', async () => {
@@ -604,11 +607,11 @@ describe('a picture sent although the console’s face check refused it', () => 
     ]);
     expect(entries[1]?.registration_key).toBe(json(created).registration_key);
     expect(header).toBe(
-      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override',
+      'id,at,actor,action,environment,cpf_masked,registration_key,outcome,status,consent_term,address,face_check_override,bulk_job',
     );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,$/);
-    expect(rows[1]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,sent despite face_too_small$/);
+    expect(rows[0]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,,$/);
+    expect(rows[1]).toMatch(/,ok,201,2026-11-26,127\.0\.0\.1,sent despite face_too_small,$/);
   });
 
   it('keeps the override when QI Tech refuses the picture, and never forwards the header', async () => {
@@ -636,7 +639,7 @@ describe('a picture sent although the console’s face check refused it', () => 
     expect(entries.map((e) => [e.environment, e.outcome, e.status, e.face_check_override])).toEqual([
       ['production', 'image_quality', 400, 'face_too_small'],
     ]);
-    expect(rows[0]).toMatch(/,image_quality,400,2026-11-26,127\.0\.0\.1,sent despite face_too_small$/);
+    expect(rows[0]).toMatch(/,image_quality,400,2026-11-26,127\.0\.0\.1,sent despite face_too_small,$/);
   });
 
   it.each(['ok', 'FACE_TOO_SMALL', 'face_too_small, blurry', 'sent despite face_too_small', ''])(

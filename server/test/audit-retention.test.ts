@@ -204,9 +204,9 @@ describe('the audit trail’s retention', () => {
     expect(logins.map((e) => e.actor)).toEqual(['test-admin', 'kept']);
 
     const csv = (await app.inject({ method: 'GET', url: '/api/admin/audit.csv?action=audit_pruned' })).body.slice(1).split('\r\n');
-    expect(csv[1]).toMatch(/;system:retention;Limpeza da auditoria \(retenção\);;;;deleted:12 before:[^;]+;deleted:12 before:[^;]+;0;;;$/);
+    expect(csv[1]).toMatch(/;system:retention;Limpeza da auditoria \(retenção\);;;;deleted:12 before:[^;]+;deleted:12 before:[^;]+;0;;;;$/);
     const en = (await app.inject({ method: 'GET', url: '/api/admin/audit.csv?action=audit_pruned&format=en' })).body.split('\r\n');
-    expect(en[1]).toMatch(/,system:retention,audit_pruned,,,,deleted:12 before:[^,]+,0,,,$/);
+    expect(en[1]).toMatch(/,system:retention,audit_pruned,,,,deleted:12 before:[^,]+,0,,,,$/);
   });
 
   it('the job: a run at start, one per interval, never two at once; stop() ends it and waits for the run in progress', async () => {

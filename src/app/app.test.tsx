@@ -151,7 +151,7 @@ describe('what each role sees', () => {
   it('registrar: no audit trail', async () => {
     await renderConsole(<Console />, { path: '/audit' });
     expect(await screen.findByRole('heading', { name: 'Acesso não permitido' })).toBeVisible();
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto', 'Cadastro em lote']);
     expect(screen.getByRole('alert')).toHaveTextContent('Seu perfil (Atendente de cadastro) não permite ver a auditoria.');
   });
 
@@ -159,7 +159,7 @@ describe('what each role sees', () => {
     await logInAs('admin');
     await renderConsole(<Console />, { path: '/?env=local' });
     await screen.findByRole('heading', { name: 'Cadastrar rosto' });
-    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto', 'Auditoria', 'Contas']);
+    expect(navLinks()).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto', 'Cadastro em lote', 'Auditoria', 'Contas']);
     await userEvent.click(within(nav()).getByRole('link', { name: 'Auditoria' }));
     expect(await screen.findByRole('heading', { name: 'Auditoria', level: 1 })).toBeVisible();
   });

@@ -22,6 +22,8 @@ const LookupPage = lazy(loadLookupPage);
 if (window.location.pathname.startsWith('/lookup')) void loadLookupPage();
 // A 1:1 validation now and then, beside the desk's registrations: off the first page.
 const ValidatePage = lazy(() => import('../features/validation/components/validate-page.tsx'));
+// A batch of KYC selfies now and then, beside the desk's registrations: off the first page.
+const BulkPage = lazy(() => import('../features/bulk/components/bulk-page.tsx'));
 // Administrators only, and rarely: neither weighs on the first page.
 const AuditPage = lazy(() => import('../features/audit/components/audit-page.tsx'));
 const AccountsPage = lazy(() => import('../features/accounts/components/accounts-page.tsx'));
@@ -93,6 +95,12 @@ function Routes({ account }: { account: Account }) {
       <Route path="/validate">
         <Allowed account={account} capability="validate">
           <ValidatePage />
+        </Allowed>
+      </Route>
+      {/* The picker and the recent jobs at /bulk; one job at /bulk/:id (its id is no personal data). */}
+      <Route path="/bulk/:id?">
+        <Allowed account={account} capability="bulk">
+          <BulkPage />
         </Allowed>
       </Route>
       <Route path="/audit">

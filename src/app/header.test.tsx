@@ -33,7 +33,7 @@ describe('the header on a phone (390×844)', () => {
       within(menu)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto']);
+    ).toEqual(['Cadastrar rosto', 'Consultar cadastro', 'Validar rosto', 'Cadastro em lote']);
     expect(within(menu).getByRole('combobox', { name: 'Ambiente' })).toBeVisible();
     expect(within(menu).getByRole('combobox', { name: 'Idioma' })).toBeVisible();
     expect(within(menu).getByTestId('account')).toHaveTextContent(/Conectado como .* \(Atendente de cadastro\)/);
@@ -42,6 +42,7 @@ describe('the header on a phone (390×844)', () => {
     // Tab goes into the menu, right after its button; Escape there folds it and returns to the button.
     await userEvent.tab();
     expect(screen.getByRole('link', { name: 'Cadastrar rosto' })).toHaveFocus();
+    await userEvent.tab();
     await userEvent.tab();
     await userEvent.tab();
     await userEvent.tab();

@@ -75,23 +75,13 @@ function AccountControl({ account, logOut }: { account: Account; logOut: LogOut 
   );
 }
 
-const NAV = [
-  { capability: 'register', path: '/', label: 'app.nav.register', current: (location: string) => location === '/' },
-  { capability: 'lookup', path: '/lookup', label: 'app.nav.lookup', current: (location: string) => location.startsWith('/lookup') },
-  {
-    capability: 'validate',
-    path: '/validate',
-    label: 'app.nav.validate',
-    current: (location: string) => location.startsWith('/validate'),
-  },
-  { capability: 'audit', path: '/audit', label: 'app.nav.audit', current: (location: string) => location.startsWith('/audit') },
-  {
-    capability: 'accounts',
-    path: '/accounts',
-    label: 'app.nav.accounts',
-    current: (location: string) => location.startsWith('/accounts'),
-  },
-] as const;
+/**
+ * The pages of the navigation, each by the capability it needs; each lives at its capability's name
+ * (`/lookup`, `/bulk`…), the desk at `/`. One list of names rather than a row per page: the first
+ * page carries it.
+ */
+const NAV = ['register', 'lookup', 'validate', 'bulk', 'audit', 'accounts'] as const;
+const navPath = (capability: (typeof NAV)[number]) => (capability === 'register' ? '/' : `/${capability}`);
 
 /** Three bars: the menu button's picture, beside its word. */
 function MenuIcon() {
@@ -170,22 +160,25 @@ export function Layout({ account, logOut, children }: { account: Account; logOut
         <div id={menuId} className={menuOpen ? 'header-menu open' : 'header-menu'} onKeyDown={escapeCloses}>
           <nav aria-label={t('app.nav.label')}>
             <ul className="nav">
-              {NAV.filter((item) => can(account, item.capability)).map((item) => (
-                <li key={item.path}>
-                  <Link
-                    href={env === undefined ? item.path : pathFor(item.path, env)}
-                    aria-current={item.current(location) ? 'page' : undefined}
-                    onClick={() => {
-                      if (!menuOpen) return;
-                      // The link folds away with the menu: the page it opens takes focus instead.
-                      setMenuOpenAt(null);
-                      main.current?.focus();
-                    }}
-                  >
-                    {t(item.label)}
-                  </Link>
-                </li>
-              ))}
+              {NAV.filter((capability) => can(account, capability)).map((capability) => {
+                const path = navPath(capability);
+                return (
+                  <li key={path}>
+                    <Link
+                      href={env === undefined ? path : pathFor(path, env)}
+                      aria-current={(path === '/' ? location === '/' : location.startsWith(path)) ? 'page' : undefined}
+                      onClick={() => {
+                        if (!menuOpen) return;
+                        // The link folds away with the menu: the page it opens takes focus instead.
+                        setMenuOpenAt(null);
+                        main.current?.focus();
+                      }}
+                    >
+                      {t(`app.nav.${capability}`)}
+                    </Link>
+                  </li>
+                );
+              })}
             </ul>
           </nav>
           <div className="header-controls">

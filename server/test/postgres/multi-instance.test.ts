@@ -176,6 +176,7 @@ describe('migrations', () => {
       { store: 'console', version: 1, times: 1 },
       { store: 'console', version: 2, times: 1 },
       { store: 'console', version: 3, times: 1 },
+      { store: 'console', version: 4, times: 1 },
       { store: 'emulator', version: 1, times: 1 },
     ]);
   });
@@ -191,7 +192,7 @@ describe('migrations', () => {
     const said = outputs.map((output) => output.stdout).join('\n');
     // One process applied each store's migration, the other found it applied; the password-less URL is named.
     expect(said.match(/console: applied migration 1/g)).toHaveLength(1);
-    expect(said.match(/console: up to date \(migration 3\)/g)).toHaveLength(1);
+    expect(said.match(/console: up to date \(migration 4\)/g)).toHaveLength(1);
     expect(said.match(/emulator: applied migration 1/g)).toHaveLength(1);
     const store = await openAccessStore({ dataDir: tempDir(), databaseUrl });
     onTestFinished(() => store.close());

@@ -1,8 +1,10 @@
+import type { ptBRBulk } from './pt-br-bulk.ts';
 import type { ptBRPages } from './pt-br-pages.ts';
 
 /**
  * Portuguese (Brazil): the console's first language and the shape every other language follows.
- * Here what the first page needs; the sections of the pages loaded later are in pt-br-pages.ts.
+ * Here what the first page needs; the sections of the pages loaded later are in pt-br-pages.ts
+ * (and the bulk page's in pt-br-bulk.ts).
  */
 export const ptBR = {
   app: {
@@ -13,6 +15,7 @@ export const ptBR = {
       register: 'Cadastrar rosto',
       lookup: 'Consultar cadastro',
       validate: 'Validar rosto',
+      bulk: 'Cadastro em lote',
       audit: 'Auditoria',
       accounts: 'Contas',
     },
@@ -46,6 +49,7 @@ export const ptBR = {
       register: 'Seu perfil ({{role}}) não permite cadastrar rostos.',
       lookup: 'Seu perfil ({{role}}) não permite consultar cadastros.',
       validate: 'Seu perfil ({{role}}) não permite validar rostos.',
+      bulk: 'Seu perfil ({{role}}) não permite cadastrar em lote.',
       audit: 'Seu perfil ({{role}}) não permite ver a auditoria.',
       accounts: 'Seu perfil ({{role}}) não permite gerenciar contas.',
       help: 'Se o seu trabalho precisa disso, peça a um administrador do console.',
@@ -318,7 +322,7 @@ export const ptBR = {
 };
 
 type Leaves<T> = { [K in keyof T]: T[K] extends string ? string : Leaves<T[K]> };
-/** All of pt-BR: what the first page needs, and the words of the pages loaded later (pt-br-pages.ts). */
-export type PtBR = typeof ptBR & typeof ptBRPages;
+/** All of pt-BR: what the first page needs, and the words of the pages loaded later (pt-br-pages.ts, pt-br-bulk.ts). */
+export type PtBR = typeof ptBR & typeof ptBRPages & typeof ptBRBulk;
 /** Every language has every key of pt-BR: a missing one is a type error. */
 export type Messages = Leaves<PtBR>;

@@ -150,13 +150,13 @@ describe('the audit page', () => {
 
     const csv = await (await fetch(screen.getByRole('link', { name: 'Exportar CSV' }).getAttribute('href') ?? '')).text();
     const lines = csv.trim().split(/\r\n/);
-    expect(lines[0]).toMatch(/;Verificação facial$/);
+    expect(lines[0]).toMatch(/;Verificação facial;Lote$/);
     expect(lines[1]).toMatch(/;$/);
-    expect(lines[2]).toMatch(/;enviado apesar de face_too_small$/);
+    expect(lines[2]).toMatch(/;enviado apesar de face_too_small;$/);
     const english = screen.getByRole('link', { name: 'Exportar CSV em inglês (vírgulas, horário UTC)' });
     const en = (await (await fetch(english.getAttribute('href') ?? '')).text()).trim().split(/\r\n/);
-    expect(en[0]).toMatch(/,face_check_override$/);
-    expect(en[2]).toMatch(/,sent despite face_too_small$/);
+    expect(en[0]).toMatch(/,face_check_override,bulk_job$/);
+    expect(en[2]).toMatch(/,sent despite face_too_small,$/);
   });
 
   it('filters by action and CPF, keeps the filters in the address, and exports the same selection', async () => {
