@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 
@@ -108,7 +109,8 @@ const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: clos
 export function bodyDeadline(app: FastifyInstance, bodyTimeout: number): void {
   app.addHook('onRequest', (request, reply, done) => {
     const { raw } = request;
-    if (raw.complete || request.routeOptions.config.longBody === true) {
+    // inject()'s requests have no socket to close (and need no deadline).
+    if (raw.complete || !(raw.socket instanceof Socket) || request.routeOptions.config.longBody === true) {
       done();
       return;
     }

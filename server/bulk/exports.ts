@@ -1,7 +1,7 @@
 import type { BulkRowStatus } from '../../contract/bulk.ts';
-import { hideCpf } from '../../contract/cpf.ts';
 import { cellFor } from '../access/csv.ts';
 import type { StoredRow } from './store.ts';
+import { shownCpf } from './store.ts';
 
 /*
  * problems.csv and results.csv of a job (decision 013): for Excel in a Brazilian locale (`;`, a
@@ -30,13 +30,13 @@ const SITUATION: Record<BulkRowStatus, string> = {
 };
 
 function problemLine(row: StoredRow): string {
-  return [row.row, hideCpf(row.cpf), row.file, row.problem, row.imageStatus, row.description].map(cell).join(';');
+  return [row.row, shownCpf(row.cpf), row.file, row.problem, row.imageStatus, row.description].map(cell).join(';');
 }
 
 function resultLine(row: StoredRow): string {
   const title = row.status === 'refused' ? row.refusalTitle : row.status === 'problem' ? row.problem : null;
   const description = row.status === 'refused' || row.status === 'problem' ? row.description : null;
-  return [row.row, hideCpf(row.cpf), row.file, SITUATION[row.status], row.registrationKey, title, row.imageStatus, description]
+  return [row.row, shownCpf(row.cpf), row.file, SITUATION[row.status], row.registrationKey, title, row.imageStatus, description]
     .map(cell)
     .join(';');
 }

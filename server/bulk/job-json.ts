@@ -1,7 +1,7 @@
 import type { BulkJob, BulkProblem, BulkProblemRow, BulkRowStatus } from '../../contract/bulk.ts';
-import { hideCpf } from '../../contract/cpf.ts';
 import type { BulkPace } from '../config.ts';
 import type { BulkStore, JobCounts, StoredJob, StoredRow } from './store.ts';
+import { shownCpf } from './store.ts';
 
 /** The problem rows the job's JSON lists (the whole list is problems.csv). */
 const PROBLEM_SAMPLE = 20;
@@ -20,7 +20,7 @@ function problemRowJson(row: StoredRow): BulkProblemRow | undefined {
   if (row.problem === null) return undefined;
   return {
     row: row.row,
-    cpf_masked: hideCpf(row.cpf),
+    cpf_masked: shownCpf(row.cpf),
     file: row.file,
     problem: row.problem,
     image_status: row.imageStatus,

@@ -3,7 +3,7 @@ import type { EnvironmentName } from '../../contract/console.ts';
 import type { NewAuditEntry } from '../access/store.ts';
 import { LOCK, lockForTransaction } from '../lib/postgres.ts';
 import type { Queryable, Sql } from '../lib/postgres.ts';
-import { countsOf } from './store.ts';
+import { countsOf, forgottenCpf } from './store.ts';
 import type { BulkStore, CheckOutcome, JobCounts, NewJob, NewRow, SendOutcome, StoredJob, StoredJobStatus, StoredRow } from './store.ts';
 
 /*
@@ -369,10 +369,27 @@ export class PostgresBulkStore implements BulkStore {
         WHERE job_id = ${jobId} AND status IN ('ready', 'pending')`;
       await tx`DELETE FROM bulk_photos WHERE job_id = ${jobId}`;
     });
+    await this.#forgetCpfs(jobId);
   }
 
   async deletePhotos(jobId: string): Promise<void> {
     await this.#sql`DELETE FROM bulk_photos WHERE job_id = ${jobId}`;
+    await this.#forgetCpfs(jobId);
+  }
+
+  /** The rows of an ended job keep their CPFs masked only. */
+  async #forgetCpfs(jobId: string): Promise<void> {
+    await this.#transaction(async (tx) => {
+      const rows = await tx<{ csv_row: number; cpf: string }[]>`
+        SELECT csv_row, cpf FROM bulk_rows WHERE job_id = ${jobId} AND cpf NOT LIKE '***%' FOR UPDATE`;
+      for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+        const values = rows.slice(start, start + INSERT_BATCH).map((row) => [row.csv_row, forgottenCpf(row.cpf)]);
+        await tx`
+          UPDATE bulk_rows AS r SET cpf = v.cpf
+          FROM (VALUES ${tx(values)}) AS v (csv_row, cpf)
+          WHERE r.job_id = ${jobId} AND r.csv_row = v.csv_row::int`;
+      }
+    });
   }
 
   async abandonedUploads(olderThanMs: number): Promise<string[]> {

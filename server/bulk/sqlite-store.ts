@@ -3,7 +3,7 @@ import type { BulkProblem, BulkRowStatus } from '../../contract/bulk.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import type { NewAuditEntry } from '../access/store.ts';
 import type { BulkStore, CheckOutcome, JobCounts, NewJob, NewRow, SendOutcome, StoredJob, StoredJobStatus, StoredRow } from './store.ts';
-import { countsOf } from './store.ts';
+import { countsOf, forgottenCpf } from './store.ts';
 
 /*
  * The bulk store in console.sqlite (the access store's connection: sqlite-store.ts creates the
@@ -520,10 +520,23 @@ export class SqliteBulkStore implements BulkStore {
     });
     // In batches; a crash before the last leaves photos of a cancelled job, deleted at the next open.
     await this.#deletePhotos(jobId);
+    await this.#forgetCpfs(jobId);
   }
 
-  deletePhotos(jobId: string): Promise<void> {
-    return this.#deletePhotos(jobId);
+  async deletePhotos(jobId: string): Promise<void> {
+    await this.#deletePhotos(jobId);
+    await this.#forgetCpfs(jobId);
+  }
+
+  /** The rows of an ended job keep their CPFs masked only. */
+  #forgetCpfs(jobId: string): Promise<void> {
+    return this.#immediate(() => {
+      const rows = this.#db
+        .prepare<[string], { csv_row: number; cpf: string }>("SELECT csv_row, cpf FROM bulk_rows WHERE job_id = ? AND cpf NOT LIKE '***%'")
+        .all(jobId);
+      const update = this.#db.prepare('UPDATE bulk_rows SET cpf = ? WHERE job_id = ? AND csv_row = ?');
+      for (const row of rows) update.run(forgottenCpf(row.cpf), jobId, row.csv_row);
+    });
   }
 
   abandonedUploads(olderThanMs: number): Promise<string[]> {

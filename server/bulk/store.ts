@@ -1,4 +1,5 @@
 import type { BulkJobStatus, BulkProblem, BulkRowStatus } from '../../contract/bulk.ts';
+import { hideCpf } from '../../contract/cpf.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import type { NewAuditEntry } from '../access/store.ts';
 
@@ -118,6 +119,21 @@ export function countsOf(
   return counts;
 }
 
+/**
+ * What a row of an ended job keeps of its CPF cell: the masked CPF (`***.456.789-**`), or nothing
+ * for a cell that is no CPF (it may still be someone's mistyped number).
+ */
+export function forgottenCpf(cell: string): string {
+  return MASKED_CPF.test(cell) ? cell : (hideCpf(cell) ?? '');
+}
+
+const MASKED_CPF = /^\*\*\*\.\d{3}\.\d{3}-\*\*$/;
+
+/** A row's CPF as the results, the problems and the job's summary show it: masked, whether the job kept it whole or not. */
+export function shownCpf(cell: string): string | null {
+  return MASKED_CPF.test(cell) ? cell : hideCpf(cell);
+}
+
 export interface BulkStore {
   createJob(job: NewJob): Promise<void>;
   /** Keeps one photo of a job being uploaded, under its name (the path in the ZIP, or the part's filename). */
@@ -184,9 +200,16 @@ export interface BulkStore {
    * and nothing written, when the row is neither `ready` nor `sending` (it has its outcome already).
    */
   recordSend(jobId: string, row: number, outcome: SendOutcome, audit: NewAuditEntry): Promise<boolean>;
-  /** Cancelled: every ready (or still pending) row becomes `not_sent`; the job's photos are deleted. */
+  /**
+   * Cancelled: every ready (or still pending) row becomes `not_sent`; the job's photos are deleted
+   * and its rows' CPFs kept masked only (forgottenCpf).
+   */
   cancelRemaining(jobId: string): Promise<void>;
-  /** A job that ended (done, cancelled): every photo it still holds is deleted. */
+  /**
+   * A job that ended (done, cancelled): every photo it still holds is deleted, and its rows keep
+   * their CPFs masked only (forgottenCpf): nothing needs the whole numbers any more, and the
+   * results and the audit show them masked anyway.
+   */
   deletePhotos(jobId: string): Promise<void>;
   /**
    * Jobs `uploading` left by a process that stopped mid-upload: untouched for `olderThanMs` (each

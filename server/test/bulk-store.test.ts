@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { hideCpf } from '../../contract/cpf.ts';
 import type { EnvironmentName } from '../../contract/console.ts';
 import { openAccessStore } from '../access/open-store.ts';
 import { accessDatabaseFile } from '../access/store.ts';
@@ -569,5 +570,23 @@ describe('the bulk store: sending', () => {
     expect(await photoNames(location, id)).toEqual([]);
     expect(await bulk.readyRows(id, 10)).toEqual([]);
     expect(await photoNames(location, other)).toEqual(['photos/2.jpg']);
+  });
+
+  it('keeps only masked CPFs in the rows of a job that ended (done or cancelled), the other jobs untouched', async () => {
+    const { bulk } = await openBulk();
+    const done = await uploadedJob(bulk, {
+      count: 2,
+      problems: [row(4, { cpf: '123.456.78', photo: null, status: 'problem', problem: 'invalid_cpf', description: 'x' })],
+    });
+    const cancelled = await uploadedJob(bulk, { id: 'cancelled', count: 1 });
+    const other = await uploadedJob(bulk, { id: 'other', count: 1 });
+    await bulk.deletePhotos(done);
+    await bulk.cancelRemaining(cancelled);
+    expect((await bulk.rows(done, 0, 10)).map((r) => r.cpf)).toEqual([hideCpf(CPF_A), hideCpf(CPF_B), '']);
+    expect((await bulk.rows(cancelled, 0, 10)).map((r) => r.cpf)).toEqual([hideCpf(CPF_A)]);
+    expect((await bulk.rows(other, 0, 10)).map((r) => r.cpf)).toEqual([CPF_A]);
+    // Masked already: kept as it is.
+    await bulk.deletePhotos(done);
+    expect((await bulk.rows(done, 0, 1))[0]?.cpf).toBe(hideCpf(CPF_A));
   });
 });
