@@ -340,15 +340,15 @@ describe('the bulk store: claiming work', () => {
     expect(claims.filter((job) => job !== undefined).map((job) => job.id)).toEqual(['job']);
   });
 
-  it('on SQLite (one instance), forgets the leases of the process before when it opens', async (context) => {
+  it('forgets the leases of the process before when it opens on SQLite (one instance), keeps them on PostgreSQL (that instance may live)', async () => {
     const { location, store, bulk } = await openBulk();
-    if (location.databaseUrl !== undefined) context.skip();
     await uploadedJob(bulk, { id: 'job' });
     expect((await bulk.claimWork('before', 15_000))?.id).toBe('job');
     await store.close();
     const reopened = await openAccessStore(location);
     onTestFinished(() => reopened.close());
-    expect((await reopened.bulk().claimWork('after', 15_000))?.id).toBe('job');
+    const claimed = await reopened.bulk().claimWork('after', 15_000);
+    expect(claimed?.id).toBe(location.databaseUrl === undefined ? 'job' : undefined);
   });
 });
 
