@@ -44,6 +44,7 @@ test('the header is one row over the banner; its menu reaches every page and con
     page.getByRole('link', { name: 'Cadastrar rosto' }),
     page.getByRole('link', { name: 'Consultar cadastro' }),
     page.getByRole('link', { name: 'Validar rosto' }),
+    page.getByRole('link', { name: 'Cadastro em lote' }),
     page.getByRole('combobox', { name: 'Ambiente' }),
     page.getByRole('combobox', { name: 'Idioma' }),
     page.getByRole('button', { name: 'Sair' }),
@@ -62,18 +63,14 @@ test('the header is one row over the banner; its menu reaches every page and con
 
   // The environment, from the keyboard: the banner under the row says where the data goes now.
   await page.keyboard.press('Enter');
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
+  for (let stop = 0; stop < 5; stop += 1) await page.keyboard.press('Tab');
   await expect(page.getByRole('combobox', { name: 'Ambiente' })).toBeFocused();
   await page.getByRole('combobox', { name: 'Ambiente' }).selectOption({ label: 'Sandbox (QI Tech)' });
   await expect(page.getByTestId('environment-banner')).toHaveText('SANDBOX — somente dados de teste');
   await expect(page).toHaveURL(/env=sandbox/);
 
   // A page chosen in the menu: the menu folds, the page opens and takes focus.
-  await page.keyboard.press('Shift+Tab');
-  await page.keyboard.press('Shift+Tab');
+  for (let stop = 0; stop < 3; stop += 1) await page.keyboard.press('Shift+Tab');
   await expect(page.getByRole('link', { name: 'Consultar cadastro' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { level: 1, name: 'Consultar cadastro' })).toBeVisible();
