@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { emulator } from './emulator/plugin.ts';
 import { openEmulatorStore } from './emulator/open-store.ts';
 import type { EmulatorStore } from './emulator/store.ts';
-import { detectedFaceCheck } from './emulator/face-detector.ts';
+import { detectedFaceCheck, useDetectorWorkers } from './emulator/face-detector.ts';
 import { acceptEveryFace } from './emulator/image-check.ts';
 import type { FaceCheck } from './emulator/image-check.ts';
 import { emulatorUpstream, httpUpstream } from './lib/upstream.ts';
@@ -110,6 +110,9 @@ export async function registerApp(
   // Staff access: accounts, sessions and the audit trail in DATA_DIR/console.sqlite, or in
   // DATABASE_URL's PostgreSQL (migrated first), shared with the console's other instances.
   const store = access ?? (await openAccessStore(config));
+  // Face detections (the emulator's check and the bulk jobs') on worker threads, one per core
+  // (FACE_CHECK_WORKERS, issue 17), started on the first picture and stopped when the app closes.
+  app.addHook('onClose', useDetectorWorkers(config.faceCheckWorkers));
   // The audit trail's retention (decision 011): at start, then daily; stopped before the store closes.
   const retention = auditRetentionJob(store, { days: config.auditRetentionDays, log: app.log });
   // Bulk jobs (decision 013): checked and sent by this process's runner, started once the app is

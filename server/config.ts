@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 // Classic zod (server-only): besides these settings, it registers zod's English messages for the
 // whole process, which the contract's zod/mini schemas use for issues without a message of their own.
@@ -264,6 +265,8 @@ const settingsSchema = z.object({
   EMULATOR_API_KEY: optionalText,
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   EMULATOR_FACE_CHECK: z.enum(['on', 'off']).default('on'),
+  // One worker per core, at most 4: each holds its own models (~100 MB); 0 keeps detection in the main thread.
+  FACE_CHECK_WORKERS: z.coerce.number().int().min(0).max(16).default(Math.min(availableParallelism(), 4)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QITECH_SANDBOX_API_KEY: apiKey,
   QITECH_SANDBOX_URL: upstreamUrl(QITECH_SANDBOX_URL),
@@ -331,6 +334,8 @@ export interface Config {
   emulatorPort: number;
   /** The emulator refuses pictures QI Tech would refuse (image_quality); off: every decodable picture is accepted. */
   emulatorFaceCheck: boolean;
+  /** Worker threads that run face detections (FACE_CHECK_WORKERS, issue 17); 0: in the main thread. */
+  faceCheckWorkers: number;
   logLevel: string;
   /** QI Tech's sandbox, when its key is set. */
   sandbox: UpstreamSettings | undefined;
@@ -470,6 +475,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorApiKey: s.EMULATOR_API_KEY,
     emulatorPort: s.EMULATOR_PORT,
     emulatorFaceCheck: s.EMULATOR_FACE_CHECK === 'on',
+    faceCheckWorkers: s.FACE_CHECK_WORKERS,
     logLevel: s.LOG_LEVEL,
     sandbox: s.QITECH_SANDBOX_API_KEY === undefined ? undefined : { url: s.QITECH_SANDBOX_URL, apiKey: s.QITECH_SANDBOX_API_KEY },
     production:

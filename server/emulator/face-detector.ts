@@ -1,157 +1,125 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, relative, isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import sharp from 'sharp';
-import type { io } from '@tensorflow/tfjs-core';
-import type { Config, Human, Tensor } from '@vladmandic/human';
-import { FACE_DETECTOR_SETTINGS, measureFace } from '../../contract/face-measure.ts';
 import { judgeFace } from '../../contract/face-quality.ts';
 import type { FaceDetection } from '../../contract/face-quality.ts';
 import { Problem } from '../lib/problem.ts';
+import { DETECTION_MAX_SIDE, detectIn, loadFaceDetector } from './human-detector.ts';
+import type { DetectionInput, DetectionOutput } from './human-detector.ts';
 import type { DecodedPicture, FaceCheck } from './image-check.ts';
-import type { FaceDescriptor } from './face-match.ts';
 
 /*
- * Face detection in Node with @vladmandic/human (face detector + mesh), for the emulator's face
- * checks. One Human per process, loaded on first use (~250 ms: require, models, first detection)
- * and kept: human holds module-level state, and its models load slowly.
+ * The emulator's face check (and the bulk jobs' check, which uses the same): a decoded picture's
+ * faces found by @vladmandic/human (human-detector.ts) and judged by contract/face-quality.ts.
+ *
+ * Where detection runs: in worker threads (issue 17), FACE_CHECK_WORKERS of them (piscina), each
+ * with its own Human, so that pictures are judged in parallel across the machine's cores; or, with
+ * no pool started (0 workers, tests, the benches that measure one detection), in this thread.
  *
  * What it sees: the picture's pixels as decoded by inspectPicture, reduced there to at most
- * DECODED_MAX_SIDE (1280 px) a side, EXIF orientation NOT applied. QI Tech documents nothing about
- * EXIF; judging the bytes as sent is the stricter reading (a sideways phone photo tagged "rotate"
- * is refused as no_face), and the SPA always sends pictures it re-encoded upright, without an
- * orientation tag. It also spares a second decode.
+ * DECODED_MAX_SIDE (1280 px) a side, EXIF orientation NOT applied, and the detector a copy of
+ * them reduced to DETECTION_MAX_SIDE. QI Tech documents nothing about EXIF; judging the bytes as
+ * sent is the stricter reading (a sideways phone photo tagged "rotate" is refused as no_face), and
+ * the SPA always sends pictures it re-encoded upright, without an orientation tag.
  */
 
-const require = createRequire(import.meta.url);
-// human's exports map is broken (subpaths without "./"): its main entry locates the package, and
-// the wasm build is loaded by file path.
-const HUMAN_DIST = dirname(require.resolve('@vladmandic/human'));
-const HUMAN_NODE_WASM = join(HUMAN_DIST, 'human.node-wasm.js');
-const MODELS_DIR = join(HUMAN_DIST, '..', 'models') + '/';
-const WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-const MODELS_URL = pathToFileURL(MODELS_DIR).href;
+export { loadFaceDetector };
+
+/** The worker's file beside this one: `.ts` when the server runs from its sources, `.js` compiled. */
+const WORKER_FILE = new URL(`./face-detector-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 /**
- * The browser's settings plus human's `faceres` descriptor (issue 13: 1:1 validation): computed in
- * the same detect() as the checks, on the same pixels, never in the browser (the SPA does not
- * match faces). minConfidence 0: every face the mesh confirms gets a descriptor.
+ * A worker loads its module as this thread loaded this one. From the sources under `node --import
+ * tsx` a worker inherits that flag; under a test runner that transforms TypeScript itself (vitest)
+ * it has to be given.
  */
-const CONFIG = {
-  ...FACE_DETECTOR_SETTINGS,
-  face: { ...FACE_DETECTOR_SETTINGS.face, description: { enabled: true, minConfidence: 0 } },
-  wasmPath: WASM_DIR,
-  modelBasePath: MODELS_URL,
-} as const;
+function workerExecArgv(): { execArgv?: string[] } {
+  if (!WORKER_FILE.pathname.endsWith('.ts') || process.execArgv.some((arg) => arg.includes('tsx'))) return {};
+  return { execArgv: ['--import', 'tsx'] };
+}
 
-/** Models the emulator's Human must load: blazeface, facemesh, faceres. */
-const REQUIRED_MODELS = 3;
+let pool: Piscina<DetectionInput, DetectionOutput> | undefined;
+let poolSize = 0;
+let poolUsers = 0;
 
-/** The few functions of human's tfjs used here (human types its bundled tfjs as `any`). */
-interface TensorFunctions {
-  tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-  dispose(tensor: Tensor): void;
-  io: Pick<typeof io, 'getModelArtifactsForJSON'> & {
-    /** A router answers null for a URL it does not take, as tfjs's own do (its type says IOHandler). */
-    registerLoadRouter(router: (url: string | string[]) => io.IOHandler | null): void;
+/**
+ * Runs this process's detections on `workers` worker threads from the first one on, until every
+ * caller has given its use back (the function returned): a server calls it once at start and
+ * gives it back when it closes. 0 keeps detections in this thread. The pool is the process's (its
+ * workers hold the models): a second caller shares it, at the size the first asked for.
+ */
+export function useDetectorWorkers(workers: number): () => Promise<void> {
+  if (workers <= 0) return () => Promise.resolve();
+  poolUsers += 1;
+  if (poolUsers === 1) poolSize = workers;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    poolUsers -= 1;
+    if (poolUsers > 0 || pool === undefined) return;
+    const closing = pool;
+    pool = undefined;
+    await closing.close({ force: true });
   };
 }
 
-/** The file of human's models folder a `file:` URL names; undefined for any other URL. */
-function modelFile(url: string): string | undefined {
-  if (!url.startsWith(MODELS_URL)) return undefined;
-  const path = fileURLToPath(url);
-  const inside = relative(MODELS_DIR, path);
-  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? undefined : path;
-}
-
-/** Reads a model (its model.json and the weight files it lists) from disk, as tfjs's http loader would over HTTP. */
-function diskModel(tf: TensorFunctions, path: string): io.IOHandler {
-  return {
-    async load() {
-      const modelJson = JSON.parse(await readFile(path, 'utf8')) as io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs = manifest.flatMap((group) => group.weights);
-        const files = await Promise.all(manifest.flatMap((group) => group.paths).map((name) => readFile(join(dirname(path), name))));
-        const weights = Buffer.concat(files);
-        return [specs, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)];
-      });
-    },
-  };
-}
-
-let routed = false;
-
-/**
- * human loads each model from `modelBasePath` with tfjs, whose only loader for a URL like ours is
- * HTTP through the global fetch(), and Node's fetch has no file:. Rather than replacing the
- * process's fetch, a load router of tfjs's own (its registry of model loaders, consulted before
- * the HTTP fallback) reads the files of human's models folder from disk; every other URL is left
- * to tfjs as before.
- */
-function loadModelsFromDisk(tf: TensorFunctions): void {
-  if (routed) return;
-  routed = true;
-  tf.io.registerLoadRouter((url) => {
-    if (typeof url !== 'string') return null;
-    const path = modelFile(url);
-    return path === undefined ? null : diskModel(tf, path);
+/** The pool, started on the first detection (a server that never judges a picture starts no thread). */
+function detectorPool(): Piscina<DetectionInput, DetectionOutput> | undefined {
+  if (poolUsers === 0) return undefined;
+  pool ??= new Piscina<DetectionInput, DetectionOutput>({
+    filename: WORKER_FILE.href,
+    minThreads: poolSize,
+    maxThreads: poolSize,
+    // The bounded queue is admitFaceCheck's, in front of this one: a task here always has a place.
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    ...workerExecArgv(),
   });
+  return pool;
 }
 
-let loading: Promise<Human> | undefined;
-
-/** The process's Human, loaded once; throws when a model did not load (human.load() resolves anyway). */
-export function loadFaceDetector(): Promise<Human> {
-  loading ??= (async () => {
-    const { Human: HumanClass } = require(HUMAN_NODE_WASM) as { Human: new (config: Partial<Config>) => Human };
-    const human = new HumanClass(CONFIG);
-    loadModelsFromDisk(human.tf as TensorFunctions);
-    await human.load();
-    const loaded = human.models.stats().numLoadedModels;
-    if (loaded < REQUIRED_MODELS) {
-      throw new Error(
-        `Face detection could not start: ${String(loaded)} of ${String(REQUIRED_MODELS)} models (blazeface, facemesh, faceres) loaded from ${MODELS_DIR}. ` +
-          'Reinstall the dependencies (npm ci), or set EMULATOR_FACE_CHECK=off to accept every picture.',
-      );
-    }
-    return human;
-  })();
-  loading.catch(() => {
-    loading = undefined; // a later call tries again
-  });
-  return loading;
+/** The pool's worker threads running now, and the detections they have completed (for tests and benches). */
+export function detectorPoolState(): { threads: number; completed: number } {
+  return { threads: pool?.threads.length ?? 0, completed: pool?.completed ?? 0 };
 }
 
-/** RGB pixels for the detector: the decoded ones, or an RGB copy of them (grey, or with alpha). */
-async function detectorInput({ data, width, height, channels }: DecodedPicture['pixels']): Promise<Uint8Array> {
-  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const rgb = await sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } })
+/** Interleaved 8-bit pixels as an RGB Uint8Array of its own (grey or with alpha converted; any size). */
+async function rgbOf(data: Uint8Array, width: number, height: number, channels: number, side: number): Promise<DetectionInput['detect']> {
+  if (channels === 3 && width <= side && height <= side) return { data: new Uint8Array(data), width, height };
+  const { data: rgb, info } = await sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } })
     .removeAlpha()
     .toColourspace('srgb')
+    .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
     .raw()
-    .toBuffer();
-  return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length);
-}
-
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Runs detections strictly one at a time: concurrent detect() calls give wrong results (module-level state). */
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.catch(() => undefined);
-  return run;
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(rgb), width: info.width, height: info.height };
 }
 
 /**
- * Pictures the face check holds at once, in the whole process (the detector is one per process):
- * waiting for their decode, decoded and waiting for the detector, or being detected. Each costs
- * ≤ ~15 MB while held (its ≤ 3 MB file, its pixels reduced to ≤ 1280 px: ≤ 6.6 MB, an RGB copy
- * of them for a grey or RGBA picture), so 8 hold ≤ ~120 MB however large the pictures; a decode's
- * own buffers (up to ~150 MB) are one at a time (image-check.ts). 8 is twice what 4 desks sending
- * at once need; the last waits ~0.5 s behind 7 ordinary pictures (50–80 ms each; ~2 s behind 7 of
- * 49 MP), well within a client's timeout.
+ * A detection's input: the decoded pixels, and the detector's RGB copy reduced to `side`
+ * (DETECTION_MAX_SIDE; the detection-size bench compares others). Every array is a copy of its
+ * own, so that it can be moved to a worker.
+ */
+export async function detectionInput(picture: DecodedPicture, side = DETECTION_MAX_SIDE): Promise<DetectionInput> {
+  const { data, width, height, channels } = picture.pixels;
+  return {
+    pixels: { data: new Uint8Array(data), width, height, channels },
+    detect: await rgbOf(data, width, height, channels, side),
+    width: picture.width,
+    height: picture.height,
+  };
+}
+
+/**
+ * Pictures the face check holds at once, in the whole process (its workers included): waiting for
+ * their decode, decoded and waiting for a detector, or being detected. Each costs ≤ ~18 MB while
+ * held (its ≤ 3 MB file, its pixels reduced to ≤ 1280 px: ≤ 6.6 MB, the copy of them moved to a
+ * worker, the detector's ≤ 640 px RGB copy: ≤ 1.2 MB), so 8 hold ≤ ~145 MB however large the
+ * pictures; a decode's own buffers (up to ~150 MB) are one at a time (image-check.ts). 8 is twice
+ * what 4 desks sending at once need, and what the load bench's 8 clients send; the last waits
+ * behind 7 others, ~0.6 s with two workers at ~150 ms a picture (detection and descriptor).
  */
 export const FACE_CHECK_QUEUE_LIMIT = 8;
 /** What a refused client is told to wait: the time a full queue of large pictures takes to clear. */
@@ -183,38 +151,19 @@ export function admitFaceCheck(): () => void {
 }
 
 /**
- * Detects the faces of a decoded picture and measures them, all in the pixels decoded (reduced to
- * 1280 px for a larger picture: the full-size ones are never held), the mesh box then scaled to
- * the picture. The browser (src/lib/face/face-detector.ts) measures the same way. A picture within
- * 1280 px is measured as before; for larger ones, see docs/face-detection-notes.md (the sharpness
- * binning keeps the blur threshold valid; the two sides' reductions differ by ~4% of sharpness).
+ * Detects the faces of a decoded picture and measures them (human-detector.ts's detectIn), in a
+ * worker when the pool runs, else in this thread; each face with its faceres descriptor.
  */
-export async function detectFaces(picture: DecodedPicture): Promise<FaceDetection> {
-  return (await detectAndDescribe(picture)).detection;
+async function detectAndDescribe(picture: DecodedPicture): Promise<DetectionOutput> {
+  const input = await detectionInput(picture);
+  const workers = detectorPool();
+  if (workers === undefined) return detectIn(input);
+  return workers.run(input, { transferList: [input.pixels.data.buffer, input.detect.data.buffer] });
 }
 
-/**
- * detectFaces, with each face's faceres descriptor (same order as `detection.faces`; an empty
- * array where human gave none): one decode, one detect() for both.
- */
-async function detectAndDescribe(picture: DecodedPicture): Promise<{ detection: FaceDetection; descriptors: FaceDescriptor[] }> {
-  const human = await loadFaceDetector();
-  const { pixels } = picture;
-  const rgb = await detectorInput(pixels);
-  const result = await oneAtATime(async () => {
-    const tf = human.tf as TensorFunctions;
-    const tensor = tf.tensor3d(rgb, [pixels.height, pixels.width, 3], 'int32');
-    try {
-      return await human.detect(tensor);
-    } finally {
-      tf.dispose(tensor);
-    }
-  });
-  if (result.error !== null) throw new Error(`Face detection failed: ${result.error}`);
-  const scale = picture.width / pixels.width;
-  const faces = result.face.map((face) => measureFace(face, scale, pixels.data, pixels.width, pixels.height, pixels.channels));
-  const descriptors = result.face.map((face) => Float32Array.from(face.embedding ?? []));
-  return { detection: { width: picture.width, height: picture.height, faces }, descriptors };
+/** The faces of a decoded picture, measured as the rules read them (face-quality.ts's judgeFace). */
+export async function detectFaces(picture: DecodedPicture): Promise<FaceDetection> {
+  return (await detectAndDescribe(picture)).detection;
 }
 
 /**

@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { tempDir } from './helper.ts';
+import { fixtureBase64, tempDir } from './helper.ts';
 import { freePort } from './process.ts';
 
 /*
@@ -89,7 +89,12 @@ describe('the production build', () => {
 
     const files = jsFiles(outDir);
     expect(files.map((f) => relative(outDir, f))).toEqual(
-      expect.arrayContaining(['server/server.js', 'server/cli/user.js', 'server/emulator/standalone.js']),
+      expect.arrayContaining([
+        'server/server.js',
+        'server/cli/user.js',
+        'server/emulator/standalone.js',
+        'server/emulator/face-detector-worker.js',
+      ]),
     );
     const wrong: string[] = [];
     const packages = new Set<string>();
@@ -124,7 +129,16 @@ export async function resolve(specifier, context, next) {
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
 
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: tempDir(), LOG_LEVEL: 'warn' };
+    const dataDir = tempDir();
+    // Two detection workers whatever the machine: the compiled worker file is what is checked.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      FACE_CHECK_WORKERS: '2',
+    };
     delete env.NODE_OPTIONS;
     const child = spawn(process.execPath, ['--import', register, join(outDir, 'server', 'server.js')], {
       cwd: ROOT,
@@ -150,5 +164,19 @@ export async function resolve(specifier, context, next) {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
     expect(output).toContain('Create the first administrator');
+
+    // The emulator's face check runs on the compiled worker threads (face-detector-worker.js):
+    // a face is accepted, a cat refused with QI Tech's image_quality.
+    const judge = (name: string) =>
+      fetch(`${base}/emulator/face_recognition/image`, {
+        method: 'POST',
+        headers: { authorization: readFileSync(join(dataDir, 'emulator.key'), 'utf8').trim(), 'content-type': 'application/json' },
+        body: JSON.stringify({ image: fixtureBase64(name) }),
+      });
+    const [face, cat] = await Promise.all([judge('face-single-centered.jpg'), judge('no-face-cat.png')]);
+    expect(face.status, output).toBe(201);
+    expect(await face.json()).toHaveProperty('image_key');
+    expect(cat.status, output).toBe(400);
+    expect(await cat.json()).toMatchObject({ title: 'image_quality', image_status: 'no_face' });
   }, 60_000);
 });
