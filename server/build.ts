@@ -14,7 +14,7 @@ declare module 'fastify' {
 import { registerApp } from './app.ts';
 import type { AppOptions } from './app.ts';
 import type { Config } from './config.ts';
-import { loggerOptions } from './lib/logging.ts';
+import { loggerOptions, requestLogController } from './lib/logging.ts';
 import { frameworkErrors } from './lib/problem.ts';
 
 /** Server options shared by `npm start`, the tests and the benchmark. */
@@ -93,7 +93,13 @@ export async function buildServer(options: BuildOptions): Promise<FastifyInstanc
       ? false
       : { ...loggerOptions(options.config.logLevel), ...(options.logStream === undefined ? {} : { stream: options.logStream }) };
   const timeouts = { ...serverTimeouts(options.config.upstreamTimeoutMs), ...options.timeouts };
-  const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(timeouts), logger, trustProxy: trustProxyOption(options.config.trustProxy) });
+  const app = Fastify({
+    ...SERVER_OPTIONS,
+    ...timeoutOptions(timeouts),
+    logger,
+    logController: requestLogController(),
+    trustProxy: trustProxyOption(options.config.trustProxy),
+  });
   bodyDeadline(app, timeouts.bodyTimeout);
   await registerApp(app, options);
   return app;

@@ -1,7 +1,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import * as z from 'zod/mini';
 import { cpfSchema } from '../../contract/cpf.ts';
-import { keySchema } from '../../contract/registration.ts';
+import { keySchema, registrationAnswerSchema } from '../../contract/registration.ts';
 import { imageUploadRequestSchema, registrationRequestSchema, validationRequestSchema } from '../../contract/requests.ts';
 import type { ImageAnswer, RegistrationAnswer } from '../../contract/registration.ts';
 import type { ValidationAnswer } from '../../contract/validation.ts';
@@ -44,23 +45,33 @@ const IMAGE_KEY_NOT_FOUND =
 
 const registrationKeySchema = keySchema('registration_key');
 
-function authorizer(apiKey: string | undefined, keyHint = ''): ((request: FastifyRequest) => void) | undefined {
+/**
+ * The look-ups' answers serialized by fast-json-stringify from the contract's schema: the register
+ * page and the bulk jobs look a CPF up before every registration. Refusals keep JSON.stringify
+ * (no schema for their statuses).
+ */
+const { $schema: _dialect, ...registrationAnswerJson } = z.toJSONSchema(registrationAnswerSchema, { io: 'output' });
+const LOOKUP_OPTIONS = { schema: { response: { 200: registrationAnswerJson } } };
+
+/** Why a request's key is refused; undefined when it is the right one. */
+function authorizer(apiKey: string | undefined, keyHint = ''): ((request: FastifyRequest) => Problem | undefined) | undefined {
   if (apiKey === undefined || apiKey === '') return undefined;
   const expected = Buffer.from(apiKey);
   const hint = keyHint === '' ? '' : ` ${keyHint}`;
   return (request) => {
     const given = request.headers.authorization;
     if (given === undefined || given === '') {
-      throw new Problem(401, 'unauthorized', `The Authorization header is missing. Send the API key in it, as is (no "Bearer").${hint}`);
+      return new Problem(401, 'unauthorized', `The Authorization header is missing. Send the API key in it, as is (no "Bearer").${hint}`);
     }
     const received = Buffer.from(given);
     if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
-      throw new Problem(
+      return new Problem(
         401,
         'unauthorized',
         `The API key in the Authorization header is not valid. Check the key configured for this environment.${hint}`,
       );
     }
+    return undefined;
   };
 }
 
@@ -86,17 +97,11 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
   if (authorize !== undefined) {
     const openApiUrl = `${app.prefix}/openapi.json`;
     app.addHook('onRequest', (request, _reply, done) => {
-      // The contract itself is public, as QI Tech's documentation is.
-      if (request.routeOptions.url === openApiUrl) {
-        done();
-        return;
-      }
-      try {
-        authorize(request);
-        done();
-      } catch (error) {
-        done(error as Problem);
-      }
+      const refused = authorize(request);
+      // The contract itself is public, as QI Tech's documentation is. Asked only of a refusal:
+      // request.routeOptions builds an object at each read, which a call with its key need not pay.
+      if (refused === undefined || request.routeOptions.url === openApiUrl) done();
+      else done(refused);
     });
   }
 
@@ -125,7 +130,7 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     return registered;
   });
 
-  app.get<{ Params: { registration_key: string } }>(PATHS.byKey, async (request): Promise<RegistrationAnswer> => {
+  app.get<{ Params: { registration_key: string } }>(PATHS.byKey, LOOKUP_OPTIONS, async (request): Promise<RegistrationAnswer> => {
     const key = parse(registrationKeySchema, request.params.registration_key, 'registration_key');
     const found = await store.findRegistration(key);
     if (found === undefined) {
@@ -134,10 +139,9 @@ export const emulator: FastifyPluginCallback<EmulatorOptions> = (app, options, d
     return found;
   });
 
-  app.get<{ Params: { document_number: string } }>(PATHS.byDocument, async (request): Promise<RegistrationAnswer> => {
+  app.get<{ Params: { document_number: string } }>(PATHS.byDocument, LOOKUP_OPTIONS, async (request): Promise<RegistrationAnswer> => {
     const documentNumber = parse(cpfSchema, request.params.document_number, 'document_number');
-    const newest = await store.findRegistrationByDocument(documentNumber);
-    const found = newest === undefined ? undefined : await store.findRegistration(newest);
+    const found = await store.findRegistrationByDocument(documentNumber);
     if (found === undefined) {
       throw new Problem(404, 'registration_not_found', `No face is registered for CPF ${documentNumber}. Register one first.`);
     }

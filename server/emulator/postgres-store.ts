@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { hideCpf } from '../../contract/cpf.ts';
 import type { DuplicateFace } from '../../contract/registration.ts';
 import { LOCK, checkMigrated, connectPostgres, lockForTransaction, migrate } from '../lib/postgres.ts';
 import type { Queryable, Sql } from '../lib/postgres.ts';
 import { FaceIndex } from './face-index.ts';
 import { DESCRIPTOR_LENGTH, descriptorFromBlob, descriptorToBlob } from './face-match.ts';
 import type { FaceDescriptor } from './face-match.ts';
-import { INDEX_CHUNK, duplicateFace } from './store.ts';
-import type { EmulatorStore, NewImage, RegistrationForValidation, StoredImage, StoredRegistration } from './store.ts';
+import { INDEX_CHUNK, duplicateFace, registrationFromRows } from './store.ts';
+import type { EmulatorStore, NewImage, RegistrationForValidation, RegistrationRow, StoredImage, StoredRegistration } from './store.ts';
 
 /**
  * The emulator's tables in PostgreSQL, recorded in schema_migrations as store `emulator`
@@ -184,29 +183,29 @@ export class PostgresEmulatorStore implements EmulatorStore {
   }
 
   async findRegistration(registrationKey: string): Promise<StoredRegistration | undefined> {
-    const [row] = await this.#sql<{ registration_key: string; compared: boolean }[]>`
-      SELECT registration_key, compared FROM registrations WHERE registration_key = ${registrationKey.toLowerCase()}`;
-    if (row === undefined) return undefined;
-    if (!row.compared) return { registration_key: row.registration_key };
-    const duplicates = await this.#sql<{ registration_key: string; document_number: string; similarity_ratio: number }[]>`
-      SELECT r.registration_key, r.document_number, d.similarity_ratio FROM registration_duplicates d
-      JOIN registrations r ON r.registration_key = d.other_registration_key
-      WHERE d.registration_key = ${row.registration_key} ORDER BY d.rank`;
-    return {
-      registration_key: row.registration_key,
-      duplicate_faces: duplicates.map((duplicate) => ({
-        registration_key: duplicate.registration_key,
-        document_number: hideCpf(duplicate.document_number) ?? '***.***.***-**',
-        similarity_ratio: duplicate.similarity_ratio,
-      })),
-    };
+    // One query (store.ts: RegistrationRow).
+    return registrationFromRows(
+      await this.#sql<RegistrationRow[]>`
+      SELECT r.registration_key, r.compared,
+        o.registration_key AS duplicate_key, o.document_number AS duplicate_document, d.similarity_ratio
+      FROM registrations r
+      LEFT JOIN registration_duplicates d ON d.registration_key = r.registration_key
+      LEFT JOIN registrations o ON o.registration_key = d.other_registration_key
+      WHERE r.registration_key = ${registrationKey.toLowerCase()} ORDER BY d.rank`,
+    );
   }
 
-  async findRegistrationByDocument(document: string): Promise<string | undefined> {
+  async findRegistrationByDocument(document: string): Promise<StoredRegistration | undefined> {
     // The newest registration of a document wins; id grows with every insert.
-    const [row] = await this.#sql<{ registration_key: string }[]>`
-      SELECT registration_key FROM registrations WHERE document_number = ${document} ORDER BY id DESC LIMIT 1`;
-    return row?.registration_key;
+    return registrationFromRows(
+      await this.#sql<RegistrationRow[]>`
+      SELECT r.registration_key, r.compared,
+        o.registration_key AS duplicate_key, o.document_number AS duplicate_document, d.similarity_ratio
+      FROM registrations r
+      LEFT JOIN registration_duplicates d ON d.registration_key = r.registration_key
+      LEFT JOIN registrations o ON o.registration_key = d.other_registration_key
+      WHERE r.id = (SELECT id FROM registrations WHERE document_number = ${document} ORDER BY id DESC LIMIT 1) ORDER BY d.rank`,
+    );
   }
 
   async findImageDescriptor(imageKey: string): Promise<FaceDescriptor | null | undefined> {

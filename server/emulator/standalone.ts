@@ -4,8 +4,9 @@ import { emulatorFaceCheck } from '../app.ts';
 import { SERVER_OPTIONS, bodyDeadline, serverTimeouts, timeoutOptions } from '../build.ts';
 import { emulatorDatabaseFile, secureDataDir } from '../lib/data-dir.ts';
 import { concealDatabasePassword } from '../lib/postgres.ts';
-import { loggerOptions } from '../lib/logging.ts';
+import { loggerOptions, requestLogController } from '../lib/logging.ts';
 import { openEmulatorStore } from './open-store.ts';
+import { useDetectorWorkers } from './face-detector.ts';
 import { emulator } from './plugin.ts';
 
 /**
@@ -25,7 +26,12 @@ process.umask(0o077);
 const dataDir = secureDataDir(config.dataDir);
 
 const timeouts = serverTimeouts();
-const app = Fastify({ ...SERVER_OPTIONS, ...timeoutOptions(timeouts), logger: loggerOptions(config.logLevel) });
+const app = Fastify({
+  ...SERVER_OPTIONS,
+  ...timeoutOptions(timeouts),
+  logger: loggerOptions(config.logLevel),
+  logController: requestLogController(),
+});
 bodyDeadline(app, timeouts.bodyTimeout);
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
@@ -37,6 +43,8 @@ try {
   console.error(`The emulator's database cannot be used: ${concealDatabasePassword(String(error), config.databaseUrl)}`);
   process.exit(1);
 }
+// Face detections on worker threads, one per core (FACE_CHECK_WORKERS): stopped when the server closes.
+app.addHook('onClose', useDetectorWorkers(config.faceCheckWorkers));
 await app.register(emulator, {
   store,
   apiKey: config.emulatorApiKey,

@@ -38,6 +38,38 @@ export interface StoredRegistration {
   duplicate_faces?: DuplicateFace[];
 }
 
+/**
+ * A registration's row joined with each duplicate found when it was made (one row, its duplicate
+ * columns NULL, when none was): so that a look-up is one query, where a registration and then its
+ * duplicates were two (and, by CPF, three) — each statement on SQLite is a read transaction of its
+ * own, with its file-lock system calls.
+ */
+export interface RegistrationRow {
+  registration_key: string;
+  /** SQLite's 0 or 1, PostgreSQL's boolean. */
+  compared: number | boolean;
+  duplicate_key: string | null;
+  duplicate_document: string | null;
+  similarity_ratio: number | null;
+}
+
+/** The registration of RegistrationRows (in the duplicates' rank order); undefined for none. */
+export function registrationFromRows(rows: readonly RegistrationRow[]): StoredRegistration | undefined {
+  const [first] = rows;
+  if (first === undefined) return undefined;
+  if (!first.compared) return { registration_key: first.registration_key };
+  const duplicates: DuplicateFace[] = [];
+  for (const row of rows) {
+    if (row.duplicate_key === null) continue;
+    duplicates.push({
+      registration_key: row.duplicate_key,
+      document_number: hideCpf(row.duplicate_document ?? '') ?? '***.***.***-**',
+      similarity_ratio: row.similarity_ratio ?? 0,
+    });
+  }
+  return { registration_key: first.registration_key, duplicate_faces: duplicates };
+}
+
 /** Registrations read into the duplicate index at a time (~4 MB of descriptors, tens of ms). */
 export const INDEX_CHUNK = 1000;
 
@@ -78,8 +110,8 @@ export interface EmulatorStore {
   registerWithImage(document: string, image: NewImage): Promise<StoredRegistration>;
   /** A registration by key, with the duplicates found when it was made. */
   findRegistration(registrationKey: string): Promise<StoredRegistration | undefined>;
-  /** The key of a document's newest registration. */
-  findRegistrationByDocument(document: string): Promise<string | undefined>;
+  /** A document's newest registration, as findRegistration answers it. */
+  findRegistrationByDocument(document: string): Promise<StoredRegistration | undefined>;
   /** A stored picture's descriptor: undefined when the key is unknown, `null` when stored without one. */
   findImageDescriptor(imageKey: string): Promise<FaceDescriptor | null | undefined>;
   /** The newest registration of a document with its picture's descriptor; undefined when it has none. */

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import { LogController } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * A digit, as it is or percent-encoded (once or more: `5`, `%35`, `%2535`), and a separator people
@@ -81,4 +82,60 @@ export function loggerOptions(level: string) {
     },
     hooks: { streamWrite: redactLogLine },
   };
+}
+
+/** At `info`, one successful GET or HEAD in this many is logged, per route. */
+export const READ_SAMPLE = 100;
+
+/** The levels at which every request is logged, sampling aside. */
+const EVERY_REQUEST = new Set(['debug', 'trace']);
+
+/**
+ * Fastify's two lines per request cost the emulator's look-up by CPF about a third of its
+ * throughput at `info` (issue 17: `npm run emulator` answered 0.68–0.70× of the same look-up
+ * unlogged, scripts/bench/emulator.ts's load; 0.96–0.98× sampled). Most requests are successful
+ * reads (look-ups, pages, QA's and the bulk jobs' polls), and each paid for a redacted address and
+ * two JSON lines. So at `info` a successful GET or HEAD is logged once in READ_SAMPLE per route, on
+ * one line written when it completes, which carries the request too and says `sampled: 100`; a
+ * failed read (4xx, 5xx) gets that one line every time (its outcome is not known earlier); every
+ * other method keeps both lines. At `debug` and `trace` every request is logged, as before.
+ */
+class SampledRequestLog extends LogController {
+  /** Successful reads seen per route (its config object), modulo READ_SAMPLE. */
+  readonly #reads = new WeakMap<object, number>();
+
+  override incomingRequest(request: FastifyRequest): void {
+    if (isRead(request) && !EVERY_REQUEST.has(request.log.level)) return;
+    request.log.info({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) {
+      reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+      return;
+    }
+    if (reply.statusCode < 400 && isRead(request) && !EVERY_REQUEST.has(reply.log.level)) {
+      if (!this.#sampled(request)) return;
+      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime, sampled: READ_SAMPLE }, 'request completed');
+      return;
+    }
+    reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+
+  /** Whether this successful read is its route's one in READ_SAMPLE (the first, the 101st, …). */
+  #sampled(request: FastifyRequest): boolean {
+    const route = request.routeOptions.config;
+    const seen = this.#reads.get(route) ?? 0;
+    this.#reads.set(route, (seen + 1) % READ_SAMPLE);
+    return seen === 0;
+  }
+}
+
+function isRead(request: FastifyRequest): boolean {
+  return request.method === 'GET' || request.method === 'HEAD';
+}
+
+/** Fastify's `logController` for every server of this project: request lines sampled at `info` (SampledRequestLog). */
+export function requestLogController(): LogController {
+  return new SampledRequestLog();
 }
