@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAuditExport } from './audit-export.ts';
 import { benchBulk } from './bulk.ts';
+import { benchDetectionSize } from './detection-size.ts';
 import { benchEmulator } from './emulator.ts';
 import { benchFaceDetection } from './face-detection.ts';
 import { benchFaceMatch } from './face-match.ts';
@@ -12,6 +13,7 @@ import { benchFaceQuality } from './face-quality.ts';
 import { benchImagePipeline } from './image-pipeline.ts';
 import { benchFirstPageJs } from './first-page-js.ts';
 import { benchLighthouse } from './lighthouse.ts';
+import { benchLoad } from './load.ts';
 import { benchMemory } from './memory.ts';
 import { benchStores } from './stores.ts';
 import { machine } from './machine.ts';
@@ -29,6 +31,8 @@ const suites: Record<string, () => Promise<string>> = {
   stores: benchStores,
   'audit-export': benchAuditExport,
   bulk: benchBulk,
+  'detection-size': benchDetectionSize,
+  load: benchLoad,
 };
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -6,20 +6,23 @@
 // the API's rate limit is raised to its highest setting (API_RATE_LIMIT=100000 a minute per
 // account) and every measurement has an account of its own, logged in as a registrar. autocannon
 // loads each server in turn for each line, so that drift of the machine hits both alike.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import postgres from 'postgres';
 import sharp from 'sharp';
-import { CONSENT_HEADER } from '../../contract/access.ts';
-import { CONSENT_TERM } from '../../contract/consent.ts';
 import { generateCpf } from '../../contract/cpf.ts';
-import { hashPassword } from '../../server/access/passwords.ts';
-import { openAccessStore } from '../../server/access/open-store.ts';
-import { SESSION_COOKIE } from '../../server/access/sessions.ts';
-import { exited, freePort, startProcess } from '../../server/test/process.ts';
+import {
+  REGISTRATION_API as API,
+  RATE_LIMIT,
+  failureText,
+  failuresOf,
+  logIn as logInAs,
+  ms,
+  postgresVersion,
+  registrationBody,
+  startConsole,
+} from './console-data.ts';
+import type { ConsoleServer, StoreName } from './console-data.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -27,32 +30,13 @@ const WARM_UP_SECONDS = 2;
 const CLIENTS = [1, 8, 32] as const;
 /** Registrations made before the look-ups, whose keys and CPFs they ask for in turn. */
 const LOOKUP_SET = 500;
-const RATE_LIMIT = 100_000;
 const PASSWORD = 'bench-stores-password';
-const API = '/api/local/face_recognition/registration';
 
-const SERVER_URL = process.env.FRC_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_test';
-
-function onDatabase(name: string): string {
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  url.search = '';
-  return url.toString();
-}
-
-const maintenance = () => postgres(onDatabase('postgres'), { max: 1, connect_timeout: 5, onnotice: () => undefined });
-
-type StoreName = 'SQLite' | 'PostgreSQL';
-
-interface Server {
-  store: StoreName;
-  base: string;
-  child: ChildProcess;
+interface Server extends ConsoleServer {
   /** Accounts not used yet: one per measurement, so no rate-limit window holds two. */
   accounts: string[];
   /** Registrations the look-ups ask for. */
   registered: { key: string; cpf: string }[];
-  cleanUp: () => Promise<void>;
 }
 
 interface Figures {
@@ -67,78 +51,16 @@ interface Figures {
 type Operation = 'register' | 'by key' | 'by CPF';
 
 async function start(store: StoreName, accounts: number): Promise<Server> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-stores-'));
-  const database = `frc_bench_stores_${String(process.pid)}`;
-  let databaseUrl: string | undefined;
-  if (store === 'PostgreSQL') {
-    const sql = maintenance();
-    try {
-      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
-      await sql`CREATE DATABASE ${sql(database)}`;
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
-    databaseUrl = onDatabase(database);
-  }
-  const cleanUp = async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl === undefined) return;
-    const sql = maintenance();
-    try {
-      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
-  };
-  try {
-    // The registrars, made as `npm run user -- add` makes them, before the server opens the store.
-    const names = Array.from({ length: accounts }, (_, i) => `bench-${String(i + 1)}`);
-    const access = await openAccessStore({ dataDir, databaseUrl });
-    const hash = await hashPassword(PASSWORD);
-    for (const name of names) await access.createAccount({ name, role: 'registrar', environments: null }, hash);
-    await access.close();
-
-    const port = await freePort();
-    const child = await startProcess(
-      'server/server.ts',
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        // Empty is unset: SQLite, whatever the shell's DATABASE_URL.
-        DATABASE_URL: databaseUrl ?? '',
-        EMULATOR_FACE_CHECK: 'off',
-        API_RATE_LIMIT: String(RATE_LIMIT),
-        LOG_LEVEL: 'warn',
-      },
-      port,
-    );
-    return { store, base: `http://127.0.0.1:${String(port)}`, child, accounts: names, registered: [], cleanUp };
-  } catch (error) {
-    await cleanUp();
-    throw error;
-  }
-}
-
-async function stop(server: Server): Promise<void> {
-  server.child.kill('SIGTERM');
-  await exited(server.child);
-  await server.cleanUp();
+  const names = Array.from({ length: accounts }, (_, i) => `bench-${String(i + 1)}`);
+  const server = await startConsole(store, { bench: 'stores', accounts: names, password: PASSWORD, env: { EMULATOR_FACE_CHECK: 'off' } });
+  return { ...server, accounts: names, registered: [] };
 }
 
 /** Logs the next unused account in; the headers of its requests. */
 async function logIn(server: Server): Promise<Record<string, string>> {
   const name = server.accounts.shift();
   if (name === undefined) throw new Error('no account left');
-  const response = await fetch(`${server.base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, password: PASSWORD }),
-  });
-  if (response.status !== 200) throw new Error(`login of ${name} on ${server.store}: ${String(response.status)} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  if (cookie === undefined) throw new Error('no session cookie');
-  return { cookie: cookie.split(';')[0] ?? '', [CONSENT_HEADER]: CONSENT_TERM.version };
+  return logInAs(server, name, PASSWORD);
 }
 
 /** Registers LOOKUP_SET customers one by one, for the look-ups. */
@@ -149,7 +71,7 @@ async function seedLookups(server: Server, image: string): Promise<void> {
     const response = await fetch(`${server.base}${API}`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ document_number: cpf, image }),
+      body: registrationBody(cpf, image),
     });
     if (response.status !== 201) throw new Error(`seeding on ${server.store}: ${String(response.status)} ${await response.text()}`);
     const { registration_key: key } = (await response.json()) as { registration_key: string };
@@ -174,7 +96,7 @@ async function load(server: Server, operation: Operation, connections: number, s
           path: API,
           headers: { ...headers, 'content-type': 'application/json' },
           // A CPF of its own for every registration.
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ document_number: generateCpf(), image }) }),
+          setupRequest: (req) => ({ ...req, body: registrationBody(generateCpf(), image) }),
         }
       : {
           method: 'GET',
@@ -185,34 +107,16 @@ async function load(server: Server, operation: Operation, connections: number, s
           }),
         };
   const result = await autocannon({ url: server.base, connections, duration: seconds, requests: [request] });
-  const errors = new Map<string, number>();
-  for (const [status, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) {
-    if (!status.startsWith('2') && count > 0) errors.set(status, count);
-  }
-  if (result.errors > 0) errors.set('connection errors', result.errors);
-  if (result.timeouts > 0) errors.set('timeouts', result.timeouts);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, errors };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: failuresOf(result),
+  };
 }
 
-/** Milliseconds as autocannon counts them (whole ms): under one is said so. */
-const ms = (value: number) => (value < 1 ? '<1' : value.toFixed(0));
-const cell = (f: Figures) => `${f.rps.toFixed(0)} | ${ms(f.p50)} / ${ms(f.p99)} | ${errorText(f)}`;
-
-function errorText(f: Figures): string {
-  if (f.errors.size === 0) return '0';
-  return [...f.errors.entries()].map(([what, count]) => `${String(count)}× ${what}`).join(', ');
-}
-
-async function postgresVersion(): Promise<string> {
-  const sql = maintenance();
-  try {
-    const [row] = await sql<{ server_version: string }[]>`SHOW server_version`;
-    // `15.20 (Debian 15.20-0+deb12u1)`: the number alone.
-    return row?.server_version.split(' ')[0] ?? '?';
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
+const cell = (f: Figures) => `${f.rps.toFixed(0)} | ${ms(f.p50)} / ${ms(f.p99)} | ${failureText(f.errors)}`;
 
 export async function benchStores(): Promise<string> {
   // A small JPEG: the portrait at 240 px wide, so that the picture's bytes weigh little beside the store's work.
@@ -261,6 +165,6 @@ export async function benchStores(): Promise<string> {
       ...rows,
     ].join('\n');
   } finally {
-    for (const server of servers) await stop(server);
+    for (const server of servers) await server.stop();
   }
 }
