@@ -182,8 +182,8 @@ export class PostgresEmulatorStore implements EmulatorStore {
     });
   }
 
-  async findRegistration(registrationKey: string): Promise<StoredRegistration | undefined> {
-    // One query (store.ts: RegistrationRow).
+  /** A registration with its duplicates, in one query (store.ts: RegistrationRow); `where` picks its row of `r`. */
+  async #registrationWhere(where: ReturnType<Sql>): Promise<StoredRegistration | undefined> {
     return registrationFromRows(
       await this.#sql<RegistrationRow[]>`
       SELECT r.registration_key, r.compared,
@@ -191,20 +191,18 @@ export class PostgresEmulatorStore implements EmulatorStore {
       FROM registrations r
       LEFT JOIN registration_duplicates d ON d.registration_key = r.registration_key
       LEFT JOIN registrations o ON o.registration_key = d.other_registration_key
-      WHERE r.registration_key = ${registrationKey.toLowerCase()} ORDER BY d.rank`,
+      WHERE ${where} ORDER BY d.rank`,
     );
   }
 
-  async findRegistrationByDocument(document: string): Promise<StoredRegistration | undefined> {
+  findRegistration(registrationKey: string): Promise<StoredRegistration | undefined> {
+    return this.#registrationWhere(this.#sql`r.registration_key = ${registrationKey.toLowerCase()}`);
+  }
+
+  findRegistrationByDocument(document: string): Promise<StoredRegistration | undefined> {
     // The newest registration of a document wins; id grows with every insert.
-    return registrationFromRows(
-      await this.#sql<RegistrationRow[]>`
-      SELECT r.registration_key, r.compared,
-        o.registration_key AS duplicate_key, o.document_number AS duplicate_document, d.similarity_ratio
-      FROM registrations r
-      LEFT JOIN registration_duplicates d ON d.registration_key = r.registration_key
-      LEFT JOIN registrations o ON o.registration_key = d.other_registration_key
-      WHERE r.id = (SELECT id FROM registrations WHERE document_number = ${document} ORDER BY id DESC LIMIT 1) ORDER BY d.rank`,
+    return this.#registrationWhere(
+      this.#sql`r.id = (SELECT id FROM registrations WHERE document_number = ${document} ORDER BY id DESC LIMIT 1)`,
     );
   }
 
