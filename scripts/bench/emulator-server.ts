@@ -5,6 +5,8 @@ import Fastify from 'fastify';
 import { emulatorDatabaseFile } from '../../server/lib/data-dir.ts';
 import { openEmulatorStore } from '../../server/emulator/open-store.ts';
 import { SERVER_OPTIONS } from '../../server/build.ts';
+import { loadConfig } from '../../server/config.ts';
+import { useDetectorWorkers } from '../../server/emulator/face-detector.ts';
 import { acceptEveryFace } from '../../server/emulator/image-check.ts';
 import { emulator, EMULATOR_BODY_LIMIT } from '../../server/emulator/plugin.ts';
 import { loggerOptions } from '../../server/lib/logging.ts';
@@ -14,6 +16,8 @@ const port = Number(process.env.PORT);
 if (dataDir === undefined || !Number.isInteger(port)) throw new Error('DATA_DIR and PORT are required');
 
 const app = Fastify({ ...SERVER_OPTIONS, logger: loggerOptions('warn') });
+// Face detections on FACE_CHECK_WORKERS worker threads (its default: one per core), as the emulator runs.
+app.addHook('onClose', useDetectorWorkers(loadConfig(process.env).faceCheckWorkers));
 await app.register(emulator, { store: await openEmulatorStore(emulatorDatabaseFile(dataDir)) });
 // The same emulator with EMULATOR_FACE_CHECK=off, on the same database: what the rest of a
 // registration costs (decode, SQLite) without face detection.
