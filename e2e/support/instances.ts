@@ -12,12 +12,14 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
-import postgres from 'postgres';
 import type { Role } from '../../contract/access.ts';
 import { E2E_PASSWORD } from './accounts.ts';
 import { port } from './upstreams.ts';
 import { consoleReady, startConsole, stopConsole } from './console-process.ts';
 import type { ConsoleProcess } from './console-process.ts';
+import { databaseUrl, dropDatabase, recreateDatabase } from '../../server/test/postgres-databases.ts';
+
+export { postgresUnavailable } from '../../server/test/postgres-databases.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -35,58 +37,11 @@ export const instanceAccounts = {
   support: 'inst-support',
 } as const satisfies Partial<Record<Role, string>>;
 
-/**
- * The PostgreSQL server: FRC_TEST_DATABASE_URL's (the server tests' database, which .ci/run
- * checks and `npm test` makes), by default the local server's. Its database is not used: this
- * run's is made beside it, named after E2E_PORT so that runs on other ports never meet.
- */
-const SERVER_URL = process.env.FRC_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_test';
+/** This run's database on the local PostgreSQL server (postgres-databases.ts), named after E2E_PORT so that runs on other ports never meet. */
 const DATABASE = `frc_e2e_instances_${String(port)}`;
 
-function onDatabase(name: string): string {
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  url.search = '';
-  return url.toString();
-}
-
 /** This run's database: every instance's DATABASE_URL. */
-const instancesDatabaseUrl = onDatabase(DATABASE);
-
-const maintenance = () => postgres(onDatabase('postgres'), { max: 1, connect_timeout: 5, onnotice: () => undefined });
-
-/** Why the PostgreSQL server cannot be used, or undefined when it answers. */
-export async function postgresUnavailable(): Promise<string | undefined> {
-  const sql = maintenance();
-  try {
-    await sql`SELECT 1`;
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-/** Drops what a run on this port left (an interrupted one too), then makes the database afresh. */
-async function recreateDatabase(): Promise<void> {
-  const sql = maintenance();
-  try {
-    await sql`DROP DATABASE IF EXISTS ${sql(DATABASE)} WITH (FORCE)`;
-    await sql`CREATE DATABASE ${sql(DATABASE)}`;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-async function dropDatabase(): Promise<void> {
-  const sql = maintenance();
-  try {
-    await sql`DROP DATABASE IF EXISTS ${sql(DATABASE)} WITH (FORCE)`;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
+const instancesDatabaseUrl = databaseUrl(DATABASE);
 
 /** The environment of a console process on this run's database: no key given, so all come from it. */
 const NOT_INHERITED = new Set(['SESSION_SECRET', 'EMULATOR_API_KEY', 'QITECH_SANDBOX_API_KEY', 'QITECH_PRODUCTION_API_KEY', 'TRUST_PROXY']);
@@ -166,7 +121,7 @@ export const test = base.extend<object, { instances: Instances }>({
   instances: [
     // eslint-disable-next-line no-empty-pattern -- Playwright's fixtures take their dependencies destructured; this one has none.
     async ({}, use) => {
-      await recreateDatabase();
+      await recreateDatabase(DATABASE);
       const dirs = ['cli', 'a', 'b'].map((name) => mkdtempSync(join(tmpdir(), `frc-e2e-instance-${name}-`)));
       const [cliDir = '', aDir = '', bDir = ''] = dirs;
       const started: Instance[] = [];
@@ -193,7 +148,7 @@ export const test = base.extend<object, { instances: Instances }>({
           }
         });
         codes = await Promise.all(started.map(stopConsole));
-        await dropDatabase();
+        await dropDatabase(DATABASE);
         for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
       }
       // A clean stop is part of what is tested: SIGTERM ends each instance with 0.

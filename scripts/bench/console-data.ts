@@ -8,28 +8,17 @@ import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type autocannon from 'autocannon';
-import postgres from 'postgres';
 import { CONSENT_HEADER } from '../../contract/access.ts';
 import { CONSENT_TERM } from '../../contract/consent.ts';
 import { hashPassword } from '../../server/access/passwords.ts';
 import { openAccessStore } from '../../server/access/open-store.ts';
 import { SESSION_COOKIE } from '../../server/access/sessions.ts';
 import { exited, freePort, startProcess } from '../../server/test/process.ts';
+import { databaseUrl as urlOf, dropDatabase, recreateDatabase } from '../../server/test/postgres-databases.ts';
 
 export const REGISTRATION_API = '/api/local/face_recognition/registration';
 /** The API's rate limit at its highest (a minute per account): the bench, not the limit, sets the pace. */
 export const RATE_LIMIT = 100_000;
-
-const SERVER_URL = process.env.FRC_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/frc_test';
-
-function onDatabase(name: string): string {
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  url.search = '';
-  return url.toString();
-}
-
-const maintenance = () => postgres(onDatabase('postgres'), { max: 1, connect_timeout: 5, onnotice: () => undefined });
 
 export type StoreName = 'SQLite' | 'PostgreSQL';
 
@@ -63,24 +52,13 @@ export async function startConsole(store: StoreName, options: ConsoleOptions): P
   const database = `frc_bench_${options.bench}_${String(process.pid)}`;
   let databaseUrl: string | undefined;
   if (store === 'PostgreSQL') {
-    const sql = maintenance();
-    try {
-      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
-      await sql`CREATE DATABASE ${sql(database)}`;
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
-    databaseUrl = onDatabase(database);
+    await recreateDatabase(database);
+    databaseUrl = urlOf(database);
   }
   const cleanUp = async () => {
     rmSync(dataDir, { recursive: true, force: true });
     if (databaseUrl === undefined) return;
-    const sql = maintenance();
-    try {
-      await sql`DROP DATABASE IF EXISTS ${sql(database)} WITH (FORCE)`;
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
+    await dropDatabase(database);
   };
   try {
     // The registrars, made as `npm run user -- add` makes them, before the server opens the store.
@@ -155,14 +133,3 @@ export function failureText(errors: Map<string, number>): string {
 
 /** Milliseconds as autocannon counts them (whole ms): under one is said so. */
 export const ms = (value: number) => (value < 1 ? '<1' : value.toFixed(0));
-
-export async function postgresVersion(): Promise<string> {
-  const sql = maintenance();
-  try {
-    const [row] = await sql<{ server_version: string }[]>`SHOW server_version`;
-    // `15.20 (Debian 15.20-0+deb12u1)`: the number alone.
-    return row?.server_version.split(' ')[0] ?? '?';
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}

@@ -20,19 +20,10 @@ import postgres from 'postgres';
 import { generateCpf } from '../../contract/cpf.ts';
 import { accessDatabaseFile } from '../../server/access/store.ts';
 import { BULK_PORTRAITS_DIR } from '../fixtures/bulk-batch.ts';
-import {
-  REGISTRATION_API as API,
-  RATE_LIMIT,
-  failureText,
-  failuresOf,
-  logIn,
-  ms,
-  postgresVersion,
-  registrationBody,
-  startConsole,
-} from './console-data.ts';
+import { REGISTRATION_API as API, RATE_LIMIT, failureText, failuresOf, logIn, ms, registrationBody, startConsole } from './console-data.ts';
 import type { ConsoleServer, StoreName } from './console-data.ts';
 import { memoryOf } from './memory.ts';
+import { postgresVersion } from '../../server/test/postgres-databases.ts';
 
 /** A whole positive number from the environment, or the default. */
 function count(name: string, fallback: number): number {

@@ -18,10 +18,10 @@ import {
   failuresOf,
   logIn as logInAs,
   ms,
-  postgresVersion,
   registrationBody,
   startConsole,
 } from './console-data.ts';
+import { postgresVersion } from '../../server/test/postgres-databases.ts';
 import type { ConsoleServer, StoreName } from './console-data.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -7,6 +7,7 @@ import type { Config, Human, Tensor } from '@vladmandic/human';
 import { FACE_DETECTOR_SETTINGS, measureFace } from '../../contract/face-measure.ts';
 import type { HumanFaceLike } from '../../contract/face-measure.ts';
 import type { FaceDetection } from '../../contract/face-quality.ts';
+import { oneAtATime } from '../lib/one-at-a-time.ts';
 import type { FaceDescriptor } from './face-match.ts';
 
 /*
@@ -152,14 +153,8 @@ function scaledFace(face: HumanFaceLike, k: number): HumanFaceLike {
   return { ...face, mesh: face.mesh.map(([x = NaN, y = NaN, z]) => [x * k, y * k, z]) };
 }
 
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Runs detections strictly one at a time in a thread: concurrent detect() calls give wrong results (module-level state). */
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.catch(() => undefined);
-  return run;
-}
+/** Detections strictly one at a time in a thread: concurrent detect() calls give wrong results (module-level state). */
+const detectOneAtATime = oneAtATime();
 
 /**
  * Detects the faces of a picture with this thread's Human and measures them: the mesh found in
@@ -170,7 +165,7 @@ function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
 export async function detectIn(input: DetectionInput): Promise<DetectionOutput> {
   const human = await loadFaceDetector();
   const { pixels, detect } = input;
-  const result = await oneAtATime(async () => {
+  const result = await detectOneAtATime(async () => {
     const tf = human.tf as TensorFunctions;
     const tensor = tf.tensor3d(detect.data, [detect.height, detect.width, 3], 'int32');
     try {

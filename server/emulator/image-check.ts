@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import { MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE_PX } from '../../contract/image.ts';
+import { oneAtATime } from '../lib/one-at-a-time.ts';
 import { Problem } from '../lib/problem.ts';
 import type { FaceDescriptor } from './face-match.ts';
 import type { NewImage } from './store.ts';
@@ -80,8 +81,6 @@ async function explain(content: Buffer, mediaType: NewImage['mediaType'] | undef
 // (sharp is used by these two files only in the server.)
 sharp.cache(false);
 
-let decoding: Promise<unknown> = Promise.resolve();
-
 /**
  * Runs decodes one at a time in the process. What a decode holds while it runs is not the pixels
  * it keeps but libvips's and the decoder's buffers: ~45 MB for a 49 MP PNG reduced to 1280 px,
@@ -90,11 +89,7 @@ let decoding: Promise<unknown> = Promise.resolve();
  * times faster than its detection (~150 ms with the descriptor, on FACE_CHECK_WORKERS threads):
  * decodes one at a time keep the detectors busy.
  */
-function oneDecodeAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = decoding.then(task, task);
-  decoding = run.catch(() => undefined);
-  return run;
-}
+const oneDecodeAtATime = oneAtATime();
 
 /**
  * Judges a picture by its content, never by a name or a claim: JPEG or PNG by its signature,

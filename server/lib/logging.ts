@@ -93,7 +93,8 @@ const EVERY_REQUEST = new Set(['debug', 'trace']);
 /**
  * Fastify's two lines per request cost the emulator's look-up by CPF about a third of its
  * throughput at `info` (issue 17: `npm run emulator` answered 0.68–0.70× of the same look-up
- * unlogged, scripts/bench/emulator.ts's load; 0.96–0.98× sampled). Most requests are successful
+ * unlogged under scripts/bench/emulator.ts's load; sampled, 0.80× with its log read through a
+ * pipe, docs/benchmarks.md). Most requests are successful
  * reads (look-ups, pages, QA's and the bulk jobs' polls), and each paid for a redacted address and
  * two JSON lines. So at `info` a successful GET or HEAD is logged once in READ_SAMPLE per route, on
  * one line written when it completes, which carries the request too and says `sampled: 100`; a
