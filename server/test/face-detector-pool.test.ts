@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeFace } from '../../contract/face-quality.ts';
+import { loadConfig } from '../config.ts';
 import { detectFaces, detectorPoolState, detectedFaceCheck, loadFaceDetector, useDetectorWorkers } from '../emulator/face-detector.ts';
 import { inspectPicture } from '../emulator/image-check.ts';
 import { fixture } from './helper.ts';
@@ -58,4 +59,16 @@ describe('the face detector pool (FACE_CHECK_WORKERS)', () => {
     expect(detection).toEqual(inThisThread.get('face-single-centered.jpg'));
     release = useDetectorWorkers(0);
   }, 60_000);
+});
+
+describe('FACE_CHECK_WORKERS', () => {
+  it('defaults to the cores (1 to 4), takes 0 to 16, and stops the start with its name on anything else', () => {
+    expect(loadConfig({}).faceCheckWorkers).toBeGreaterThanOrEqual(1);
+    expect(loadConfig({}).faceCheckWorkers).toBeLessThanOrEqual(4);
+    expect(loadConfig({ FACE_CHECK_WORKERS: '0' }).faceCheckWorkers).toBe(0);
+    expect(loadConfig({ FACE_CHECK_WORKERS: '16' }).faceCheckWorkers).toBe(16);
+    for (const wrong of ['17', '-1', '1.5', 'two']) {
+      expect(() => loadConfig({ FACE_CHECK_WORKERS: wrong }), wrong).toThrow(/FACE_CHECK_WORKERS/);
+    }
+  });
 });
