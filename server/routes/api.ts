@@ -278,6 +278,25 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
       return reply.code(answer.status).send(answer.body);
     };
 
+  /**
+   * A picture the console's face check refused, sent anyway (a registration or a validation): the
+   * check's status, named by the SPA in a header, goes to the audit trail only. The upstream call
+   * is built here, with no header of the client's.
+   */
+  const noteFaceCheckOverride = (request: FastifyRequest, note: Note): void => {
+    const override = request.headers[FACE_CHECK_OVERRIDE_HEADER];
+    if (override === undefined) return;
+    const status = FACE_STATUSES.find((known) => known === override);
+    if (status === undefined) {
+      throw new Problem(
+        400,
+        'invalid_face_check_override',
+        `The ${FACE_CHECK_OVERRIDE_HEADER} header names the console's face check that refused a picture sent anyway: one of ${FACE_STATUSES.join(', ')}. Leave it out when the picture passed the check.`,
+      );
+    }
+    note.faceCheckOverride = status;
+  };
+
   /** The environment named in the path, if this account may work in it with this capability. */
   const enter = (request: FastifyRequest, note: Note, capability: 'register' | 'lookup' | 'validate'): Environment => {
     const named = byName.get((request.params as { env: string }).env as EnvironmentName);
@@ -306,19 +325,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
         );
       }
       note.consentTerm = consent;
-      // Only written to the audit trail: the upstream call is built here, with no header of the client's.
-      const override = request.headers[FACE_CHECK_OVERRIDE_HEADER];
-      if (override !== undefined) {
-        const status = FACE_STATUSES.find((known) => known === override);
-        if (status === undefined) {
-          throw new Problem(
-            400,
-            'invalid_face_check_override',
-            `The ${FACE_CHECK_OVERRIDE_HEADER} header names the console's face check that refused a picture sent anyway: one of ${FACE_STATUSES.join(', ')}. Leave it out when the picture passed the check.`,
-          );
-        }
-        note.faceCheckOverride = status;
-      }
+      noteFaceCheckOverride(request, note);
       return relay(request, environment, 'registration', registrationAnswerSchema, 'POST', '/face_recognition/registration', body);
     }),
   );
@@ -379,6 +386,7 @@ export const api: FastifyPluginCallback<ApiOptions> = (app, options, done) => {
       // No consent header: a validation compares a picture with a registration and registers nothing.
       const body = parse(validationRequestSchema, requireBody(request));
       note.cpf = body.document_number;
+      noteFaceCheckOverride(request, note);
       const relayed = await relay(request, environment, 'validation', validationAnswerSchema, 'POST', '/face_recognition/validation', body);
       if (relayed.status < 300) {
         const answer = relayed.body as ValidationAnswer;

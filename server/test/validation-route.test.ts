@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { CONSENT_HEADER } from '../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../contract/access.ts';
 import type { AuditEntry } from '../../contract/access-admin.ts';
 import { validationAnswerSchema } from '../../contract/validation.ts';
 import { loadConfig } from '../config.ts';
@@ -315,6 +315,40 @@ describe('validation in sandbox and production: only where the administrator tur
       { outcome: 'ok', registration_key: registrationKey },
     ]);
     expect(lines.join('\n')).not.toContain(key);
+  });
+
+  it('records a refused picture validated anyway in the trail, never forwards that header, and refuses an unknown value', async () => {
+    const registrationKey = randomUUID();
+    const upstream = await misbehavingUpstream(
+      answer(200, {
+        validation_key: randomUUID(),
+        document_number: CPF_A,
+        registration: { registration_key: registrationKey, registration_status: 'active', registration_date: '2026-11-26' },
+        similarity_ratio: 91,
+        validation_result: 'pass',
+      }),
+    );
+    onTestFinished(() => upstream.close());
+    const { app } = await consoleWith({ production: { url: upstream.url, apiKey: 'k' }, productionValidation: true });
+    const sent = await validate(app, 'production', { document_number: CPF_A, image: PORTRAIT }, { [FACE_CHECK_OVERRIDE_HEADER]: 'blurry' });
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+    expect(JSON.stringify(upstream.requests[0])).not.toContain('blurry');
+
+    const wrong = refusal(
+      await validate(app, 'production', { document_number: CPF_A, image: PORTRAIT }, { [FACE_CHECK_OVERRIDE_HEADER]: 'sharp enough' }),
+      400,
+      'invalid_face_check_override',
+    );
+    expect(wrong.description).toContain(FACE_CHECK_OVERRIDE_HEADER);
+    // The refused call reached nobody.
+    expect(upstream.requests).toHaveLength(1);
+
+    // Newest first: the refusal, then the validation sent despite the check, with its status.
+    expect((await auditOf(app)).map(({ outcome, status, face_check_override }) => ({ outcome, status, face_check_override }))).toEqual([
+      { outcome: 'invalid_face_check_override', status: 400, face_check_override: null },
+      { outcome: 'pass', status: 200, face_check_override: 'blurry' },
+    ]);
   });
 
   it('after a timeout, says to try again: a validation creates nothing', async () => {

@@ -1,10 +1,12 @@
 import { mutationOptions } from '@tanstack/react-query';
 import * as z from 'zod/mini';
+import { FACE_CHECK_OVERRIDE_HEADER } from '../../../../contract/access.ts';
 import type { EnvironmentName } from '../../../../contract/console.ts';
 import { cpfSchema } from '../../../../contract/cpf.ts';
 import { keySchema } from '../../../../contract/registration.ts';
 import { validationAnswerSchema } from '../../../../contract/validation.ts';
 import type { ValidationAnswer } from '../../../../contract/validation.ts';
+import type { FaceStatus } from '../../../../contract/face-quality.ts';
 import { apiRequest } from '../../../api/client.ts';
 import { PICTURE_SOURCES } from '../../registration/api/registration-form.ts';
 
@@ -35,13 +37,23 @@ export type ValidationForm = z.output<typeof validationFormSchema>;
 /** The body of POST /api/{env}/face_recognition/validation: the CPF and exactly one of image (base64) and image_key. */
 export type ValidationRequest = { document_number: string; image: string } | { document_number: string; image_key: string };
 
+/** A validation to send: its body and, for a picture the console's check refused, the reason it is sent anyway (written to the audit trail). */
+export interface Validation {
+  request: ValidationRequest;
+  faceCheckOverride?: FaceStatus | undefined;
+}
+
 export const validateFace = (env: EnvironmentName) =>
   mutationOptions({
     mutationKey: ['validate', env],
     // The request holds the picture: nothing keeps it once the call is over.
     gcTime: 0,
-    mutationFn: (request: ValidationRequest) =>
-      apiRequest(`/${env}/face_recognition/validation`, validationAnswerSchema, { method: 'POST', body: request }),
+    mutationFn: ({ request, faceCheckOverride }: Validation) =>
+      apiRequest(`/${env}/face_recognition/validation`, validationAnswerSchema, {
+        method: 'POST',
+        body: request,
+        ...(faceCheckOverride === undefined ? {} : { headers: { [FACE_CHECK_OVERRIDE_HEADER]: faceCheckOverride } }),
+      }),
   });
 
 /** `similarity_ratio` as a number: QI Tech documents an integer, and one of its examples sends the string "99". */

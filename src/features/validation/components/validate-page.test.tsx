@@ -1,7 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CONSENT_HEADER } from '../../../../contract/access.ts';
+import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../../../contract/access.ts';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { generateCpf } from '../../../../contract/cpf.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
@@ -45,8 +45,8 @@ async function fillWithKey(cpf: string, key: string) {
   await userEvent.type(await screen.findByLabelText('Chave de imagem (image_key)'), key);
 }
 
-/** The validation POSTs the page makes; while `hold` is set, each waits for `release()`. */
-let validations: { url: string; body: string }[] = [];
+/** The validation POSTs the page makes (with the face-check override they name, if any); while `hold` is set, each waits for `release()`. */
+let validations: { url: string; body: string; override?: string }[] = [];
 let hold = false;
 let release: () => void = () => undefined;
 beforeEach(() => {
@@ -59,7 +59,8 @@ beforeEach(() => {
   vi.spyOn(window, 'fetch').mockImplementation(async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (url.endsWith('/face_recognition/validation')) {
-      validations.push({ url, body: typeof init?.body === 'string' ? init.body : '' });
+      const override = new Headers(init?.headers).get(FACE_CHECK_OVERRIDE_HEADER);
+      validations.push({ url, body: typeof init?.body === 'string' ? init.body : '', ...(override === null ? {} : { override }) });
       if (hold) await gate;
     }
     return original(input, init);
@@ -238,6 +239,8 @@ describe('the validate page', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'A foto foi recusada na avaliação de qualidade: Aproxime o rosto. Tire ou escolha outra foto e valide de novo.',
     );
+    // Sent despite the console's check: the server is told which, for the audit trail.
+    expect(validations.map((v) => v.override)).toEqual(['face_too_small']);
     expect(
       screen.getByText('O CPF foi mantido. Enviar a mesma foto de novo teria a mesma recusa: tire ou escolha outra foto.'),
     ).toBeVisible();
@@ -283,7 +286,7 @@ describe('the validate page', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'A validação 1:1 não está habilitada neste ambiente. O administrador do console pode habilitá-la; as contas mais novas da QI Tech validam pela Account Event API.',
     );
-    expect(validations).toHaveLength(1);
+    expect(validations.map((v) => v.override)).toEqual(['face_too_small']);
     expect(screen.queryByRole('button', { name: 'Tentar novamente' })).toBeNull();
     expect(screen.getByLabelText('CPF do cliente')).toHaveValue(cpf);
     expect(screen.getByTestId('picture-preview')).toBeVisible();

@@ -124,19 +124,23 @@ function ValidateForm() {
     setOutcome((current) => (current?.kind === 'validated' ? null : current));
   };
 
-  const send = (request: ValidationRequest) => {
+  /** Sends the validation; `override` is the check's status for a refused picture sent anyway (the server audits it). */
+  const send = (request: ValidationRequest, override: FaceStatus | null = null) => {
     setConfirming(null);
     setOutcome(null);
     announce(t('validate.validating'));
     const failedOrigin = 'image_key' in request ? 'key' : origin;
-    mutation.mutate(request, {
-      onSuccess: (answer) => {
-        // The answer is kept in the page; the request, which holds the picture, is not.
-        mutation.reset();
-        setOutcome({ kind: 'validated', answer, env });
+    mutation.mutate(
+      { request, ...(override === null ? {} : { faceCheckOverride: override }) },
+      {
+        onSuccess: (answer) => {
+          // The answer is kept in the page; the request, which holds the picture, is not.
+          mutation.reset();
+          setOutcome({ kind: 'validated', answer, env });
+        },
+        onError: (error) => setOutcome({ kind: 'failed', error, cpf: request.document_number, origin: failedOrigin }),
       },
-      onError: (error) => setOutcome({ kind: 'failed', error, cpf: request.document_number, origin: failedOrigin }),
-    });
+    );
   };
 
   const onValid = (values: ValidationForm) => {
@@ -162,7 +166,7 @@ function ValidateForm() {
       setConfirming({ request, override: verdict.override });
       return;
     }
-    send(request);
+    send(request, verdict.override);
   };
   /** The form's own rules refused it: a missing picture is said at the same time, not after. */
   const onInvalid = () => {
@@ -298,7 +302,7 @@ function ValidateForm() {
             production={false}
             origin={origin}
             heading={outcomeHeading}
-            onConfirm={() => send(confirming.request)}
+            onConfirm={() => send(confirming.request, confirming.override)}
             onCancel={cancelConfirm}
           />
         )}
