@@ -78,6 +78,7 @@ export const SSO_ERRORS = [
   'misconfigured',
   'no_usable_name',
   'no_mapped_group',
+  'group_overage',
   'name_taken',
   'account_disabled',
   'last_admin',

@@ -99,6 +99,7 @@ export const AUDIT_LABELS = {
       misconfigured: 'Integração com o provedor mal configurada',
       no_usable_name: 'Sem nome de usuário utilizável',
       no_mapped_group: 'Sem grupo com perfil no console',
+      group_overage: 'Grupos demais para o token do provedor',
       name_taken: 'Nome já usado por outra conta',
     },
     /** A registration whose picture the console's face check refused, sent after a confirmation. */
@@ -196,6 +197,7 @@ export const AUDIT_LABELS = {
       misconfigured: 'Provider integration misconfigured',
       no_usable_name: 'No usable user name',
       no_mapped_group: 'No group with a console role',
+      group_overage: 'Too many groups for the provider’s token',
       name_taken: 'Name used by another account',
     },
     override: 'sent despite {{status}}',

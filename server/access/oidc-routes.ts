@@ -74,8 +74,17 @@ export const oidcRoutes: FastifyPluginCallback<OidcRouteOptions> = (app, { store
   methodNotAllowed(app, '/auth/oidc/login', ['GET'], anyone.config);
 
   /** The account the provider's person maps to, made or brought up to date; a refusal otherwise. */
-  const accountOf = async (person: { subject: string; name: string; groups: string[] }): Promise<StoredAccount> => {
+  const accountOf = async (person: { subject: string; name: string; groups: string[]; groupsOverage: boolean }): Promise<StoredAccount> => {
     const entry = mapGroups(rp.settings.roleMap, person.groups);
+    if (entry === undefined && person.groupsOverage) {
+      // Not fetched from the provider's API (Microsoft Graph would need another secret and scope):
+      // the provider's own setting fixes it for everyone (docs/single-sign-on.md).
+      throw new SsoRefusal(
+        'group_overage',
+        `the provider left the ${rp.settings.groupsClaim} claim out of the ID token (the person is in too many groups; _claim_names points elsewhere)`,
+        person.name,
+      );
+    }
     if (entry === undefined) {
       throw new SsoRefusal(
         'no_mapped_group',

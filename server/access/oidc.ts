@@ -58,6 +58,11 @@ interface ProviderPerson {
   /** The console name a new account gets. */
   name: string;
   groups: string[];
+  /**
+   * The provider left the groups out because the person is in too many ("group overage": Entra ID
+   * past 200 groups sends `_claim_names` pointing at Microsoft Graph instead of the claim).
+   */
+  groupsOverage: boolean;
   /** The ID token's `exp`, in ms. */
   expiresAt: number;
   idToken: string;
@@ -106,6 +111,11 @@ function groupsOf(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string');
   return [];
+}
+
+/** Whether an OpenID Connect `_claim_names` (distributed claims) names this claim: its value is elsewhere. */
+function claimNamed(claimNames: unknown, claim: string): boolean {
+  return typeof claimNames === 'object' && claimNames !== null && Object.hasOwn(claimNames, claim);
 }
 
 /** The first entry of the role map whose group the person is in (the map is written most powerful first). */
@@ -271,6 +281,7 @@ export function relyingParty(settings: OidcSettings): RelyingParty {
           subject: `${claims.iss} ${claims.sub}`,
           name,
           groups: groupsOf(claims[settings.groupsClaim]),
+          groupsOverage: claims[settings.groupsClaim] === undefined && claimNamed(claims._claim_names, settings.groupsClaim),
           expiresAt: claims.exp * 1000,
           idToken: tokens.id_token,
         };

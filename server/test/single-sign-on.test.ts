@@ -197,6 +197,33 @@ describe('single sign-on: the authorization code flow against a real provider', 
     ]);
   });
 
+  it('refuses a person whose groups the provider left out for too many (group overage) as such, not as groupless; audited', async () => {
+    const provider = await startLoopbackProvider({ publicUrl: PUBLIC_URL });
+    const app = await ssoConsole(provider.issuer, { accounts: [LOCAL_ADMIN] });
+    // As Entra ID past 200 groups: no groups claim, and _claim_names pointing at Microsoft Graph.
+    provider.rewriteIdToken = (token) => {
+      const { groups: _dropped, ...claims } = jwtClaims(token);
+      return provider.signWithProviderKey({
+        ...claims,
+        _claim_names: { groups: 'src1' },
+        _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } },
+      });
+    };
+    expectSsoError((await ssoLogin(app, provider, 'rui')).done, 'group_overage');
+    // Without the overage marker, the same missing claim is a person in no mapped group.
+    provider.rewriteIdToken = (token) => {
+      const { groups: _dropped, ...claims } = jwtClaims(token);
+      return provider.signWithProviderKey(claims);
+    };
+    expectSsoError((await ssoLogin(app, provider, 'rui')).done, 'no_mapped_group');
+    const admin = await logIn(app, LOCAL_ADMIN.name);
+    expect((await auditOf(app, admin, 'oidc_refused')).map((entry) => [entry.actor, entry.outcome])).toEqual([
+      ['rui.desk', 'no_mapped_group'],
+      ['rui.desk', 'group_overage'],
+    ]);
+    expect(await auditOf(app, admin, 'account_created')).toEqual([]);
+  });
+
   it('refuses a person in no mapped group, and says so on the login page; audited', async () => {
     const provider = await startLoopbackProvider({ publicUrl: PUBLIC_URL });
     const app = await ssoConsole(provider.issuer, { accounts: [LOCAL_ADMIN] });

@@ -87,6 +87,8 @@ export const en: Messages = {
         '{{provider}} gave no user name the console accepts (lowercase letters, digits and . _ @ -). Ask whoever runs {{provider}} at your company to check your user name or e-mail.',
       no_mapped_group:
         'You logged in at {{provider}}, but you are in no group with access to the console. Ask whoever manages {{provider}}’s groups at your company (the identity or IT team) to add you to your role’s group; a console administrator knows which groups they are.',
+      group_overage:
+        '{{provider}} did not send your groups: you are in too many for its log-in token. Tell the console administrator: {{provider}} must send only the groups assigned to the console (or app roles).',
       name_taken:
         'A local console account already has your user name. Ask a console administrator to sort it out (for example by disabling or renaming the local account).',
       account_disabled: 'Your console account is disabled. Ask a console administrator.',

@@ -37,6 +37,8 @@ export const ptBRPages = {
         '{{provider}} não informou um nome de usuário que o console aceite (letras minúsculas, números e . _ @ -). Peça a quem administra {{provider}} na sua empresa que confira o seu nome de usuário ou e-mail.',
       no_mapped_group:
         'Você entrou em {{provider}}, mas não está em nenhum grupo com acesso ao console. Peça a quem administra os grupos de {{provider}} na sua empresa (a equipe de identidade ou de TI) que inclua você no grupo do seu perfil; um administrador do console sabe quais são os grupos.',
+      group_overage:
+        '{{provider}} não enviou os seus grupos: você está em grupos demais para o token de entrada. Avise o administrador do console: {{provider}} deve enviar só os grupos atribuídos ao console (ou funções de aplicativo).',
       name_taken:
         'Já existe uma conta local do console com o seu nome de usuário. Peça a um administrador do console que resolva (por exemplo, desativando ou renomeando a conta local).',
       account_disabled: 'A sua conta no console está desativada. Peça a um administrador do console.',
