@@ -115,8 +115,10 @@ const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: clos
 export function bodyDeadline(app: FastifyInstance, bodyTimeout: number): void {
   app.addHook('onRequest', (request, reply, done) => {
     const { raw } = request;
-    // inject()'s requests have no socket to close (and need no deadline).
-    if (raw.complete || !(raw.socket instanceof Socket) || request.routeOptions.config.longBody === true) {
+    // inject()'s requests have no socket to close (and need no deadline); a request with neither
+    // Content-Length nor Transfer-Encoding has no body to wait for (a GET: no timer to set and clear).
+    const bodiless = raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined;
+    if (raw.complete || bodiless || !(raw.socket instanceof Socket) || request.routeOptions.config.longBody === true) {
       done();
       return;
     }

@@ -20,12 +20,13 @@ interface Figures {
   errors: number;
 }
 
-async function load(url: string, connections: number, body?: string): Promise<Figures> {
+async function load(url: string, connections: number, body?: string, headers: Record<string, string> = {}): Promise<Figures> {
   const options = {
     url,
     connections,
     duration: SECONDS,
-    ...(body === undefined ? {} : { method: 'POST' as const, body, headers: { 'content-type': 'application/json' } }),
+    headers,
+    ...(body === undefined ? {} : { method: 'POST' as const, body, headers: { ...headers, 'content-type': 'application/json' } }),
   };
   const result = await autocannon(options);
   const bad = result.non2xx + result.errors + result.timeouts;
@@ -62,18 +63,25 @@ async function detectionTimes(picture: Buffer): Promise<{ load: number; median: 
  * that drift of a shared 2-core machine (the load generator runs on it too) hits both alike.
  * Each figure is the median of its rounds.
  */
-async function compare(emulatorUrl: string, bareUrl: string, connections: number, body?: string): Promise<[Figures, Figures]> {
+async function compare(
+  emulatorUrl: string,
+  bareUrl: string,
+  connections: number,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<[Figures, Figures]> {
   const runs: [Figures[], Figures[]] = [[], []];
   for (const url of [emulatorUrl, bareUrl])
     await autocannon({
       url,
       connections,
       duration: 2,
-      ...(body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': 'application/json' } }),
+      headers,
+      ...(body === undefined ? {} : { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' } }),
     });
   for (let round = 0; round < ROUNDS; round += 1) {
-    runs[0].push(await load(emulatorUrl, connections, body));
-    runs[1].push(await load(bareUrl, connections, body));
+    runs[0].push(await load(emulatorUrl, connections, body, headers));
+    runs[1].push(await load(bareUrl, connections, body, headers));
   }
   const summarise = (figures: Figures[]): Figures => ({
     rps: median(figures.map((f) => f.rps)),
@@ -109,6 +117,36 @@ async function compareLogged(dataDir: string, inProcessUrl: string): Promise<[Fi
   }
 }
 
+/**
+ * The look-up by CPF through the console as `npm start` serves it (its /emulator prefix, behind
+ * the console's own hooks: security headers, request log, body deadline) against the same look-up
+ * from `npm run emulator`, both in their own process at LOG_LEVEL=warn on the bench's database,
+ * both asking for the same EMULATOR_API_KEY.
+ */
+async function compareConsolePrefix(dataDir: string, path: string): Promise<[Figures, Figures]> {
+  const key = `bench-emulator-key-${String(process.pid)}`;
+  const [consolePort, emulatorPort] = [await freePort(), await freePort()];
+  const settings = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', EMULATOR_API_KEY: key };
+  const consoleServer = await startProcess('server/server.ts', { ...settings, PORT: String(consolePort), HOST: '127.0.0.1' }, consolePort);
+  const standalone = await startProcess(
+    'server/emulator/standalone.ts',
+    { ...settings, EMULATOR_PORT: String(emulatorPort) },
+    emulatorPort,
+  );
+  try {
+    return await compare(
+      `http://127.0.0.1:${String(consolePort)}/emulator${path}`,
+      `http://127.0.0.1:${String(emulatorPort)}${path}`,
+      50,
+      undefined,
+      { authorization: key },
+    );
+  } finally {
+    for (const child of [consoleServer, standalone]) child.kill('SIGTERM');
+    await Promise.all([exited(consoleServer), exited(standalone)]);
+  }
+}
+
 /** Loads the emulator and bare Fastify in one process, one after the other, and returns a markdown table. */
 export async function benchEmulator(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frc-bench-'));
@@ -128,6 +166,7 @@ export async function benchEmulator(): Promise<string> {
     const byDocument = `${base}/face_recognition/registration/document_number/${CPF}`;
     const [getEmulator, getBare] = await compare(byDocument, `${base}/bare/registration/document_number/${CPF}`, 50);
     const [getLogged, getInProcess] = await compareLogged(dataDir, byDocument);
+    const [getViaConsole, getStandalone] = await compareConsolePrefix(dataDir, new URL(byDocument).pathname);
     const [postEmulator, postBare] = await compare(`${base}/face_recognition/registration`, `${base}/bare/registration`, 1, body);
     const [postEmulator4, postBare4] = await compare(`${base}/face_recognition/registration`, `${base}/bare/registration`, 4, body);
     const [postNoCheck, postBareNoCheck] = await compare(
@@ -141,6 +180,8 @@ export async function benchEmulator(): Promise<string> {
       getBare,
       getLogged,
       getInProcess,
+      getViaConsole,
+      getStandalone,
       postEmulator,
       postBare,
       postEmulator4,
@@ -171,6 +212,8 @@ export async function benchEmulator(): Promise<string> {
       ),
       '',
       `GET by document, a separate process at LOG_LEVEL=info vs in process: \`npm run emulator\` (its own process on the same database, its log read through a pipe, successful GETs logged one in ${String(READ_SAMPLE)} per route) against the emulator above (at warn), 50 connections, in alternation as above: **${getLogged.rps.toFixed(0)} against ${getInProcess.rps.toFixed(0)} req/s, ${(getLogged.rps / getInProcess.rps).toFixed(2)}×** (p50 / p99 ${getLogged.p50.toFixed(1)} / ${getLogged.p99.toFixed(1)} ms against ${getInProcess.p50.toFixed(1)} / ${getInProcess.p99.toFixed(1)} ms).`,
+      '',
+      `GET by document through the console (\`npm start\`'s server, its \`/emulator\` prefix) against \`npm run emulator\`, each in its own process at LOG_LEVEL=warn on the same database, 50 connections, in alternation as above: **${getViaConsole.rps.toFixed(0)} against ${getStandalone.rps.toFixed(0)} req/s, ${(getViaConsole.rps / getStandalone.rps).toFixed(2)}×** (p50 / p99 ${getViaConsole.p50.toFixed(1)} / ${getViaConsole.p99.toFixed(1)} ms against ${getStandalone.p50.toFixed(1)} / ${getStandalone.p99.toFixed(1)} ms). The console's prefix answers behind its own hooks (security headers, request log, body deadline); until issue 17 it also made a session per request and rebuilt its security headers each time (about 0.4× measured the same way before).`,
       '',
       `Face detection per picture in the emulator's code (in the bench's own thread, no pool: the same picture, ${String(DETECTIONS)} calls after one warm-up, one at a time; detection, measures and the faceres descriptor): **median ${detection.median.toFixed(0)} ms, p99 ${detection.p99.toFixed(0)} ms**. Loading the models (once per process, on the first picture): ${detection.load.toFixed(0)} ms.`,
     ].join('\n');

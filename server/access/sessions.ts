@@ -79,7 +79,8 @@ export async function openSession(
  * Sessions (cookie `frc_session` on /api: httpOnly, SameSite=Strict, Secure over HTTPS; the
  * session itself in the store's database, read on every request: with DATABASE_URL a session made
  * on one instance is one on all, and one ended on any is ended on all), and the account of each
- * /api request. Registered with fastify-plugin so its decorations and hooks reach the /api scope.
+ * /api request. Registered with fastify-plugin inside the /api scope: its decorations and hooks
+ * reach that scope's routes, and no other (the emulator's prefix, the SPA's files).
  */
 export const sessions = fp<AccessOptions>(async (app, options) => {
   const { store } = options;

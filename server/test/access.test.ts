@@ -699,10 +699,21 @@ describe('requests from elsewhere and too many requests', () => {
     expect((await qa(ROUTES.environments)).statusCode).toBe(200);
   });
 
-  it('sends the security headers on the page and the API', async () => {
+  it('sends the security headers on the page, the API, its refusals and the emulator', async () => {
     const app = await consoleWithAccounts();
-    for (const url of ['/', '/api/session']) {
-      const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+    const requests: InjectOptions[] = [
+      { method: 'GET', url: '/', headers: { accept: 'text/html' } },
+      { method: 'GET', url: '/api/session' },
+      // Refusals: an unknown API path, a malformed body, the emulator without its key.
+      { method: 'GET', url: '/api/nowhere' },
+      { method: 'POST', url: '/api/session', headers: { 'content-type': 'application/json' }, payload: '{"name":' },
+      { method: 'GET', url: `/emulator/face_recognition/registration/document_number/${CPF_A}` },
+    ];
+    for (const request of requests) {
+      const response = await app.inject(request);
+      expect(response.statusCode, JSON.stringify(request.url)).toBeLessThan(500);
+      expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
       const csp = String(response.headers['content-security-policy']);
       expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
       expect(csp).not.toContain('unsafe-inline');

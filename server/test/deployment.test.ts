@@ -106,6 +106,14 @@ describe('timeouts of a listening server', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
+  it('answers 408 when a chunked body stops arriving (no Content-Length: the deadline still holds)', async () => {
+    const app = await consoleWith({}, { ...SHORT, requestTimeout: 20_000 });
+    const head = 'POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const { closed, answer } = await stall(app, `${head}8\r\n{"name":\r\n`, 4_000);
+    expect(closed).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
   it('answers 408 when a body is too slow even though the bulk upload may take longer', async () => {
     const app = await consoleWith({}, { ...SHORT, requestTimeout: 20_000 });
     const head = 'POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
