@@ -4,14 +4,16 @@ import { Problem } from '../lib/problem.ts';
 import { lookUpCpf } from './calls.ts';
 import { preparePhoto } from './prepare.ts';
 import type { CheckOutcome, StoredJob, StoredRow } from './store.ts';
-import { statusReader } from './work.ts';
-import type { WorkContext } from './work.ts';
+import { outageWatch, pauseJob, statusReader } from './work.ts';
+import type { OutageWatch, WorkContext } from './work.ts';
 
 /*
  * The check of a `checking` job (decision 013), one row at a time: the photo prepared as the desk
  * would send it, judged by the console's face check (behind the desks' pictures: it waits for a
  * place in the face check's queue rather than taking one a desk would be refused for), then the
- * CPF looked up in the job's environment. When no row is left pending, the job is `ready`.
+ * CPF looked up in the job's environment. When no row is left pending, the job is `ready`. A
+ * look-up refused for the console's key, or the environment unreachable for a minute, pauses the
+ * job for an administrator as the sending does (its rows stay pending: resumed, the check goes on).
  */
 
 const PENDING_BATCH = 20;
@@ -69,11 +71,13 @@ async function judgePhoto(context: WorkContext, photo: Buffer): Promise<Buffer |
   }
 }
 
-/** One row's outcome; undefined when the work stops (or the job leaves `checking`) before it is known. */
+/** One row's outcome; undefined when the work stops (the job paused, or no longer `checking`) before it is known. */
 async function checkRow(
   context: WorkContext,
+  job: StoredJob,
   row: StoredRow & { photo: Buffer | null },
   stillChecking: () => Promise<boolean>,
+  watch: OutageWatch,
 ): Promise<CheckOutcome | undefined> {
   if (row.photo === null) {
     return { status: 'problem', problem: 'missing_file', description: 'The photo of this row is no longer held. Upload the row again.' };
@@ -90,16 +94,25 @@ async function checkRow(
     } finally {
       release();
     }
-    if (found.kind === 'found') return { status: 'already_registered', registrationKey: found.registrationKey };
+    if (found.kind === 'found') {
+      watch.decided();
+      return { status: 'already_registered', registrationKey: found.registrationKey };
+    }
     if (found.kind === 'not_found') {
+      watch.decided();
       context.pacer.succeeded();
       return { status: 'ready', photo: verdict };
     }
-    // Nothing decided (429, 5xx, a fault, the key refused): the row stays pending and waits.
+    // Nothing decided (429, 5xx, a fault): the row stays pending and waits, unless an administrator must act.
     context.log.warn(
       { bulkJob: row.jobId, row: row.row, environment: context.environment.name, reason: found.reason },
-      'bulk check: the look-up decided nothing; trying again',
+      'bulk check: the look-up decided nothing',
     );
+    const pause = watch.pauseFor(found);
+    if (pause !== undefined) {
+      await pauseJob(context.store, job, pause);
+      return undefined;
+    }
     if (found.slowDown) context.pacer.slowDown(found.retryAfter);
     else {
       await context.clock.sleep(waitMs, context.signal);
@@ -114,6 +127,7 @@ export async function checkJob(context: WorkContext, job: StoredJob): Promise<vo
   const { store } = context;
   const status = statusReader(store, job.id, context.clock);
   const stillChecking = async () => (await status()) === 'checking';
+  const watch = outageWatch(context);
   while (!stopped(context) && (await stillChecking())) {
     const rows = await store.pendingRows(job.id, PENDING_BATCH);
     if (rows.length === 0) {
@@ -122,7 +136,7 @@ export async function checkJob(context: WorkContext, job: StoredJob): Promise<vo
     }
     for (const row of rows) {
       if (stopped(context) || !(await stillChecking())) return;
-      const outcome = await checkRow(context, row, stillChecking);
+      const outcome = await checkRow(context, job, row, stillChecking, watch);
       if (outcome === undefined) return;
       await store.recordCheck(job.id, row.row, outcome);
     }

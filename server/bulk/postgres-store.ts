@@ -231,12 +231,20 @@ export class PostgresBulkStore implements BulkStore {
           await tx<{ id: string }[]>`
             SELECT id FROM bulk_jobs WHERE status IN ('checking', 'running') AND (lease_holder IS NULL OR lease_until < now())
             ORDER BY created_at, seq LIMIT 1`
+        )[0] ??
+        // A cancelled job with rows left sending, to look them up (their CPFs were kept for it).
+        (
+          await tx<{ id: string }[]>`
+            SELECT j.id FROM bulk_jobs j
+            WHERE j.status = 'cancelled' AND (j.lease_holder IS NULL OR j.lease_until < now())
+              AND EXISTS (SELECT 1 FROM bulk_rows r WHERE r.job_id = j.id AND r.status = 'sending' AND r.cpf NOT LIKE '***%')
+            ORDER BY j.created_at, j.seq LIMIT 1`
         )[0];
       // The job's status is checked again as the lease is written: a person may have paused it meanwhile.
       const lease = tx`lease_holder = ${instance}, lease_until = now() + make_interval(secs => ${leaseMs / 1000}::float8)`;
       if (free !== undefined) {
         const [job] = await tx<JobRecord[]>`
-          UPDATE bulk_jobs SET ${lease} WHERE id = ${free.id} AND status IN ('checking', 'running') RETURNING *`;
+          UPDATE bulk_jobs SET ${lease} WHERE id = ${free.id} AND status IN ('checking', 'running', 'cancelled') RETURNING *`;
         return job === undefined ? undefined : toJob(job);
       }
       // The first job queued (started first) of an environment where none is running.
@@ -369,19 +377,24 @@ export class PostgresBulkStore implements BulkStore {
         WHERE job_id = ${jobId} AND status IN ('ready', 'pending')`;
       await tx`DELETE FROM bulk_photos WHERE job_id = ${jobId}`;
     });
-    await this.#forgetCpfs(jobId);
+    await this.#forgetCpfs(jobId, false);
   }
 
   async deletePhotos(jobId: string): Promise<void> {
     await this.#sql`DELETE FROM bulk_photos WHERE job_id = ${jobId}`;
-    await this.#forgetCpfs(jobId);
+    await this.#forgetCpfs(jobId, false);
   }
 
-  /** The rows of an ended job keep their CPFs masked only. */
-  async #forgetCpfs(jobId: string): Promise<void> {
+  forgetCpfs(jobId: string): Promise<void> {
+    return this.#forgetCpfs(jobId, true);
+  }
+
+  /** The rows of an ended job keep their CPFs masked only; a row left sending keeps it whole unless told (its look-up needs it). */
+  async #forgetCpfs(jobId: string, sending: boolean): Promise<void> {
     await this.#transaction(async (tx) => {
       const rows = await tx<{ csv_row: number; cpf: string }[]>`
-        SELECT csv_row, cpf FROM bulk_rows WHERE job_id = ${jobId} AND cpf NOT LIKE '***%' FOR UPDATE`;
+        SELECT csv_row, cpf FROM bulk_rows
+        WHERE job_id = ${jobId} AND cpf NOT LIKE '***%' ${sending ? tx`` : tx`AND status <> 'sending'`} FOR UPDATE`;
       for (let start = 0; start < rows.length; start += INSERT_BATCH) {
         const values = rows.slice(start, start + INSERT_BATCH).map((row) => [row.csv_row, forgottenCpf(row.cpf)]);
         await tx`

@@ -171,7 +171,7 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
   const change = (
     path: 'pause' | 'resume' | 'cancel',
     from: readonly StoredJobStatus[],
-    to: StoredJobStatus,
+    to: StoredJobStatus | ((job: StoredJob) => Promise<StoredJobStatus>),
     action: AuditAction,
     what: string,
     when: string,
@@ -184,7 +184,7 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
       const changed = await store.transition(
         job.id,
         from,
-        to,
+        typeof to === 'function' ? await to(job) : to,
         { pauseReason: null },
         entry(request, account, job, action, `from:${job.status}`),
       );
@@ -195,7 +195,12 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
     methodNotAllowed(app, `/bulk/jobs/:id/${path}`, ['POST']);
   };
   change('pause', ['queued', 'running'], 'paused', 'bulk_job_paused', 'paused', 'while queued or sending');
-  change('resume', ['paused'], 'queued', 'bulk_job_resumed', 'resumed', 'while paused');
+  // Rows still to check: the console paused the job while checking it (a job is `ready` only once
+  // none is left), and it was never started: it goes on checking. Else it queues behind the job
+  // that may have started meanwhile in its environment.
+  const resumed = async (job: StoredJob): Promise<StoredJobStatus> =>
+    ((await store.counts(job.id, PACE_WINDOW_MS)).byStatus.pending ?? 0) > 0 ? 'checking' : 'queued';
+  change('resume', ['paused'], resumed, 'bulk_job_resumed', 'resumed', 'while paused');
   change('cancel', ['checking', 'ready', 'queued', 'running', 'paused'], 'cancelled', 'bulk_job_cancelled', 'cancelled', 'before it ends');
   methodNotAllowed(app, '/bulk/jobs/:id/start', ['POST']);
 
@@ -203,7 +208,7 @@ export const bulkRoutes: FastifyPluginAsync<BulkRoutesOptions> = async (app, opt
     app.get(`/bulk/jobs/:id/${kind}.csv`, async (request, reply) => {
       const { job } = await jobOf(request);
       const read = kind === 'problems' ? store.problemRows.bind(store, job.id) : store.rows.bind(store, job.id);
-      const text = await csvExport(kind, read);
+      const text = await csvExport(kind, read, { cancelled: job.status === 'cancelled' });
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="bulk-${job.id}-${kind}.csv"`)

@@ -7,16 +7,17 @@ import type { Environment } from '../routes/api.ts';
 import { checkJob } from './check.ts';
 import { Pacer, realClock } from './pacing.ts';
 import type { Clock } from './pacing.ts';
-import { sendJob } from './send.ts';
+import { sendJob, settleCancelled } from './send.ts';
 import type { BulkStore, StoredJob } from './store.ts';
 import { BULK_ACTOR } from './work.ts';
 import type { WorkContext } from './work.ts';
 
 /*
  * The bulk jobs' worker in the server process (decision 013): every tick it asks the store for work
- * (a `checking` job to check, a `running` one to send, or a `queued` one made `running`), leased to
- * this instance and renewed while it works, so a crashed instance's job is taken over once its
- * lease lapses. It also expires what was left behind: uploads cut off, jobs untouched for 72 hours.
+ * (a `checking` job to check, a `running` one to send, a `queued` one made `running`, or a
+ * `cancelled` one whose rows left `sending` are to be looked up), leased to this instance and
+ * renewed while it works, so a crashed instance's job is taken over once its lease lapses. It also
+ * expires what was left behind: uploads cut off, jobs untouched for 72 hours.
  */
 
 const LEASE_MS = 15_000;
@@ -117,6 +118,15 @@ export function bulkRunner(options: BulkRunnerOptions): BulkRunner {
     }, renewMs);
     try {
       const environment = options.environments.find((e) => e.name === job.environment);
+      if (environment === undefined && job.status === 'cancelled') {
+        // Nothing can look its rows left sending up: their outcome stays unknown, their CPFs masked.
+        log.warn(
+          { bulkJob: job.id, environment: job.environment },
+          "bulk jobs: the job's environment is not configured; rows stay unknown",
+        );
+        await store.forgetCpfs(job.id);
+        return;
+      }
       if (environment === undefined) {
         log.warn({ bulkJob: job.id, environment: job.environment }, "bulk jobs: the job's environment is not configured; it waits");
         await clock.sleep(60_000, lease.signal);
@@ -133,6 +143,7 @@ export function bulkRunner(options: BulkRunnerOptions): BulkRunner {
       };
       if (job.status === 'checking') await checkJob(context, job);
       else if (job.status === 'running') await sendJob(context, job);
+      else if (job.status === 'cancelled') await settleCancelled(context, job);
       else await clock.sleep(tickMs, lease.signal);
     } catch (error) {
       log.error({ err: error, bulkJob: job.id }, 'bulk jobs: the work on a job failed; it is tried again');

@@ -1,8 +1,9 @@
+import { cpfDigits } from '../../contract/cpf.ts';
 import type { NewAuditEntry } from '../access/store.ts';
 import { lookUpCpf, register } from './calls.ts';
-import type { Undecided } from './calls.ts';
-import type { SendOutcome, StoredJob, StoredRow } from './store.ts';
-import { BULK_ACTOR, pauseJob, statusReader } from './work.ts';
+import type { LookupResult, Undecided } from './calls.ts';
+import type { BulkStore, SendOutcome, StoredJob, StoredRow } from './store.ts';
+import { BULK_ACTOR, outageWatch, pauseJob, statusReader } from './work.ts';
 import type { WorkContext } from './work.ts';
 
 /*
@@ -11,16 +12,43 @@ import type { WorkContext } from './work.ts';
  * the process stopped mid-call) is looked up by CPF before it is ever sent again: found, it is
  * registered with that key; not found, it is ready again. Paced by the environment's Pacer; a
  * person's pause or cancel stops new calls within a second, and the calls in flight finish and
- * are recorded.
+ * are recorded; rows whose answer is unknown when it is cancelled are looked up (settleCancelled).
  */
 
 const READY_BATCH = 50;
-/** The environment unreachable this long pauses the job for an administrator. */
-const UNREACHABLE_PAUSE_MS = 60_000;
+/** How long a cancelled job's rows left `sending` are looked up for, at most (waits of 1 s, doubling). */
+const SETTLE_FOR_MS = 60_000;
+const FIRST_SETTLE_WAIT_MS = 1_000;
 /** Waits after undecided answers that are no 429/503 (a 500, a timeout): doubling up to this. */
 const MAX_HOLD_MS = 30_000;
 
 type Ready = StoredRow & { photo: Buffer };
+
+/** A row's outcome and its `register` audit entry (the starter as actor), in one transaction. */
+async function record(store: BulkStore, job: StoredJob, row: StoredRow, outcome: SendOutcome): Promise<void> {
+  const registered = outcome.status === 'registered';
+  const audit: NewAuditEntry = {
+    actor: job.startedBy,
+    action: 'register',
+    environment: job.environment,
+    cpf: row.cpf,
+    registrationKey: registered ? outcome.registrationKey : null,
+    consentTerm: row.consentTermVersion,
+    outcome: registered ? 'ok' : outcome.refusalTitle,
+    status: outcome.httpStatus,
+    address: null,
+    bulkJob: job.id,
+  };
+  await store.recordSend(job.id, row.row, outcome, audit);
+}
+
+/** A registration found by a look-up after its answer was lost: the row's outcome, as QI Tech keeps it. */
+const foundRegistered = (registrationKey: string): SendOutcome => ({
+  status: 'registered',
+  registrationKey,
+  httpStatus: 200,
+  similarFaces: null,
+});
 
 export async function sendJob(context: WorkContext, job: StoredJob): Promise<void> {
   const { store, environment, pacer, clock } = context;
@@ -28,34 +56,11 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
   const lookups: StoredRow[] = await store.sendingRows(job.id);
   const inFlight = new Set<Promise<void>>();
   let ready: Ready[] = [];
-  let unreachableSince: number | undefined;
+  const watch = outageWatch(context);
   let failures = 0;
   let stop = false;
   // A function: the flag changes in the calls' callbacks, which the loop's narrowing does not see.
   const stopped = () => stop || context.signal.aborted;
-
-  const audit = (row: StoredRow, outcome: string, httpStatus: number, registrationKey: string | null): NewAuditEntry => ({
-    actor: job.startedBy,
-    action: 'register',
-    environment: job.environment,
-    cpf: row.cpf,
-    registrationKey,
-    consentTerm: row.consentTermVersion,
-    outcome,
-    status: httpStatus,
-    address: null,
-    bulkJob: job.id,
-  });
-
-  const record = async (row: StoredRow, outcome: SendOutcome) => {
-    const registered = outcome.status === 'registered';
-    await store.recordSend(
-      job.id,
-      row.row,
-      outcome,
-      audit(row, registered ? 'ok' : outcome.refusalTitle, outcome.httpStatus, registered ? outcome.registrationKey : null),
-    );
-  };
 
   /** What an undecided answer does to the pace and the job; the row itself is left as the caller says. */
   const undecided = async (result: Undecided, row: StoredRow) => {
@@ -63,12 +68,10 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
       { bulkJob: job.id, row: row.row, environment: environment.name, reason: result.reason },
       'bulk send: the answer decided nothing',
     );
-    if (result.keyRefused) {
+    const pause = watch.pauseFor(result);
+    if (pause !== undefined) {
       stop = true;
-      await pauseJob(store, job, {
-        title: 'upstream_key_refused',
-        description: `The ${environment.name} face recognition service refused this console's API key (${result.reason}). The console's administrator must check ${environment.settings.key}, then resume the job.`,
-      });
+      await pauseJob(store, job, pause);
       return;
     }
     if (result.slowDown) pacer.slowDown(result.retryAfter);
@@ -76,22 +79,11 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
       failures += 1;
       pacer.hold(Math.min(1000 * 2 ** (failures - 1), MAX_HOLD_MS));
     }
-    if (result.unreachable) {
-      unreachableSince ??= clock.now();
-      if (clock.now() - unreachableSince >= UNREACHABLE_PAUSE_MS) {
-        stop = true;
-        const where = environment.settings.url === undefined ? 'the network' : `the network and ${environment.settings.url}`;
-        await pauseJob(store, job, {
-          title: 'upstream_unreachable',
-          description: `The ${environment.name} face recognition service could not be reached for over a minute. The console's administrator should check ${where}, then resume the job.`,
-        });
-      }
-    } else unreachableSince = undefined;
   };
 
   const decided = () => {
     failures = 0;
-    unreachableSince = undefined;
+    watch.decided();
     pacer.succeeded();
   };
 
@@ -100,7 +92,7 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
     const found = await lookUpCpf(environment, row.cpf);
     if (found.kind === 'found') {
       decided();
-      await record(row, { status: 'registered', registrationKey: found.registrationKey, httpStatus: 200, similarFaces: null });
+      await record(store, job, row, foundRegistered(found.registrationKey));
     } else if (found.kind === 'not_found') {
       decided();
       await store.markReady(job.id, row.row);
@@ -115,6 +107,8 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
     if (result.kind === 'registered' || result.kind === 'refused') {
       decided();
       await record(
+        store,
+        job,
         row,
         result.kind === 'registered'
           ? {
@@ -192,6 +186,75 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
   } finally {
     await Promise.allSettled([...inFlight]);
   }
+  // Cancelled while calls were in flight: the rows whose answers came since keep their CPFs masked
+  // only, as the cancellation left the others (those left sending keep theirs: settleCancelled).
+  if ((await status(true)) === 'cancelled') await store.deletePhotos(job.id);
+}
+
+/**
+ * A cancelled job's rows left `sending`: calls in flight when a person cancelled it whose answer
+ * was lost (a timeout, a 5xx, a cut connection), or left so from before (a lost answer not yet
+ * looked up, the process stopped mid-call). Whoever cancels means "send nothing more", not "forget
+ * what was sent": QI Tech may hold the registration, and the results and the audit trail must say
+ * so. So each is looked up by CPF, as before any row is sent again: found, it is `registered` with
+ * its audit entry; not found, `not_sent`. A row no look-up decides within a minute (or at once:
+ * the key refused) stays `sending`, its outcome unknown, its CPF masked like the others: the
+ * results say so, and that its CPF is to be looked up before it is sent again (a new job's check
+ * does it).
+ */
+export async function settleCancelled(context: WorkContext, job: StoredJob): Promise<void> {
+  const { store, environment, pacer, clock, signal } = context;
+  const until = clock.now() + SETTLE_FOR_MS;
+  let waitMs = FIRST_SETTLE_WAIT_MS;
+  // A CPF masked already (by a console before this rule) cannot be looked up.
+  let rows = (await store.sendingRows(job.id)).filter((row) => cpfDigits(row.cpf) !== null);
+  while (rows.length > 0) {
+    const left: StoredRow[] = [];
+    let keyRefused = false;
+    for (const row of rows) {
+      if (keyRefused) {
+        left.push(row);
+        continue;
+      }
+      const release = await pacer.acquire(signal);
+      // The server stops or the lease is lost: the job is handed out again, its CPFs still whole.
+      if (release === undefined) return;
+      let found: LookupResult;
+      try {
+        found = await lookUpCpf(environment, row.cpf);
+      } finally {
+        release();
+      }
+      if (found.kind === 'found') {
+        pacer.succeeded();
+        await record(store, job, row, foundRegistered(found.registrationKey));
+      } else if (found.kind === 'not_found') {
+        pacer.succeeded();
+        // The job is cancelled: the row becomes `not_sent`.
+        await store.markReady(job.id, row.row);
+      } else {
+        context.log.warn(
+          { bulkJob: job.id, row: row.row, environment: environment.name, reason: found.reason },
+          'bulk cancel: the look-up of a row left sending decided nothing',
+        );
+        if (found.slowDown) pacer.slowDown(found.retryAfter);
+        keyRefused = found.keyRefused;
+        left.push(row);
+      }
+    }
+    rows = left;
+    if (rows.length === 0 || keyRefused || clock.now() + waitMs >= until) break;
+    await clock.sleep(waitMs, signal);
+    if (signal.aborted) return;
+    waitMs *= 2;
+  }
+  if (rows.length > 0) {
+    context.log.warn(
+      { bulkJob: job.id, rows: rows.map((row) => row.row), environment: environment.name },
+      'bulk cancel: rows sent whose outcome stays unknown',
+    );
+  }
+  await store.forgetCpfs(job.id);
 }
 
 /** Nothing is ready or sending: the job is done, its photos deleted, its end audited. */

@@ -337,6 +337,16 @@ export class SqliteBulkStore implements BulkStore {
              ORDER BY created_at, rowid LIMIT 1`,
           )
           .get(now) ??
+        // …or a cancelled job with rows left sending, to look them up (their CPFs were kept for it)…
+        this.#db
+          .prepare<[number], JobRecord>(
+            `SELECT ${JOB_COLUMNS} FROM bulk_jobs j
+             WHERE j.status = 'cancelled' AND (j.lease_holder IS NULL OR j.lease_until < ?)
+               AND EXISTS (SELECT 1 FROM bulk_rows r INDEXED BY bulk_rows_by_status
+                           WHERE r.job_id = j.id AND r.status = 'sending' AND r.cpf NOT LIKE '***%')
+             ORDER BY j.created_at, j.rowid LIMIT 1`,
+          )
+          .get(now) ??
         // …else the first job queued (started first) of an environment where none is running.
         this.#db
           .prepare<[], JobRecord>(
@@ -520,19 +530,25 @@ export class SqliteBulkStore implements BulkStore {
     });
     // In batches; a crash before the last leaves photos of a cancelled job, deleted at the next open.
     await this.#deletePhotos(jobId);
-    await this.#forgetCpfs(jobId);
+    await this.#forgetCpfs(jobId, false);
   }
 
   async deletePhotos(jobId: string): Promise<void> {
     await this.#deletePhotos(jobId);
-    await this.#forgetCpfs(jobId);
+    await this.#forgetCpfs(jobId, false);
   }
 
-  /** The rows of an ended job keep their CPFs masked only. */
-  #forgetCpfs(jobId: string): Promise<void> {
+  forgetCpfs(jobId: string): Promise<void> {
+    return this.#forgetCpfs(jobId, true);
+  }
+
+  /** The rows of an ended job keep their CPFs masked only; a row left sending keeps it whole unless told (its look-up needs it). */
+  #forgetCpfs(jobId: string, sending: boolean): Promise<void> {
     return this.#immediate(() => {
       const rows = this.#db
-        .prepare<[string], { csv_row: number; cpf: string }>("SELECT csv_row, cpf FROM bulk_rows WHERE job_id = ? AND cpf NOT LIKE '***%'")
+        .prepare<[string], { csv_row: number; cpf: string }>(
+          `SELECT csv_row, cpf FROM bulk_rows WHERE job_id = ? AND cpf NOT LIKE '***%'${sending ? '' : " AND status <> 'sending'"}`,
+        )
         .all(jobId);
       const update = this.#db.prepare('UPDATE bulk_rows SET cpf = ? WHERE job_id = ? AND csv_row = ?');
       for (const row of rows) update.run(forgottenCpf(row.cpf), jobId, row.csv_row);

@@ -168,8 +168,9 @@ export interface BulkStore {
 
   /**
    * The job this instance should work on now, leased to it for `leaseMs` (renewed by calling
-   * again): a `checking` job, or a `running` one, or the oldest `queued` one of an environment
-   * where none is running (made `running`). Jobs leased to another live instance are left alone.
+   * again): a `checking` job, or a `running` one, or a `cancelled` one with rows left `sending`
+   * (their CPFs whole: to be looked up), or the oldest `queued` one of an environment where none
+   * is running (made `running`). Jobs leased to another live instance are left alone.
    * SQLite (one instance) forgets the leases of the process before at open.
    */
   claimWork(instance: string, leaseMs: number): Promise<StoredJob | undefined>;
@@ -202,15 +203,21 @@ export interface BulkStore {
   recordSend(jobId: string, row: number, outcome: SendOutcome, audit: NewAuditEntry): Promise<boolean>;
   /**
    * Cancelled: every ready (or still pending) row becomes `not_sent`; the job's photos are deleted
-   * and its rows' CPFs kept masked only (forgottenCpf).
+   * and its rows' CPFs kept masked only (forgottenCpf), but those of rows left `sending`: their
+   * answer is unknown, and each is looked up by CPF (claimWork hands the job out for it).
    */
   cancelRemaining(jobId: string): Promise<void>;
   /**
    * A job that ended (done, cancelled): every photo it still holds is deleted, and its rows keep
    * their CPFs masked only (forgottenCpf): nothing needs the whole numbers any more, and the
-   * results and the audit show them masked anyway.
+   * results and the audit show them masked anyway. A row left `sending` keeps its CPF, as above.
    */
   deletePhotos(jobId: string): Promise<void>;
+  /**
+   * A cancelled job whose rows left `sending` were looked up as far as they could be: every CPF it
+   * holds masked, those rows' too (their outcome stays unknown; the job is handed out no more).
+   */
+  forgetCpfs(jobId: string): Promise<void>;
   /**
    * Jobs `uploading` left by a process that stopped mid-upload: untouched for `olderThanMs` (each
    * putPhoto and addRows touches the job).

@@ -589,4 +589,45 @@ describe('the bulk store: sending', () => {
     await bulk.deletePhotos(done);
     expect((await bulk.rows(done, 0, 1))[0]?.cpf).toBe(hideCpf(CPF_A));
   });
+
+  it('hands a job cancelled with rows left sending out once more, their CPFs whole until it forgets them', async () => {
+    const { bulk } = await openBulk();
+    const id = await uploadedJob(bulk, { count: 3 });
+    await checkAll(bulk, id);
+    await bulk.transition(id, ['checking'], 'running');
+    await bulk.markSending(id, 2);
+    await bulk.markSending(id, 3);
+    await bulk.transition(id, ['running'], 'cancelled');
+    await bulk.cancelRemaining(id);
+    // The rows left sending keep their CPFs: each is to be looked up.
+    expect((await bulk.rows(id, 0, 10)).map((r) => [r.row, r.status, r.cpf])).toEqual([
+      [2, 'sending', CPF_A],
+      [3, 'sending', CPF_B],
+      [4, 'not_sent', hideCpf(CPF_A)],
+    ]);
+    expect(await bulk.claimWork('instance-a', 15_000)).toMatchObject({ id, status: 'cancelled' });
+    expect(await bulk.claimWork('instance-b', 15_000)).toBeUndefined();
+    await bulk.releaseLease(id, 'instance-a');
+
+    // One found registered (an answer recorded after the cancellation keeps its CPF until the end).
+    await bulk.recordSend(
+      id,
+      2,
+      { status: 'registered', registrationKey: 'k', httpStatus: 200, similarFaces: null },
+      registerEntry(id, CPF_A, 'k'),
+    );
+    await bulk.deletePhotos(id);
+    expect((await bulk.rows(id, 0, 10)).map((r) => r.cpf)).toEqual([hideCpf(CPF_A), CPF_B, hideCpf(CPF_A)]);
+    expect((await bulk.claimWork('instance-a', 15_000))?.id).toBe(id);
+    await bulk.releaseLease(id, 'instance-a');
+
+    // The other undecided: given up on, its CPF masked too, and the job is work no more.
+    await bulk.forgetCpfs(id);
+    expect((await bulk.rows(id, 0, 10)).map((r) => [r.status, r.cpf])).toEqual([
+      ['registered', hideCpf(CPF_A)],
+      ['sending', hideCpf(CPF_B)],
+      ['not_sent', hideCpf(CPF_A)],
+    ]);
+    expect(await bulk.claimWork('instance-a', 15_000)).toBeUndefined();
+  });
 });

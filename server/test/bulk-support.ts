@@ -165,6 +165,8 @@ export async function auditEntries(bulk: BulkApp, auditAction: string): Promise<
 
 /** What the fake QI Tech does with a registration: register and answer, answer something else, or register and never answer. */
 type PostBehaviour = 'register' | 'register_silently' | { status: number; body: unknown };
+/** What it does with a look-up: answer from its registrations, or answer something else. */
+type GetBehaviour = 'answer' | { status: number; body: unknown };
 
 /**
  * QI Tech on loopback for the bulk tests: registrations by CPF in memory (lookup answers the
@@ -177,6 +179,7 @@ export interface FakeQiTech {
   posts: string[];
   gets: number;
   onPost: (cpf: string, nth: number) => PostBehaviour;
+  onGet: (cpf: string) => GetBehaviour;
   /** Milliseconds each POST waits before it answers. */
   delayMs: number;
 }
@@ -189,6 +192,7 @@ export async function fakeQiTech(): Promise<FakeQiTech> {
     posts: [],
     gets: 0,
     onPost: () => 'register',
+    onGet: () => 'answer',
 
     delayMs: 0,
   };
@@ -203,6 +207,11 @@ export async function fakeQiTech(): Promise<FakeQiTech> {
       if (request.method === 'GET' && url.startsWith('/face_recognition/registration/document_number/')) {
         fake.gets += 1;
         const cpf = decodeURIComponent(url.split('/').at(-1) ?? '');
+        const behaviour = fake.onGet(cpf);
+        if (behaviour !== 'answer') {
+          send(response, behaviour.status, behaviour.body);
+          return;
+        }
         const key = fake.registrations.get(cpf)?.at(-1);
         if (key === undefined) send(response, 404, { title: 'registration_not_found', description: 'none' });
         else send(response, 200, { registration_key: key });

@@ -665,6 +665,7 @@ export const en: Messages = {
         refused: 'Refused by QI Tech',
         remaining: 'Left to send',
         notSent: 'Not sent (cancelled)',
+        unanswered: 'No answer from QI Tech',
       },
       rate: 'Current pace: {{rate}} registrations per second (the environment’s limit: {{limit}} per second)',
       rateNone: 'Current pace: waiting for the first answers',
@@ -674,6 +675,9 @@ export const en: Messages = {
       cancel: 'Cancel the batch',
       paused: 'Paused: nothing is sent until someone clicks “Resume”, and the sending goes on where it stopped.',
       pausedByConsole: 'The console paused the sending: {{reason}} Once the problem is solved, click “Resume”.',
+      checkPaused: 'Check paused: click “Resume” to check the rows left.',
+      checkPausedByConsole:
+        'The console paused the check: {{reason}} Once the problem is solved, click “Resume”: the check goes on with the rows left.',
       cancelConfirm: {
         heading: 'Cancel this batch?',
         body: 'The {{count}} rows not sent yet stay unsent (they may go in a new batch); the registrations already made stay made. A cancellation cannot be undone.',
@@ -683,6 +687,10 @@ export const en: Messages = {
       actionFailed: 'The request was not carried out',
       done: 'Sending done: {{registered}} registered, {{refused}} refused by QI Tech.',
       cancelled: 'Batch cancelled: {{registered}} registered, {{refused}} refused by QI Tech, {{notSent}} not sent.',
+      unansweredOne:
+        '1 row was sent to QI Tech before the cancellation and got no answer. The console looks its CPF up to learn whether it was registered; if the look-up gets no answer either, the result per row marks it “sem resposta” (no answer): look the CPF up before sending it again.',
+      unansweredMany:
+        '{{count}} rows were sent to QI Tech before the cancellation and got no answer. The console looks their CPFs up to learn whether they were registered; if the look-up gets no answer either, the result per row marks them “sem resposta” (no answer): look those CPFs up before sending them again.',
       resultsHint: 'The result lists, per row, the masked CPF, the registration key or the reason for the refusal.',
     },
     summary: {

@@ -113,6 +113,7 @@ export const ptBRBulk = {
         refused: 'Recusados pela QI Tech',
         remaining: 'Faltam enviar',
         notSent: 'Não enviados (cancelados)',
+        unanswered: 'Sem resposta da QI Tech',
       },
       rate: 'Ritmo atual: {{rate}} cadastros por segundo (limite do ambiente: {{limit}} por segundo)',
       rateNone: 'Ritmo atual: aguardando as primeiras respostas',
@@ -122,6 +123,9 @@ export const ptBRBulk = {
       cancel: 'Cancelar o lote',
       paused: 'Pausado: nada é enviado até alguém clicar em “Retomar”, e o envio continua de onde parou.',
       pausedByConsole: 'O console pausou o envio: {{reason}} Quando o problema for resolvido, clique em “Retomar”.',
+      checkPaused: 'Verificação pausada: clique em “Retomar” para verificar as linhas que faltam.',
+      checkPausedByConsole:
+        'O console pausou a verificação: {{reason}} Quando o problema for resolvido, clique em “Retomar”: a verificação continua nas linhas que faltam.',
       cancelConfirm: {
         heading: 'Cancelar este lote?',
         body: 'As {{count}} linhas ainda não enviadas ficam sem envio (podem ir num novo lote); os cadastros já feitos continuam feitos. O cancelamento não pode ser desfeito.',
@@ -131,6 +135,10 @@ export const ptBRBulk = {
       actionFailed: 'O pedido não foi atendido',
       done: 'Envio concluído: {{registered}} cadastrados, {{refused}} recusados pela QI Tech.',
       cancelled: 'Lote cancelado: {{registered}} cadastrados, {{refused}} recusados pela QI Tech, {{notSent}} não enviados.',
+      unansweredOne:
+        '1 linha foi enviada à QI Tech antes do cancelamento e ficou sem resposta. O console consulta o CPF dela para saber se foi cadastrada; se nem a consulta responder, o resultado por linha a marca como “sem resposta”: consulte o CPF antes de enviá-la de novo.',
+      unansweredMany:
+        '{{count}} linhas foram enviadas à QI Tech antes do cancelamento e ficaram sem resposta. O console consulta os CPFs delas para saber se foram cadastradas; se nem a consulta responder, o resultado por linha as marca como “sem resposta”: consulte esses CPFs antes de enviá-las de novo.',
       resultsHint: 'O resultado traz, por linha, o CPF mascarado, a chave do cadastro ou o motivo da recusa.',
     },
     summary: {

@@ -10,8 +10,20 @@ const apiPath = (path: string) => path.replace(/^\/api/, '');
 const POLL_MS = 1500;
 const WORKING: readonly BulkJobStatus[] = ['checking', 'queued', 'running'];
 
-/** Whether the server is still changing the job by itself (checking or sending it). */
-const isWorking = (job: BulkJob | undefined): boolean => job !== undefined && WORKING.includes(job.status);
+/** How long after its cancellation a job's rows left without an answer may still be looked up by the server (a minute, and some). */
+const SETTLING_MS = 2 * 60_000;
+
+/**
+ * Whether the server is still changing the job by itself: checking or sending it, or, just
+ * cancelled, looking up the rows whose answer was lost.
+ */
+const isWorking = (job: BulkJob | undefined): boolean =>
+  job !== undefined &&
+  (WORKING.includes(job.status) ||
+    (job.status === 'cancelled' &&
+      job.counts.remaining > 0 &&
+      job.finished_at !== null &&
+      Date.now() - Date.parse(job.finished_at) < SETTLING_MS));
 
 /**
  * The bulk page's queries. A job's id is no personal data (it may sit in the address); what a

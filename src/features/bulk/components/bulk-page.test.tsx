@@ -25,6 +25,8 @@ import BulkPage from './bulk-page.tsx';
 
 const LOCAL: EnvironmentInfo = { name: 'local', synthetic: true, validation: true };
 const PRODUCTION: EnvironmentInfo = { name: 'production', synthetic: false, validation: true };
+// The test server's sandbox has a key its upstream (the emulator) refuses (src/test/console-server.ts).
+const SANDBOX: EnvironmentInfo = { name: 'sandbox', synthetic: true, validation: false };
 // S001198's face is too small for the console's check (fixtures/SOURCES.md): not a ready row.
 const PORTRAITS: Record<string, string> = { B001266, E000288, K000305, O000169 };
 
@@ -212,6 +214,44 @@ describe('the bulk registration page', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Retomar' }));
     expect(await screen.findByTestId('job-outcome', {}, { timeout: 30_000 })).toHaveTextContent(
       'Envio concluído: 8 cadastrados, 0 recusados pela QI Tech.',
+    );
+  }, 120_000);
+
+  it('says in its own words why the console paused a check, shows how far it got, and resumes it', async () => {
+    const zip = zipFile('sandbox.zip', {
+      'clientes.csv': csv([
+        [generateCpf(), 'B001266.jpg', ...consent],
+        [generateCpf(), 'E000288.jpg', ...consent],
+      ]),
+      'B001266.jpg': await portrait('B001266'),
+      'E000288.jpg': await portrait('E000288'),
+    });
+    await page('/bulk?env=sandbox', SANDBOX);
+    await userEvent.upload(screen.getByLabelText('Escolher ZIP'), zip);
+    await userEvent.click(screen.getByRole('button', { name: 'Verificar lote' }));
+
+    // The look-up of the first CPF is refused for the console's key: the check pauses, nothing checked.
+    const reason = /^O console pausou a verificação: o serviço da QI Tech recusou a chave de API do console para este ambiente\./;
+    expect(await screen.findByText(reason, {}, { timeout: 60_000 })).toBeVisible();
+    expect(screen.getByTestId('job-status')).toHaveTextContent('Pausado');
+    expect(screen.getByRole('progressbar', { name: 'Verificação das linhas' })).toHaveAttribute(
+      'aria-valuetext',
+      'Verificando 0 de 2 linhas',
+    );
+    // No summary of a check that is not over, and no sending that never began.
+    expect(screen.queryByTestId('bulk-summary')).toBeNull();
+    expect(screen.queryByRole('progressbar', { name: 'Envio dos cadastros' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Baixar o resultado por linha (CSV)' })).toBeNull();
+
+    // Resumed, it checks again (and, the key still refused, pauses again).
+    await userEvent.click(screen.getByRole('button', { name: 'Retomar' }));
+    await waitFor(() => expect(screen.getByTestId('job-status')).toHaveTextContent('Verificando as linhas'));
+    expect(await screen.findByText(reason, {}, { timeout: 30_000 })).toBeVisible();
+
+    // Cancelled: its rows not checked are not sent either.
+    await userEvent.click(screen.getByRole('button', { name: 'Cancelar o lote' }));
+    expect(screen.getByRole('alertdialog', { name: 'Cancelar este lote?' })).toHaveTextContent(
+      'As 2 linhas ainda não enviadas ficam sem envio',
     );
   }, 120_000);
 

@@ -162,7 +162,7 @@ export function StartControl({ job }: { job: BulkJob }) {
   );
 }
 
-/** Pause, resume and cancel a job that is queued, sending or paused; cancelling asks first. */
+/** Pause, resume and cancel a job that is queued, sending or paused (while sending or checking); cancelling asks first. */
 export function RunControls({ job }: { job: BulkJob }) {
   const { t } = useTranslation();
   const words = useBulkWords();
@@ -219,7 +219,10 @@ export function RunControls({ job }: { job: BulkJob }) {
           <h3 id={`${id}-cancel`} ref={confirmHeading} tabIndex={-1}>
             {t('bulk.job.cancelConfirm.heading')}
           </h3>
-          <p id={`${id}-cancel-body`}>{t('bulk.job.cancelConfirm.body', { count: words.n(job.counts.remaining) })}</p>
+          <p id={`${id}-cancel-body`}>
+            {/* Rows still to check are not sent either (a job the console paused while checking). */}
+            {t('bulk.job.cancelConfirm.body', { count: words.n(job.counts.remaining + job.counts.total - job.counts.checked) })}
+          </p>
           <div className="actions">
             <button
               type="button"

@@ -9,6 +9,7 @@ import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { pathFor, useEnvironment } from '../../../lib/environment.tsx';
 import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { bulkQueries } from '../api/bulk.ts';
+import { pausedWhileChecking } from '../lib/job-state.ts';
 import { RunControls, StartControl } from './job-controls.tsx';
 import { ProgressBar } from './progress-bar.tsx';
 import { useBulkWords } from './words.ts';
@@ -28,7 +29,9 @@ function useMilestones(job: BulkJob | undefined) {
     seen.current = status;
     if (job === undefined || before === undefined || before === status) return;
     const counts = { registered: words.n(job.counts.registered), refused: words.n(job.counts.refused) };
-    if (before === 'checking') announce(t('bulk.job.checked', { summary: words.summary(job.counts) }));
+    // Paused or cancelled while checking: the check is not over.
+    if (before === 'checking' && status !== 'paused' && status !== 'cancelled')
+      announce(t('bulk.job.checked', { summary: words.summary(job.counts) }));
     else if (status === 'done') announce(t('bulk.job.done', counts));
     else if (status === 'cancelled') announce(t('bulk.job.cancelled', { ...counts, notSent: words.n(job.counts.not_sent) }));
     // Only the status moves the announcements: the counts of the same answer are read with it.
@@ -179,10 +182,13 @@ function Counts({ job }: { job: BulkJob }) {
   const { t } = useTranslation();
   const words = useBulkWords();
   const { counts } = job;
+  const cancelled = job.status === 'cancelled';
   const rows: [string, number][] = [
     [t('bulk.job.counts.registered'), counts.registered],
     [t('bulk.job.counts.refused'), counts.refused],
-    [t('bulk.job.counts.remaining'), counts.remaining],
+    // A cancelled job sends nothing more: what it has left are rows sent whose answer is unknown.
+    ...(!cancelled ? [[t('bulk.job.counts.remaining'), counts.remaining] as [string, number]] : []),
+    ...(cancelled && counts.remaining > 0 ? [[t('bulk.job.counts.unanswered'), counts.remaining] as [string, number]] : []),
     ...(counts.not_sent > 0 ? [[t('bulk.job.counts.notSent'), counts.not_sent] as [string, number]] : []),
     [t('bulk.job.counts.already'), counts.already_registered],
     [t('bulk.job.counts.problems'), counts.problems],
@@ -200,17 +206,37 @@ function Counts({ job }: { job: BulkJob }) {
   );
 }
 
+/** A check the console paused: why, in the reader's words, and the controls to resume or cancel it. */
+function CheckPaused({ job }: { job: BulkJob }) {
+  const { t } = useTranslation();
+  const words = useBulkWords();
+  return (
+    <div className="stack">
+      <div className="alert warning">
+        <p>
+          {job.pause_reason === null
+            ? t('bulk.job.checkPaused')
+            : t('bulk.job.checkPausedByConsole', { reason: words.pauseReason(job.pause_reason) })}
+        </p>
+      </div>
+      <RunControls job={job} />
+    </div>
+  );
+}
+
 function JobDetails({ job }: { job: BulkJob }) {
   const { t } = useTranslation();
   const words = useBulkWords();
   const { counts } = job;
-  const started = job.started_at !== null || SENDING.includes(job.status) || ENDED.includes(job.status);
+  // Paused while checking: the check is not over (no summary yet) and nothing was sent.
+  const checkPaused = pausedWhileChecking(job);
+  const started = !checkPaused && (job.started_at !== null || SENDING.includes(job.status) || ENDED.includes(job.status));
   return (
     <section aria-labelledby={`job-${job.id}`} className="stack">
       <h2 id={`job-${job.id}`}>{t('bulk.job.heading', { name: job.source_name })}</h2>
       <Facts job={job} />
 
-      {job.status === 'checking' ? (
+      {job.status === 'checking' || checkPaused ? (
         <>
           <ProgressBar
             label={t('bulk.job.checkingLabel')}
@@ -218,14 +244,14 @@ function JobDetails({ job }: { job: BulkJob }) {
             max={counts.total}
             text={t('bulk.job.checking', { checked: words.n(counts.checked), total: words.n(counts.total) })}
           />
-          <p>{t('bulk.job.timeLeft', { time: words.timeLeft(job.eta_seconds) })}</p>
+          {checkPaused ? <CheckPaused job={job} /> : <p>{t('bulk.job.timeLeft', { time: words.timeLeft(job.eta_seconds) })}</p>}
         </>
       ) : (
         <CheckSummary job={job} />
       )}
 
       {job.status === 'ready' && <StartControl job={job} />}
-      {SENDING.includes(job.status) && <Sending job={job} />}
+      {SENDING.includes(job.status) && !checkPaused && <Sending job={job} />}
       {ENDED.includes(job.status) && (
         <>
           <p className="bulk-outcome" data-testid="job-outcome">
@@ -237,6 +263,11 @@ function JobDetails({ job }: { job: BulkJob }) {
                   notSent: words.n(counts.not_sent),
                 })}
           </p>
+          {job.status === 'cancelled' && counts.remaining > 0 && (
+            <p className="alert warning" data-testid="job-unanswered">
+              {counts.remaining === 1 ? t('bulk.job.unansweredOne') : t('bulk.job.unansweredMany', { count: words.n(counts.remaining) })}
+            </p>
+          )}
           <Counts job={job} />
         </>
       )}

@@ -6,13 +6,15 @@ import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { pathFor } from '../../../lib/environment.tsx';
 import { formatDateTime, useTranslation } from '../../../lib/i18n/i18n.ts';
 import { bulkQueries } from '../api/bulk.ts';
+import { pausedWhileChecking } from '../lib/job-state.ts';
 import { useBulkWords } from './words.ts';
 
 function CountsCell({ job }: { job: BulkJob }) {
   const { t } = useTranslation();
   const words = useBulkWords();
   const { counts } = job;
-  if (job.status === 'checking') return <>{t('bulk.job.checking', { checked: words.n(counts.checked), total: words.n(counts.total) })}</>;
+  if (job.status === 'checking' || pausedWhileChecking(job))
+    return <>{t('bulk.job.checking', { checked: words.n(counts.checked), total: words.n(counts.total) })}</>;
   if (job.started_at === null && job.status === 'ready')
     return <>{t('bulk.recent.counts', { total: words.n(counts.total), summary: words.summary(counts) })}</>;
   return (
