@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { environmentNameSchema } from './console.ts';
 import { accountNameSchema, passwordSchema, roleSchema } from './access.ts';
+import { cpfSchema } from './cpf.ts';
 
 /*
  * The part of the access contract that only the pages loaded later (setup, accounts, audit, single
@@ -156,8 +157,16 @@ export const auditQuerySchema = z.strictObject({
   from: z.optional(z.string()),
   to: z.optional(z.string()),
   user: z.optional(z.string()),
-  /** A whole CPF, masked or digits: matched exactly (the trail keeps a keyed hash of it, never the number). */
+  /**
+   * A whole CPF, masked or digits: matched exactly (the trail keeps a keyed hash of it, never the
+   * number). For scripts that had it so; an address with a CPF reaches whatever logs addresses in
+   * front of the console (a proxy, a download's history), so the console itself sends `cpf_hash`.
+   */
   cpf: z.optional(z.string()),
+  /** The CPF's keyed hash, as POST /api/admin/audit/cpf-hash answers it: the same selection as `cpf`, with no CPF in the address. */
+  cpf_hash: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, { error: 'cpf_hash must be the value POST /api/admin/audit/cpf-hash answered.' })),
+  ),
   action: z.optional(auditActionSchema),
   /** Only the entries of this environment (logins and account changes have none, so are left out). */
   environment: z.optional(environmentNameSchema),
@@ -170,6 +179,17 @@ export const auditAnswerSchema = z.object({
   entries: z.array(auditEntrySchema),
   /** Pass as `before` for the next (older) page; null at the end. */
   next_before: z.nullable(z.number()),
+});
+
+/**
+ * POST /api/admin/audit/cpf-hash (admins): a CPF, in the body, for the key that selects its entries
+ * (`cpf_hash` of GET /api/admin/audit and audit.csv), so that no address ever holds the CPF.
+ */
+export const auditCpfHashRequestSchema = z.strictObject({ cpf: cpfSchema });
+export type AuditCpfHashRequest = z.input<typeof auditCpfHashRequestSchema>;
+export const auditCpfHashAnswerSchema = z.object({
+  /** The CPF's HMAC-SHA-256 under the trail's CPF key (base64url): what the trail keeps, useless without that key. */
+  cpf_hash: z.string(),
 });
 
 /**

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginCallback } from 'fastify';
-import { auditQuerySchema } from '../../contract/access-admin.ts';
+import { auditCpfHashRequestSchema, auditQuerySchema } from '../../contract/access-admin.ts';
 import type { AuditEntry } from '../../contract/access-admin.ts';
-import { Problem, methodNotAllowed, parseOrRefuse } from '../lib/problem.ts';
+import { Problem, methodNotAllowed, parseOrRefuse, requireBody } from '../lib/problem.ts';
 import { csvChunks } from './csv.ts';
 import type { CsvFormat } from './csv.ts';
 import { requireAdmin } from './guard.ts';
@@ -12,6 +12,8 @@ import type { AccessStore } from './store.ts';
 /** Turns the query's dates into the trail's bounds (`to` as a date takes in its whole day, UTC); the CSV's form. */
 function auditFilter(query: unknown) {
   const q = parseOrRefuse(auditQuerySchema, query);
+  if (q.cpf !== undefined && q.cpf !== '' && q.cpf_hash !== undefined)
+    throw new Problem(400, 'invalid_request', 'Give cpf or cpf_hash, not both: cpf_hash already names the CPF.');
   const instant = (value: string | undefined, endOfDay: boolean, field: string) => {
     if (value === undefined || value === '') return undefined;
     const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value);
@@ -31,6 +33,7 @@ function auditFilter(query: unknown) {
     ...(q.to === undefined ? {} : { to: instant(q.to, true, 'to') }),
     ...(q.user === undefined || q.user === '' ? {} : { user: q.user.trim().toLowerCase() }),
     ...(q.cpf === undefined || q.cpf === '' ? {} : { cpf: q.cpf }),
+    ...(q.cpf_hash === undefined ? {} : { cpfHash: q.cpf_hash }),
     ...(q.action === undefined ? {} : { action: q.action }),
     ...(q.environment === undefined ? {} : { environment: q.environment }),
     ...(before === undefined ? {} : { before }),
@@ -62,7 +65,11 @@ async function pagesReadFirst(
   })();
 }
 
-/** /api/admin/audit (a page of the trail, newest first) and /api/admin/audit.csv (the whole selection, streamed). Admins only. */
+/**
+ * /api/admin/audit (a page of the trail, newest first), /api/admin/audit.csv (the whole selection,
+ * streamed) and /api/admin/audit/cpf-hash (what selects a CPF's entries without it in an address).
+ * Admins only.
+ */
 export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: AccessGuard }> = (app, { store, guard }, done) => {
   app.get('/admin/audit', async (request) => {
     await requireAdmin(guard, request, 'audit');
@@ -87,7 +94,18 @@ export const auditRoutes: FastifyPluginCallback<{ store: AccessStore; guard: Acc
       .header('cache-control', 'no-store')
       .send(Readable.from(csvChunks(pages, format), { objectMode: false }));
   });
+  // A CPF to filter by travels in this body, never in an address: an address reaches the browser's
+  // download history (audit.csv's link), a proxy's log, a saved file's "where from". The answer
+  // is the keyed hash the trail keeps, which the two GETs above take as `cpf_hash`.
+  app.post('/admin/audit/cpf-hash', async (request) => {
+    await requireAdmin(guard, request, 'audit');
+    const { cpf } = parseOrRefuse(auditCpfHashRequestSchema, requireBody(request));
+    const hash = store.auditCpfHash(cpf);
+    if (hash === null) throw new Problem(400, 'invalid_request', 'cpf is not a CPF.');
+    return { cpf_hash: hash };
+  });
   methodNotAllowed(app, '/admin/audit', ['GET']);
   methodNotAllowed(app, '/admin/audit.csv', ['GET']);
+  methodNotAllowed(app, '/admin/audit/cpf-hash', ['POST']);
   done();
 };

@@ -17,6 +17,8 @@ import {
   cpfHash,
   endsSessions,
   isBreakGlassAdmin,
+  loginNameHash,
+  loginNameKey,
   sameRights,
 } from './store.ts';
 import type {
@@ -201,6 +203,12 @@ export const MIGRATIONS = [
      PRIMARY KEY (job_id, name)
    );
    ALTER TABLE bulk_photos ALTER COLUMN content SET STORAGE EXTERNAL;`,
+  // login_failures.account held the name typed as it was, a password typed into the name field
+  // included; it now holds that name's keyed hash (loginNameHash). The rows of before are dropped,
+  // not hashed (no HMAC without pgcrypto, and the key may not be in the database): they are the
+  // last 15 minutes' failures at most, so throttling starts afresh once, at the upgrade.
+  `DELETE FROM login_failures;
+   COMMENT ON COLUMN login_failures.account IS 'HMAC-SHA-256 of the name typed at a failed login (loginNameHash), never the name';`,
 ];
 
 interface AccountRow {
@@ -267,12 +275,15 @@ export class PostgresAccessStore implements AccessStore {
   readonly kind = 'postgres';
   readonly #sql: Sql;
   readonly #cpfKey: Buffer;
+  /** The key of the names login_failures keeps (loginNameHash). */
+  readonly #loginNameKey: Buffer;
   #closed = false;
   #bulk: PostgresBulkStore | undefined;
 
   constructor(sql: Sql, cpfKey: Buffer) {
     this.#sql = sql;
     this.#cpfKey = cpfKey;
+    this.#loginNameKey = loginNameKey(cpfKey);
   }
 
   async ready(): Promise<void> {
@@ -593,13 +604,18 @@ export class PostgresAccessStore implements AccessStore {
   // Login failures
 
   async recordLoginFailure(account: string, address: string, now = Date.now()): Promise<void> {
-    await this.#sql`INSERT INTO login_failures (account, address, at) VALUES (${account}, ${address}, ${now}::bigint)`;
+    await this.#sql`INSERT INTO login_failures (account, address, at) VALUES (${this.#nameHash(account)}, ${address}, ${now}::bigint)`;
+  }
+
+  /** What login_failures keeps of a name typed (loginNameHash). */
+  #nameHash(account: string): string {
+    return loginNameHash(this.#loginNameKey, account);
   }
 
   async #loginFailures(sql: Queryable, column: 'account' | 'address', value: string, since: number): Promise<LoginFailures> {
     const [row] = await sql<LoginFailures[]>`
       SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures
-      WHERE ${sql(column)} = ${value} AND at > ${since}::bigint`;
+      WHERE ${sql(column)} = ${column === 'account' ? this.#nameHash(value) : value} AND at > ${since}::bigint`;
     return row ?? { count: 0, oldest: null, newest: null };
   }
 
@@ -623,7 +639,7 @@ export class PostgresAccessStore implements AccessStore {
         byAccount: await this.#loginFailures(tx, 'account', account, since),
       });
       if (refusal === undefined)
-        await tx`INSERT INTO login_failures (account, address, at) VALUES (${account}, ${address}, ${now}::bigint)`;
+        await tx`INSERT INTO login_failures (account, address, at) VALUES (${this.#nameHash(account)}, ${address}, ${now}::bigint)`;
       return refusal;
     }) as Promise<R | undefined>;
   }
@@ -633,7 +649,7 @@ export class PostgresAccessStore implements AccessStore {
   }
 
   async clearLoginFailures(account: string): Promise<void> {
-    await this.#sql`DELETE FROM login_failures WHERE account = ${account}`;
+    await this.#sql`DELETE FROM login_failures WHERE account = ${this.#nameHash(account)}`;
   }
 
   // Audit trail: the time of each entry is the database's, so entries of every instance are in one order.
@@ -652,6 +668,10 @@ export class PostgresAccessStore implements AccessStore {
     return this.#appendAudit(this.#sql, entry);
   }
 
+  auditCpfHash(cpf: string): string | null {
+    return cpfHash(this.#cpfKey, cpf);
+  }
+
   /**
    * One page of the selection, newest first: after the entry `after` (its time as the database's
    * text, exact to the microsecond, then its id) when given, else from the newest (or from
@@ -664,6 +684,7 @@ export class PostgresAccessStore implements AccessStore {
       selection.to === undefined ? undefined : sql`at < ${selection.to}::timestamptz`,
       selection.user === undefined ? undefined : sql`actor = ${selection.user}`,
       selection.cpf === undefined ? undefined : sql`cpf_hash = ${cpfHash(this.#cpfKey, selection.cpf) ?? ''}`,
+      selection.cpfHash === undefined ? undefined : sql`cpf_hash = ${selection.cpfHash}`,
       selection.action === undefined ? undefined : sql`action = ${selection.action}`,
       selection.environment === undefined ? undefined : sql`environment = ${selection.environment}`,
       // Older than the entry named: by time, then id, as the trail is ordered.

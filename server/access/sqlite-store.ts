@@ -16,6 +16,8 @@ import {
   cpfHash,
   endsSessions,
   isBreakGlassAdmin,
+  loginNameHash,
+  loginNameKey,
   sameRights,
   secretFile,
 } from './store.ts';
@@ -43,7 +45,7 @@ import type {
  * Migrations, applied in order and counted in PRAGMA user_version. Append only: a database that
  * has run migration N never runs it again.
  */
-const MIGRATIONS = [
+export const MIGRATIONS = [
   `CREATE TABLE accounts (
      name          TEXT PRIMARY KEY,
      password_hash TEXT NOT NULL,
@@ -179,6 +181,11 @@ const MIGRATIONS = [
      content BLOB NOT NULL,
      PRIMARY KEY (job_id, name)
    ) STRICT;`,
+  // login_failures.account held the name typed as it was, a password typed into the name field
+  // included; it now holds that name's keyed hash (loginNameHash). The rows of before are dropped,
+  // not hashed (SQL has no HMAC): they are the last 15 minutes' failures at most, so throttling
+  // starts afresh once, at the upgrade.
+  `DELETE FROM login_failures;`,
 ];
 
 interface AccountRow {
@@ -232,6 +239,8 @@ export class SqliteAccessStore implements AccessStore {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
   readonly #cpfKey: Buffer;
+  /** The key of the names login_failures keeps (loginNameHash). */
+  readonly #loginNameKey: Buffer;
   /** Where the keys generated for this console are kept (DATA_DIR). */
   readonly #keysDir: string;
   /** Made at the first bulk(): only the server's process takes over the jobs' leases, never `npm run user` beside it. */
@@ -251,6 +260,7 @@ export class SqliteAccessStore implements AccessStore {
       })();
     }
     this.#cpfKey = cpfKey;
+    this.#loginNameKey = loginNameKey(cpfKey);
     this.#keysDir = keysDir;
   }
 
@@ -602,7 +612,9 @@ export class SqliteAccessStore implements AccessStore {
   // Login failures
 
   #recordLoginFailure(account: string, address: string, now: number): void {
-    this.#db.prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)').run(account, address, now);
+    this.#db
+      .prepare('INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)')
+      .run(loginNameHash(this.#loginNameKey, account), address, now);
   }
 
   recordLoginFailure(account: string, address: string, now = Date.now()): Promise<void> {
@@ -616,7 +628,7 @@ export class SqliteAccessStore implements AccessStore {
       .prepare<[string, number], LoginFailures>(
         `SELECT count(*) AS count, min(at) AS oldest, max(at) AS newest FROM login_failures WHERE ${column} = ? AND at > ?`,
       )
-      .get(value, since);
+      .get(column === 'account' ? loginNameHash(this.#loginNameKey, value) : value, since);
     return row ?? { count: 0, oldest: null, newest: null };
   }
 
@@ -649,7 +661,7 @@ export class SqliteAccessStore implements AccessStore {
 
   clearLoginFailures(account: string): Promise<void> {
     return settle(() => {
-      this.#db.prepare('DELETE FROM login_failures WHERE account = ?').run(account);
+      this.#db.prepare('DELETE FROM login_failures WHERE account = ?').run(loginNameHash(this.#loginNameKey, account));
     });
   }
 
@@ -686,6 +698,10 @@ export class SqliteAccessStore implements AccessStore {
     });
   }
 
+  auditCpfHash(cpf: string): string | null {
+    return cpfHash(this.#cpfKey, cpf);
+  }
+
   /**
    * One page of the selection, newest first: after the entry `after` (by time, then id) when given,
    * else from the newest (or from `before`, the id of an entry).
@@ -708,6 +724,10 @@ export class SqliteAccessStore implements AccessStore {
     if (selection.cpf !== undefined) {
       where.push('cpf_hash = ?');
       values.push(cpfHash(this.#cpfKey, selection.cpf) ?? '');
+    }
+    if (selection.cpfHash !== undefined) {
+      where.push('cpf_hash = ?');
+      values.push(selection.cpfHash);
     }
     if (selection.action !== undefined) {
       where.push('action = ?');

@@ -130,7 +130,10 @@ export interface AuditFilter {
   from?: string | undefined;
   to?: string | undefined;
   user?: string | undefined;
+  /** A whole CPF: its entries (found by its keyed hash). */
   cpf?: string | undefined;
+  /** A CPF's keyed hash (auditCpfHash), as the API takes it so that no address holds the CPF. */
+  cpfHash?: string | undefined;
   action?: AuditAction | undefined;
   environment?: EnvironmentName | undefined;
   /** The id of the last entry of the page before: the next page holds the entries older than it (by time, then id). */
@@ -299,10 +302,11 @@ export interface AccessStore {
   endSessionsOf(name: string, except?: string): Promise<void>;
   pruneSessions(now?: number): Promise<void>;
 
-  // Login failures (and attempts being checked, which count as failures until the password is right)
+  // Login failures (and attempts being checked, which count as failures until the password is right).
+  // `account` is the name as typed: kept only as its keyed hash (loginNameHash), never as text.
   /** Records a failed (or not yet checked) login. */
   recordLoginFailure(account: string, address: string, now?: number): Promise<void>;
-  /** The failures since `since`: their count, when the oldest and the newest happened. */
+  /** The failures since `since` of a name typed, or of an address: their count, when the oldest and the newest happened. */
   loginFailures(column: 'account' | 'address', value: string, since: number): Promise<LoginFailures>;
   /**
    * Runs `decide` on the failures since `since` and, unless it refuses the attempt, records the
@@ -323,6 +327,8 @@ export interface AccessStore {
 
   // Audit trail
   appendAudit(entry: NewAuditEntry): Promise<void>;
+  /** The keyed hash the trail keeps of a CPF, which selects its entries (`cpfHash` of a filter); null for what is not a CPF. */
+  auditCpfHash(cpf: string): string | null;
   /** A page of the trail, newest first: by time, then id (entries of several instances interleave by time). */
   queryAudit(filter: AuditFilter): Promise<AuditEntry[]>;
   /**
@@ -351,6 +357,27 @@ export interface AccessStore {
 export function cpfHash(cpfKey: Buffer, cpf: string): string | null {
   const parsed = cpfSchema.safeParse(cpf);
   return parsed.success ? createHmac('sha256', cpfKey).update(parsed.data.replace(/\D/g, '')).digest('base64url') : null;
+}
+
+/**
+ * The key of the names kept in login_failures: derived from the CPF key (one secret less to keep
+ * and share between instances), and apart from it, so that neither hash says anything of the other.
+ */
+export function loginNameKey(cpfKey: Buffer): Buffer {
+  return createHmac('sha256', cpfKey).update('login_failures.account').digest();
+}
+
+/**
+ * How login_failures keeps the name typed at a login: its HMAC-SHA-256 (trimmed, lower case, as the
+ * login compares names), never the text, since people type their password into the name field.
+ * The same name gives the same value, so its failures are counted together as before; keyed, so
+ * that without the key the table cannot be tried against a list of likely passwords (a plain
+ * SHA-256 of a password is found in a dictionary at once). Every name alike, an
+ * account's too: nothing shows these rows, and a name becoming an account (or ceasing to be one)
+ * within the throttling window keeps its count.
+ */
+export function loginNameHash(key: Buffer, name: string): string {
+  return createHmac('sha256', key).update(name.trim().toLowerCase().normalize('NFC')).digest('base64url');
 }
 
 /** How a setup token is kept: its SHA-256 (the token is 24 random bytes, so no salt or slow hash is needed). */

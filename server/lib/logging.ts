@@ -35,9 +35,9 @@ function percentDecoded(text: string): string {
 /**
  * An address as it may be logged: what follows a `document_number` segment (spelt plainly or
  * percent-encoded) is `[redacted]`, whatever it holds, as are single sign-on's `code`, `state`
- * (and `session_state`, `id_token_hint`) query values; every CPF-like run of digits in the path
- * and the query — the audit's `cpf=` filter, the SPA's `/lookup/document/…` links, `/login?next=…` —
- * is `[CPF]`. The rest stays as it was sent.
+ * (and `session_state`, `id_token_hint`) query values and the audit's `cpf_hash`; every CPF-like
+ * run of digits in the path and the query — a script's `cpf=` filter of the audit, an older link's
+ * `/lookup/document/…`, `/login?next=…` — is `[CPF]`. The rest stays as it was sent.
  */
 export function redactUrl(url: string): string {
   const query = url.indexOf('?');
@@ -46,15 +46,17 @@ export function redactUrl(url: string): string {
   for (let i = 1; i < segments.length; i += 1) {
     if (percentDecoded(segments[i - 1] ?? '') === 'document_number') segments[i] = '[redacted]';
   }
-  const search = query === -1 ? '' : url.slice(query).replace(SSO_SECRETS, '$1=[redacted]');
+  const search = query === -1 ? '' : url.slice(query).replace(QUERY_SECRETS, '$1=[redacted]');
   return redactCpfs(`${segments.join('/')}${search}`);
 }
 
 /**
  * What single sign-on's callback carries in its query (the authorization code, the state that
- * binds it to a browser) and its logout address (the ID token): never in a log.
+ * binds it to a browser) and its logout address (the ID token), and the audit's filter by a CPF's
+ * keyed hash (no CPF, but it names one person's entries, and would tie the lines of their
+ * searches together): never in a log.
  */
-const SSO_SECRETS = /(?<=[?&])(code|state|session_state|id_token_hint)=[^&#]*/g;
+const QUERY_SECRETS = /(?<=[?&])(code|state|session_state|id_token_hint|cpf_hash)=[^&#]*/g;
 
 /** A JSON string literal of a log line, its CPF-like runs masked (numbers of the line untouched). */
 const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;

@@ -360,7 +360,7 @@ export const en: Messages = {
       to: 'To',
       user: 'User',
       cpf: 'CPF',
-      cpfHint: 'The whole CPF.',
+      cpfHint: 'The whole CPF. It stays out of the page’s address: a copied link carries the other filters, not the CPF.',
       action: 'Action',
       anyAction: 'All actions',
       environment: 'Entry environment',

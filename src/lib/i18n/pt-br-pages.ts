@@ -138,7 +138,7 @@ export const ptBRPages = {
       to: 'Até',
       user: 'Usuário',
       cpf: 'CPF',
-      cpfHint: 'O CPF completo.',
+      cpfHint: 'O CPF completo. Ele não vai para o endereço da página: um link copiado leva os outros filtros, não o CPF.',
       action: 'Ação',
       anyAction: 'Todas as ações',
       // Not just “Ambiente”: the header's selector is named so, and is another thing.

@@ -1,12 +1,13 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONSENT_HEADER, FACE_CHECK_OVERRIDE_HEADER } from '../../../../contract/access.ts';
 import { CONSENT_TERM } from '../../../../contract/consent.ts';
 import { generateCpf } from '../../../../contract/cpf.ts';
 import { imageAnswerSchema, registrationAnswerSchema } from '../../../../contract/registration.ts';
 import { ApiError, apiRequest } from '../../../api/client.ts';
 import { registrationQueries } from '../../../api/registrations.ts';
+import { carryCpf } from '../../../lib/carried-cpf.ts';
 import { changeLanguage } from '../../../lib/i18n/i18n.ts';
 import { fixtureBase64 } from '../../../test/fixtures.ts';
 import { renderConsole } from '../../../test/render.tsx';
@@ -50,6 +51,29 @@ function cells(index: number): string[] {
     .map((cell) => cell.textContent);
 }
 
+/**
+ * The page opened with a CPF in its history entry's state, as the filter leaves it there (and a
+ * reload, Back or Forward brings it back): never in the address.
+ */
+const carrying = (cpf: string, path = '/audit') => ({ path, state: carryCpf(cpf) });
+
+/** Every address the page asked the server for (the list's pages, the CPF's key), as fetch saw them. */
+function requestedAddresses(): string[] {
+  const original = window.fetch.bind(window);
+  const addresses: string[] = [];
+  vi.spyOn(window, 'fetch').mockImplementation((input, init) => {
+    addresses.push(input instanceof Request ? input.url : String(input));
+    return original(input, init);
+  });
+  return addresses;
+}
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A text as someone hunting for a CPF would read it: percent-escapes undone, separators dropped. */
+const digitsOf = (text: string) => decodeURIComponent(text).replace(/[.\-\s+_,]/g, '');
+
 /** A day on São Paulo's calendar, as the date inputs and the address give it. */
 const saoPauloDay = (offsetDays = 0) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo' }).format(new Date(Date.now() + offsetDays * 86_400_000));
@@ -60,7 +84,7 @@ describe('the audit page', () => {
     await lookUp(cpf);
     const key = await register(cpf);
     await logInAs('admin');
-    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+    await renderConsole(<AuditPage />, carrying(cpf));
 
     await screen.findByRole('table');
     expect(bodyRows()).toHaveLength(2);
@@ -96,7 +120,7 @@ describe('the audit page', () => {
     const cpf = generateCpf();
     await lookUp(cpf);
     await logInAs('admin');
-    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+    await renderConsole(<AuditPage />, carrying(cpf));
     await screen.findByRole('table');
     const [outcome] = cells(0).slice(6);
     expect(outcome).toBe('Cadastro não encontrado registration_not_found');
@@ -116,7 +140,7 @@ describe('the audit page', () => {
     await lookUp(cpf);
     await logInAs('admin');
     // The header's environment (`env`) is where one works; the trail shows every environment until one is chosen.
-    const { location } = await renderConsole(<AuditPage />, { path: `/audit?env=sandbox&cpf=${cpf}` });
+    const { location } = await renderConsole(<AuditPage />, carrying(cpf, '/audit?env=sandbox'));
     await screen.findByRole('table');
     expect(screen.getByLabelText('Ambiente do registro')).toHaveValue('');
     expect(bodyRows()).toHaveLength(1);
@@ -124,10 +148,10 @@ describe('the audit page', () => {
 
     await userEvent.selectOptions(screen.getByLabelText('Ambiente do registro'), 'Sandbox (QI Tech)');
     await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
-    await waitFor(() => expect(location.history.at(-1)).toBe(`/audit?env=sandbox&cpf=${encodeURIComponent(cpf)}&environment=sandbox`));
+    await waitFor(() => expect(location.history.at(-1)).toBe('/audit?env=sandbox&environment=sandbox'));
     expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
     const link = screen.getByRole('link', { name: 'Exportar CSV' });
-    expect(link).toHaveAttribute('href', `/api/admin/audit.csv?cpf=${encodeURIComponent(cpf)}&environment=sandbox`);
+    expect(link.getAttribute('href')).toMatch(/^\/api\/admin\/audit\.csv\?cpf_hash=[\w-]{43}&environment=sandbox$/);
     expect((await (await fetch(link.getAttribute('href') ?? '')).text()).trim().split(/\r\n/)).toHaveLength(1);
 
     await userEvent.selectOptions(screen.getByLabelText('Ambiente do registro'), 'Local (emulador)');
@@ -142,7 +166,7 @@ describe('the audit page', () => {
     await register(cpf, 'face_too_small');
     await register(cpf);
     await logInAs('admin');
-    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}` });
+    await renderConsole(<AuditPage />, carrying(cpf));
     await screen.findByRole('table');
     expect(bodyRows()).toHaveLength(2);
     expect(cells(0)[6]).toBe('Concluído');
@@ -159,11 +183,12 @@ describe('the audit page', () => {
     expect(en[2]).toMatch(/,sent despite face_too_small,$/);
   });
 
-  it('filters by action and CPF, keeps the filters in the address, and exports the same selection', async () => {
+  it('filters by action and CPF, the CPF never in the page’s address, a request’s address or the CSV links', async () => {
     const cpf = generateCpf();
     await lookUp(cpf);
     const key = await register(cpf);
     await logInAs('admin');
+    const requested = requestedAddresses();
     const { location } = await renderConsole(<AuditPage />, { path: '/audit?env=local' });
     await screen.findByRole('table');
 
@@ -173,17 +198,22 @@ describe('the audit page', () => {
     expect(screen.getByLabelText('CPF')).toHaveFocus();
     expect(location.history.at(-1)).toBe('/audit?env=local');
 
+    // By keyboard: the CPF's digits, the action, Enter in a field.
     await userEvent.clear(screen.getByLabelText('CPF'));
     await userEvent.type(screen.getByLabelText('CPF'), cpf.replace(/\D/g, ''));
     await userEvent.selectOptions(screen.getByLabelText('Ação'), 'Cadastro de rosto');
-    await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
+    await userEvent.type(screen.getByLabelText('CPF'), '{Enter}');
 
-    await waitFor(() => expect(location.history.at(-1)).toBe(`/audit?env=local&cpf=${encodeURIComponent(cpf)}&action=register`));
+    // The other filters in the address; the CPF in the history entry's state, and in the form.
+    await waitFor(() => expect(location.history.at(-1)).toBe('/audit?env=local&action=register'));
+    expect(window.history.state).toEqual({ cpf });
     await waitFor(() => expect(bodyRows()).toHaveLength(1));
     expect(cells(0)[5]).toBe(key);
+    expect(screen.getByLabelText('CPF')).toHaveValue(cpf);
 
     const link = screen.getByRole('link', { name: 'Exportar CSV' });
-    expect(link).toHaveAttribute('href', `/api/admin/audit.csv?cpf=${encodeURIComponent(cpf)}&action=register`);
+    const english = screen.getByRole('link', { name: 'Exportar CSV em inglês (vírgulas, horário UTC)' });
+    expect(link.getAttribute('href')).toMatch(/^\/api\/admin\/audit\.csv\?cpf_hash=[\w-]{43}&action=register$/);
     expect(link).toHaveAttribute('download');
     const csv = await (await fetch(link.getAttribute('href') ?? '')).text();
     const lines = csv.trim().split(/\r\n/);
@@ -191,20 +221,51 @@ describe('the audit page', () => {
     expect(lines[1]).toContain(key);
     expect(lines[1]).toContain(masked(cpf));
 
+    // The CPF itself travelled once, in a body; no address the page made or asked for holds it.
+    expect(requested.filter((address) => address.includes('/api/admin/audit/cpf-hash'))).toHaveLength(1);
+    const addresses = [...location.history, ...requested, link.getAttribute('href') ?? '', english.getAttribute('href') ?? ''];
+    expect(addresses.length).toBeGreaterThan(4);
+    expect(addresses.filter((address) => digitsOf(address).includes(cpf.replace(/\D/g, '')))).toEqual([]);
+
     // A CPF nobody touched.
     await userEvent.clear(screen.getByLabelText('CPF'));
     await userEvent.type(screen.getByLabelText('CPF'), generateCpf().replace(/\D/g, ''));
     await userEvent.click(screen.getByRole('button', { name: 'Filtrar' }));
     expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
     expect(screen.queryByRole('table')).toBeNull();
+
+    // Cleared: no CPF left in the history entry either.
+    await userEvent.click(screen.getByRole('button', { name: 'Limpar filtros' }));
+    await waitFor(() => expect(location.history.at(-1)).toBe('/audit?env=local'));
+    expect(window.history.state).toBeNull();
+    expect(screen.getByLabelText('CPF')).toHaveValue('');
+    // The field says why a copied link does not carry the CPF.
+    expect(screen.getByLabelText('CPF')).toHaveAccessibleDescription(
+      'O CPF completo. Ele não vai para o endereço da página: um link copiado leva os outros filtros, não o CPF.',
+    );
   });
 
-  it('opens a shared link with its filters, periods counted in São Paulo days', async () => {
+  it('takes the CPF of an older link (`?cpf=`) out of the address at once, and still filters by it', async () => {
+    const cpf = generateCpf();
+    await lookUp(cpf);
+    await logInAs('admin');
+    const { location } = await renderConsole(<AuditPage />, { path: `/audit?env=local&cpf=${cpf}&action=lookup_document` });
+    await waitFor(() => expect(location.history.at(-1)).toBe('/audit?env=local&action=lookup_document'));
+    // Replaced, not pushed: Back does not lead to the address with the CPF.
+    expect(location.history).toEqual(['/audit?env=local&action=lookup_document']);
+    expect(window.history.state).toEqual({ cpf });
+    await screen.findByRole('table');
+    expect(bodyRows()).toHaveLength(1);
+    expect(cells(0)[4]).toBe(masked(cpf));
+    expect(screen.getByLabelText('CPF')).toHaveValue(cpf);
+  });
+
+  it('opens a shared link with its filters (a CPF from its history entry), periods counted in São Paulo days', async () => {
     const cpf = generateCpf();
     const key = await register(cpf);
     await logInAs('admin');
     const today = saoPauloDay();
-    const { unmount } = await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&action=register&from=${today}&to=${today}` });
+    const { unmount } = await renderConsole(<AuditPage />, carrying(cpf, `/audit?action=register&from=${today}&to=${today}`));
     await screen.findByRole('table');
     expect(bodyRows()).toHaveLength(1);
     expect(cells(0)[5]).toBe(key);
@@ -214,7 +275,7 @@ describe('the audit page', () => {
     expect(screen.getByLabelText('Até')).toHaveValue(today);
     unmount();
 
-    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&to=${saoPauloDay(-1)}` });
+    await renderConsole(<AuditPage />, carrying(cpf, `/audit?to=${saoPauloDay(-1)}`));
     expect(await screen.findByText('Nenhum registro para estes filtros', { selector: 'p' })).toBeVisible();
   });
 
@@ -222,7 +283,7 @@ describe('the audit page', () => {
     const cpf = generateCpf();
     for (let batch = 0; batch < 5; batch += 1) await Promise.all(Array.from({ length: 11 }, () => lookUp(cpf)));
     await logInAs('admin');
-    await renderConsole(<AuditPage />, { path: `/audit?cpf=${cpf}&action=lookup_document` });
+    await renderConsole(<AuditPage />, carrying(cpf, '/audit?action=lookup_document'));
     await screen.findByRole('table');
     expect(bodyRows()).toHaveLength(50);
     const more = screen.getByRole('button', { name: 'Carregar mais antigos' });

@@ -1,4 +1,4 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { SyntheticEvent } from 'react';
 // This page's words in pt-BR come with it, not with the first page.
@@ -14,8 +14,9 @@ import { useAnnounce } from '../../../components/ui/announcer.tsx';
 import { ApiErrorMessage } from '../../../components/ui/api-error-message.tsx';
 import { CpfInput } from '../../../components/ui/cpf-input.tsx';
 import { Field } from '../../../components/ui/field.tsx';
-import { AUDIT_ENVIRONMENTS, auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch } from '../api/audit.ts';
-import type { AuditFilters } from '../api/audit.ts';
+import { carryCpf, useCarriedCpf } from '../../../lib/carried-cpf.ts';
+import { AUDIT_ENVIRONMENTS, auditCsvHref, auditQueries, filtersFromSearch, filtersToSearch, wholeCpf } from '../api/audit.ts';
+import type { AuditFilters, AuditSelection } from '../api/audit.ts';
 
 interface FilterFields {
   from: string;
@@ -26,7 +27,7 @@ interface FilterFields {
   environment: EnvironmentName | '';
 }
 
-/** The filter form: edited freely, applied to the address (and so to the list) on "Filtrar". */
+/** The filter form: edited freely, applied to the address and its history entry (and so to the list) on "Filtrar". */
 function FiltersForm({ initial, onApply }: { initial: AuditFilters; onApply: (filters: AuditFilters) => void }) {
   const { t } = useTranslation();
   const id = useId();
@@ -185,11 +186,24 @@ function Row({ entry }: { entry: AuditEntry }) {
   );
 }
 
-function Entries({ filters }: { filters: AuditFilters }) {
+/** A first load that failed: why, and a way to try again. */
+function Failed({ error, onRetry }: { error: Error | null; onRetry: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div>
+      <ApiErrorMessage error={error} heading={t('audit.failed')} />
+      <button type="button" className="button" onClick={onRetry}>
+        {t('app.retry')}
+      </button>
+    </div>
+  );
+}
+
+function Entries({ selection }: { selection: AuditSelection }) {
   const { t } = useTranslation();
   const id = useId();
   const announce = useAnnounce();
-  const query = useInfiniteQuery(auditQueries.list(filters));
+  const query = useInfiniteQuery(auditQueries.list(selection));
   const entries = query.data?.pages.flatMap((page) => page.entries) ?? [];
   const pages = query.data?.pages.length ?? 0;
   const count = entries.length;
@@ -207,16 +221,7 @@ function Entries({ filters }: { filters: AuditFilters }) {
 
   if (query.isPending) return <p role="status">{t('app.loading')}</p>;
   // A failed "older entries" keeps what was shown (isFetchNextPageError); only a first load without data stops here.
-  if (query.data === undefined) {
-    return (
-      <div>
-        <ApiErrorMessage error={query.error} heading={t('audit.failed')} />
-        <button type="button" className="button" onClick={() => void query.refetch()}>
-          {t('app.retry')}
-        </button>
-      </div>
-    );
-  }
+  if (query.data === undefined) return <Failed error={query.error} onRetry={() => void query.refetch()} />;
   if (count === 0) {
     return (
       <div className="result empty">
@@ -268,38 +273,82 @@ function Entries({ filters }: { filters: AuditFilters }) {
   );
 }
 
-/** `/audit`: the trail, filtered by the address's query so a filtered view can be shared. */
-export default function AuditPage() {
+/** The CSV links of a selection, and its entries. */
+function Selection({ selection }: { selection: AuditSelection }) {
   const { t } = useTranslation();
   const id = useId();
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const filters = filtersFromSearch(new URLSearchParams(search));
-  const filtersKey = JSON.stringify(filters);
-
-  const apply = (next: AuditFilters) => {
-    const query = filtersToSearch(next, new URLSearchParams(search)).toString();
-    navigate(`${location}${query === '' ? '' : `?${query}`}`);
-  };
-
   return (
-    <section aria-labelledby={`${id}-heading`}>
-      <h1 id={`${id}-heading`}>{t('audit.heading')}</h1>
-      <p className="intro">{t('audit.intro')}</p>
-      {/* A new address (back, a shared link) shows its own filters in the form. */}
-      <FiltersForm key={`filters-${filtersKey}`} initial={filters} onApply={apply} />
+    <>
       <p className="export">
-        <a className="button secondary" href={auditCsvHref(filters)} download aria-describedby={`${id}-export-hint`}>
+        <a className="button secondary" href={auditCsvHref(selection)} download aria-describedby={`${id}-export-hint`}>
           {t('audit.export')}
         </a>{' '}
-        <a className="button secondary" href={auditCsvHref(filters, 'en')} download aria-describedby={`${id}-export-hint`}>
+        <a className="button secondary" href={auditCsvHref(selection, 'en')} download aria-describedby={`${id}-export-hint`}>
           {t('audit.exportEnglish')}
         </a>{' '}
         <span id={`${id}-export-hint`} className="hint">
           {t('audit.exportHint')}
         </span>
       </p>
-      <Entries key={`entries-${filtersKey}`} filters={filters} />
+      <Entries selection={selection} />
+    </>
+  );
+}
+
+/** A CPF's selection: first the key that selects its entries (the CPF sent in a body), then the selection by that key. */
+function CpfSelection({ selection, cpf }: { selection: AuditSelection; cpf: string }) {
+  const { t } = useTranslation();
+  const hash = useQuery(auditQueries.cpfHash(cpf));
+  if (hash.isPending) return <p role="status">{t('app.loading')}</p>;
+  if (hash.isError) return <Failed error={hash.error} onRetry={() => void hash.refetch()} />;
+  return <Selection selection={{ ...selection, cpfHash: hash.data.cpf_hash }} />;
+}
+
+/**
+ * `/audit`: the trail, filtered by the address's query so a filtered view can be shared, and by a
+ * CPF carried in the history entry's state (carried-cpf.ts): kept through a reload, Back and
+ * Forward, never in the address, the browser's history, a bookmark or a shared link. An older
+ * link's `?cpf=` still filters, and the CPF leaves the address at once.
+ */
+export default function AuditPage() {
+  const { t } = useTranslation();
+  const id = useId();
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const params = new URLSearchParams(search);
+  const inAddress = params.get('cpf') ?? undefined;
+  const carried = useCarriedCpf();
+  const cpf = wholeCpf(inAddress ?? carried);
+  const others = filtersFromSearch(params);
+  const filters: AuditFilters = { ...others, ...(cpf === undefined ? {} : { cpf }) };
+  const filtersKey = JSON.stringify(filters);
+
+  useEffect(() => {
+    // Out of the address (this history entry's too: replaced), kept in its state; the rest as it was.
+    if (inAddress === undefined) return;
+    const rest = new URLSearchParams(search);
+    rest.delete('cpf');
+    const query = rest.toString();
+    navigate(`${location}${query === '' ? '' : `?${query}`}`, { replace: true, state: cpf === undefined ? null : carryCpf(cpf) });
+  }, [inAddress, cpf, search, location, navigate]);
+
+  const apply = (next: AuditFilters) => {
+    const query = filtersToSearch(next, new URLSearchParams(search)).toString();
+    const nextCpf = wholeCpf(next.cpf);
+    navigate(`${location}${query === '' ? '' : `?${query}`}`, { state: nextCpf === undefined ? null : carryCpf(nextCpf) });
+  };
+
+  return (
+    <section aria-labelledby={`${id}-heading`}>
+      <h1 id={`${id}-heading`}>{t('audit.heading')}</h1>
+      <p className="intro">{t('audit.intro')}</p>
+      {/* A new address or history entry (back, a shared link) shows its own filters in the form. */}
+      <FiltersForm key={`filters-${filtersKey}`} initial={filters} onApply={apply} />
+      {cpf === undefined ? (
+        <Selection key={`selection-${filtersKey}`} selection={others} />
+      ) : (
+        <CpfSelection key={`selection-${filtersKey}`} selection={others} cpf={cpf} />
+      )}
     </section>
   );
 }
