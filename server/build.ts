@@ -14,7 +14,7 @@ declare module 'fastify' {
 import { registerApp } from './app.ts';
 import type { AppOptions } from './app.ts';
 import type { Config } from './config.ts';
-import { loggerOptions, requestLogController } from './lib/logging.ts';
+import { logAbortedRequests, loggerOptions, requestLogController } from './lib/logging.ts';
 import { frameworkErrors } from './lib/problem.ts';
 
 /** Server options shared by `npm start`, the tests and the benchmark. */
@@ -101,6 +101,7 @@ export async function buildServer(options: BuildOptions): Promise<FastifyInstanc
     trustProxy: trustProxyOption(options.config.trustProxy),
   });
   bodyDeadline(app, timeouts.bodyTimeout);
+  logAbortedRequests(app);
   await registerApp(app, options);
   return app;
 }

@@ -4,7 +4,7 @@ import { emulatorFaceCheck } from '../app.ts';
 import { SERVER_OPTIONS, bodyDeadline, serverTimeouts, timeoutOptions } from '../build.ts';
 import { emulatorDatabaseFile, secureDataDir } from '../lib/data-dir.ts';
 import { concealDatabasePassword } from '../lib/postgres.ts';
-import { loggerOptions, requestLogController } from '../lib/logging.ts';
+import { logAbortedRequests, loggerOptions, requestLogController } from '../lib/logging.ts';
 import { openEmulatorStore } from './open-store.ts';
 import { useDetectorWorkers } from './face-detector.ts';
 import { emulator } from './plugin.ts';
@@ -33,6 +33,7 @@ const app = Fastify({
   logController: requestLogController(),
 });
 bodyDeadline(app, timeouts.bodyTimeout);
+logAbortedRequests(app);
 for (const change of dataDir.changed) app.log.info(`made readable by this account only: ${change}`);
 for (const warning of dataDir.warnings) app.log.warn(warning);
 let store;

@@ -1,5 +1,5 @@
 import { LogController } from 'fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * A digit, as it is or percent-encoded (once or more: `5`, `%35`, `%2535`), and a separator people
@@ -141,4 +141,16 @@ function isRead(request: FastifyRequest): boolean {
 /** Fastify's `logController` for every server of this project: request lines sampled at `info` (SampledRequestLog). */
 export function requestLogController(): LogController {
   return new SampledRequestLog();
+}
+
+/**
+ * A request whose client went away before its answer gets one line at `info`, whatever its method:
+ * its answer is never finished, so Fastify writes no "request completed", and at `info` a read's
+ * "incoming request" is not written either (SampledRequestLog), which left no trace of it at all.
+ */
+export function logAbortedRequests(app: FastifyInstance): void {
+  app.addHook('onRequestAbort', (request, done) => {
+    request.log.info({ req: request }, 'request aborted by the client before its answer');
+    done();
+  });
 }

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { READ_SAMPLE } from '../lib/logging.ts';
-import { CPF_A, buildTestApp, fixtureBase64 } from './helper.ts';
+import { CPF_A, buildTestApp, fixtureBase64, logIn } from './helper.ts';
+import { misbehavingUpstream, neverAnswer } from './misbehaving-upstream.ts';
 
 const REGISTRATION = '/emulator/face_recognition/registration';
 const LOOKUP = `${REGISTRATION}/document_number/52998224725`;
@@ -91,5 +94,39 @@ describe('request logs: successful reads sampled at info', () => {
     expect(incoming(lines).filter((line) => line.req?.method === 'GET')).toHaveLength(LOOKUPS + FAILURES.length);
     expect(lines.filter((line) => line.sampled !== undefined)).toEqual([]);
     expect(completed(lines).filter((line) => (line.res?.statusCode ?? 0) >= 400)).toHaveLength(FAILURES.length);
+  });
+});
+
+describe('request logs: a client that goes away', () => {
+  it('leaves one line at info for a read whose client closed before its answer, its CPF kept out', async () => {
+    // QI Tech never answers: the look-up is still waiting when its client hangs up.
+    const upstream = await misbehavingUpstream(neverAnswer);
+    onTestFinished(() => upstream.close());
+    const lines: string[] = [];
+    const app = await buildTestApp(
+      { logLevel: 'info', sandbox: { url: upstream.url, apiKey: 'k' } },
+      { write: (line) => lines.push(line) },
+    );
+    const cookie = await logIn(app, 'test-admin');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const socket = connect((app.server.address() as AddressInfo).port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    lines.length = 0;
+    const digits = CPF_A.replace(/\D/g, '');
+    const path = `/api/sandbox/face_recognition/registration/document_number/${digits}`;
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n\r\n`);
+    await vi.waitFor(() => {
+      expect(upstream.requests).toHaveLength(1);
+    });
+    socket.destroy();
+
+    const aborted = () => lines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg.startsWith('request aborted'));
+    await vi.waitFor(() => {
+      expect(aborted()).toHaveLength(1);
+    });
+    const [line] = aborted();
+    expect(line?.req?.method).toBe('GET');
+    expect(line?.req?.url).toMatch(/^\/api\/sandbox\/face_recognition\/registration\/document_number\/\[/);
+    expect(lines.join('\n')).not.toContain(digits);
   });
 });
