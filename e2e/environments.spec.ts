@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as requests } from '@playwright/test';
 import type { APIRequestContext, Page, Request } from '@playwright/test';
 import { FACE_CHECK_OVERRIDE_HEADER } from '../contract/access.ts';
@@ -8,7 +9,7 @@ import { expectNoAxeViolations } from './support/axe.ts';
 import { expect, test } from './support/browsers.ts';
 import { pictures } from './support/fixtures.ts';
 import { acceptConsent } from './support/register.ts';
-import { armFault } from './support/upstreams.ts';
+import { armFault, warmUp } from './support/upstreams.ts';
 
 // sandbox and production are configured as an administrator would (playwright.config.ts): each an
 // emulator in its own process reached over HTTP with its own key; the sandbox behind a fault proxy.
@@ -257,6 +258,8 @@ test('production: a photo the console’s check refused is sent after one confir
 
 test('a registration QI Tech answers too late: the console looks the CPF up and shows it created', async ({ page, request }) => {
   const cpf = generateCpf();
+  // The registration must be created within the console's timeout: the sandbox's models loaded first.
+  await warmUp('sandbox', readFileSync(pictures.faceSingleCentered));
   await armFault(cpf, 'late');
   const sent = recordRegistrations(page);
   const exchanges = recordExchanges(page);

@@ -16,6 +16,22 @@ export const upstreams = {
   faultDelayMs: 4_000,
 } as const;
 
+/**
+ * Has a stand-in judge one picture (POST /face_recognition/image, straight to its emulator): its
+ * first picture starts its detection threads and loads their models, which on a slow machine can
+ * take longer than the console's upstream timeout. A test whose timing rests on a registration
+ * being created within that timeout warms it first.
+ */
+export async function warmUp(environment: 'sandbox' | 'production', picture: Buffer): Promise<void> {
+  const { port: upstreamPort, key } = upstreams[environment];
+  const response = await fetch(`http://127.0.0.1:${String(upstreamPort)}/face_recognition/image`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: key },
+    body: JSON.stringify({ image: picture.toString('base64') }),
+  });
+  if (response.status !== 201) throw new Error(`the ${environment} emulator answered ${String(response.status)}: ${await response.text()}`);
+}
+
 /** Arms the fault proxy: the next registration of `cpf` in the sandbox answers too late, or is lost. */
 export async function armFault(cpf: string, fault: 'late' | 'drop'): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${String(upstreams.proxy.port)}/__faults`, {
