@@ -42,13 +42,22 @@ async function record(store: BulkStore, job: StoredJob, row: StoredRow, outcome:
   await store.recordSend(job.id, row.row, outcome, audit);
 }
 
-/** A registration found by a look-up after its answer was lost: the row's outcome, as QI Tech keeps it. */
-const foundRegistered = (registrationKey: string): SendOutcome => ({
-  status: 'registered',
-  registrationKey,
-  httpStatus: 200,
-  similarFaces: null,
-});
+/**
+ * A row left `sending` whose CPF was looked up: found, it is `registered` with that key (and its
+ * audit entry); not found, ready again (`not_sent` in a cancelled job). The look-up's answer when
+ * it decided nothing, the row left as it was.
+ */
+async function settleLookedUp(store: BulkStore, job: StoredJob, row: StoredRow, found: LookupResult): Promise<Undecided | undefined> {
+  if (found.kind === 'found') {
+    await record(store, job, row, { status: 'registered', registrationKey: found.registrationKey, httpStatus: 200, similarFaces: null });
+    return undefined;
+  }
+  if (found.kind === 'not_found') {
+    await store.markReady(job.id, row.row);
+    return undefined;
+  }
+  return found;
+}
 
 export async function sendJob(context: WorkContext, job: StoredJob): Promise<void> {
   const { store, environment, pacer, clock } = context;
@@ -89,15 +98,10 @@ export async function sendJob(context: WorkContext, job: StoredJob): Promise<voi
 
   /** A row left `sending`: registered if its CPF has a registration now, else ready again. */
   const resolve = async (row: StoredRow) => {
-    const found = await lookUpCpf(environment, row.cpf);
-    if (found.kind === 'found') {
-      decided();
-      await record(store, job, row, foundRegistered(found.registrationKey));
-    } else if (found.kind === 'not_found') {
-      decided();
-      await store.markReady(job.id, row.row);
-    } else {
-      await undecided(found, row);
+    const left = await settleLookedUp(store, job, row, await lookUpCpf(environment, row.cpf));
+    if (left === undefined) decided();
+    else {
+      await undecided(left, row);
       lookups.push(row);
     }
   };
@@ -225,20 +229,16 @@ export async function settleCancelled(context: WorkContext, job: StoredJob): Pro
       } finally {
         release();
       }
-      if (found.kind === 'found') {
-        pacer.succeeded();
-        await record(store, job, row, foundRegistered(found.registrationKey));
-      } else if (found.kind === 'not_found') {
-        pacer.succeeded();
-        // The job is cancelled: the row becomes `not_sent`.
-        await store.markReady(job.id, row.row);
-      } else {
+      // The job is cancelled: a row not found becomes `not_sent`.
+      const undecided = await settleLookedUp(store, job, row, found);
+      if (undecided === undefined) pacer.succeeded();
+      else {
         context.log.warn(
-          { bulkJob: job.id, row: row.row, environment: environment.name, reason: found.reason },
+          { bulkJob: job.id, row: row.row, environment: environment.name, reason: undecided.reason },
           'bulk cancel: the look-up of a row left sending decided nothing',
         );
-        if (found.slowDown) pacer.slowDown(found.retryAfter);
-        keyRefused = found.keyRefused;
+        if (undecided.slowDown) pacer.slowDown(undecided.retryAfter);
+        keyRefused = undecided.keyRefused;
         left.push(row);
       }
     }
